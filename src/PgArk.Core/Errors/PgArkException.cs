@@ -1,0 +1,49 @@
+namespace PgArk.Core.Errors;
+
+/// <summary>
+/// Base of every user-facing PgArk error. <see cref="Exception.Message"/> says what failed and names the object;
+/// <see cref="Hint"/> optionally says what to do about it. Neither ever contains a secret.
+/// </summary>
+public class PgArkException : Exception
+{
+    public PgArkException(ErrorKind kind, string message, string? hint = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Kind = kind;
+        Hint = hint;
+    }
+
+    public ErrorKind Kind { get; }
+
+    public string? Hint { get; }
+
+    public int ExitCode => (int)Kind;
+}
+
+/// <summary>Bad configuration file or value (exit 2).</summary>
+public sealed class ConfigurationException(string message, string? hint = null, Exception? innerException = null)
+    : PgArkException(ErrorKind.Usage, message, hint, innerException);
+
+/// <summary>Bad command-line usage or argument value (exit 2).</summary>
+public sealed class UsageException(string message, string? hint = null)
+    : PgArkException(ErrorKind.Usage, message, hint);
+
+/// <summary>Something that was asked for does not exist (exit 3).</summary>
+public sealed class NotFoundException(string message, string? hint = null)
+    : PgArkException(ErrorKind.NotFound, message, hint);
+
+/// <summary>The operation was refused: lock held, non-empty target, missing confirmation (exit 4).</summary>
+public sealed class RefusedException(string message, string? hint = null)
+    : PgArkException(ErrorKind.Refused, message, hint);
+
+/// <summary>Another process holds the lock (exit 4).</summary>
+public sealed class LockHeldException(string message, string? hint = null)
+    : PgArkException(ErrorKind.Refused, message, hint);
+
+/// <summary>Stored content does not match its recorded checksum, or a chain/WAL range is broken (exit 5).</summary>
+public sealed class IntegrityException(string message, string? hint = null)
+    : PgArkException(ErrorKind.Integrity, message, hint);
+
+/// <summary>The operation ran and failed (exit 1).</summary>
+public sealed class OperationFailedException(string message, string? hint = null, Exception? innerException = null)
+    : PgArkException(ErrorKind.Failed, message, hint, innerException);
