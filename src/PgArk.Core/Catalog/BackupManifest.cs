@@ -1,0 +1,105 @@
+namespace PgArk.Core.Catalog;
+
+/// <summary>
+/// The record of one physical backup, stored as <c>manifest.json</c> in the backup's folder. It is written last:
+/// a backup folder without a manifest is an interrupted backup and is never offered for restore.
+/// See docs/repository-format.md for the meaning of every field.
+/// </summary>
+public sealed record BackupManifest
+{
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+    public required string Id { get; init; }
+    public required BackupType Type { get; init; }
+
+    /// <summary>The backup this one depends on (null for a full backup).</summary>
+    public string? Parent { get; init; }
+
+    public required string Server { get; init; }
+    public string? Label { get; init; }
+
+    public required DateTimeOffset StartTime { get; init; }
+    public required DateTimeOffset StopTime { get; init; }
+
+    /// <summary>LSN of the backup's start checkpoint redo point (pg_backup_start).</summary>
+    public required string StartLsn { get; init; }
+
+    /// <summary>LSN returned by pg_backup_stop: recovery must replay at least this far to be consistent.</summary>
+    public required string StopLsn { get; init; }
+
+    public required uint Timeline { get; init; }
+
+    /// <summary>First and last WAL segment needed to make this backup consistent (inclusive).</summary>
+    public required string StartWal { get; init; }
+    public required string StopWal { get; init; }
+
+    /// <summary>First transaction id not yet assigned when the backup stopped (a target xid at or after it is reachable).</summary>
+    public ulong? StopNextXid { get; init; }
+
+    public required ulong SystemIdentifier { get; init; }
+
+    /// <summary>server_version_num of the backed-up cluster, e.g. 150018.</summary>
+    public required int PgVersionNum { get; init; }
+
+    public required long WalSegmentSize { get; init; }
+    public required bool DataChecksums { get; init; }
+
+    public required string Compression { get; init; }
+    public required int CompressionLevel { get; init; }
+
+    /// <summary>Sum of the plain sizes of every file in the backup (bytes).</summary>
+    public required long Size { get; init; }
+
+    /// <summary>Bytes this backup added to the repository (compressed; files referenced from a parent do not count).</summary>
+    public required long StoredSize { get; init; }
+
+    public required double DurationSeconds { get; init; }
+
+    public required IReadOnlyList<ManifestTablespace> Tablespaces { get; init; }
+
+    /// <summary>Every folder of the data directory (relative, '/'-separated), so empty ones are recreated.</summary>
+    public required IReadOnlyList<ManifestDirectory> Directories { get; init; }
+
+    public required IReadOnlyList<ManifestFile> Files { get; init; }
+
+    /// <summary>Pages whose checksum did not match while the backup read them (reported, not fatal).</summary>
+    public IReadOnlyList<PageChecksumError> PageChecksumErrors { get; init; } = [];
+}
+
+/// <param name="Oid">The tablespace's OID (its link name under pg_tblspc).</param>
+/// <param name="Name">spcname, for messages.</param>
+/// <param name="Location">Absolute path the link pointed to when the backup ran.</param>
+public sealed record ManifestTablespace(uint Oid, string Name, string Location);
+
+/// <param name="Path">Relative to the data directory; tablespace folders appear under "pg_tblspc/&lt;oid&gt;/".</param>
+/// <param name="Mode">Unix permission bits.</param>
+public sealed record ManifestDirectory(string Path, int Mode);
+
+/// <summary>One file of the data directory as the backup saw it.</summary>
+public sealed record ManifestFile
+{
+    /// <summary>Relative to the data directory, '/'-separated; tablespace files under "pg_tblspc/&lt;oid&gt;/".</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Plain size in bytes (what restore writes).</summary>
+    public required long Size { get; init; }
+
+    /// <summary>Modification time (Unix seconds) at the time of the backup.</summary>
+    public required long ModifiedAt { get; init; }
+
+    public required int Mode { get; init; }
+
+    /// <summary>SHA-256 (lowercase hex) of the plain content.</summary>
+    public required string Sha256 { get; init; }
+
+    /// <summary>Bytes stored in the repository for this file (0 when the content lives in another backup or the file is empty).</summary>
+    public required long StoredSize { get; init; }
+
+    /// <summary>Id of the backup whose folder holds the bytes; null means this backup.</summary>
+    public string? Reference { get; init; }
+}
+
+/// <param name="Path">Relation file, relative to the data directory.</param>
+/// <param name="Block">Block number within the relation (segment * 131072 + block in file).</param>
+public sealed record PageChecksumError(string Path, uint Block, ushort Expected, ushort Found);

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using PgArk.Core.Codecs;
+using PgArk.Core.Common;
+using PgArk.Core.Errors;
+using PgArk.Core.Storage;
+using PgArk.Core.Wal;
+
+namespace PgArk.Core.Catalog;
+
+/// <summary>
+/// A repository as the engine sees it: storage plus the compression every stored file gets, and typed access to the
+/// catalog (server records, manifests, archived WAL). Commands use this; storage never sees backup concepts.
+/// </summary>
+public sealed class Repository
+{
+    public Repository(string name, IRepositoryStorage storage, CompressionType compression, int compressionLevel)
+    {
+        Name = name;
+        Storage = storage;
+        Compression = compression;
+        CompressionLevel = compressionLevel;
+    }
+
+    public string Name { get; }
+    public IRepositoryStorage Storage { get; }
+    public CompressionType Compression { get; }
+    public int CompressionLevel { get; }
+    public string Extension => CompressionCodec.FileExtension(Compression);
+
+    public async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken) where T : class
+    {
+        if (await Storage.GetInfoAsync(path, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+        var stream = await Storage.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return PgArkJson.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            }
+            catch (JsonException ex)
+            {
+                throw new IntegrityException($"repository file '{path}' in {Storage.Location} is not valid: {ex.Message}");
+            }
+        }
+    }
+
+    public async Task WriteJsonAsync<T>(string path, T value, CancellationToken cancellationToken)
+    {
+        var bytes = PgArkJson.Serialize(value);
+        var stream = await Storage.OpenWriteAsync(path, WriteOptions.Default, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            await stream.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task EnsureMarkerAsync(CancellationToken cancellationToken)
+    {
+        var marker = await ReadJsonAsync<RepositoryMarker>(RepositoryLayout.MarkerFile, cancellationToken).ConfigureAwait(false);
+        if (marker is null)
+        {
+            await WriteJsonAsync(RepositoryLayout.MarkerFile, new RepositoryMarker { CreatedAt = DateTimeOffset.UtcNow }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        else if (marker.Format > RepositoryMarker.CurrentFormat)
+        {
+            throw new RefusedException(
+                $"repository {Storage.Location} has format {marker.Format}, newer than this pgark understands ({RepositoryMarker.CurrentFormat})",
+                "upgrade pgark");
+        }
+    }
+
+    public Task<ServerRecord?> ReadServerRecordAsync(string server, CancellationToken cancellationToken) =>
+        ReadJsonAsync<ServerRecord>(RepositoryLayout.ServerRecordPath(server), cancellationToken);
+
+    /// <summary>The server record, or a not-found error telling the user to run init.</summary>
+    public async Task<ServerRecord> RequireServerRecordAsync(string server, CancellationToken cancellationToken) =>
+        await ReadServerRecordAsync(server, cancellationToken).ConfigureAwait(false)
+        ?? throw new NotFoundException($"server '{server}' is not initialised in repository '{Name}' ({Storage.Location})",
+            $"run 'pgark init --server {server}' first");
+
+    /// <summary>Complete backups of a server, oldest first. Folders without a manifest (interrupted backups) are skipped.</summary>
+    public async Task<IReadOnlyList<BackupManifest>> ListBackupsAsync(string server, CancellationToken cancellationToken)
+    {
+        var result = new List<BackupManifest>();
+        foreach (var folder in await Storage.ListFoldersAsync(RepositoryLayout.BackupsFolder(server), cancellationToken).ConfigureAwait(false))
+        {
+            if (!BackupId.TryParse(folder, out var id))
+            {
+                continue;
+            }
+            var manifest = await ReadJsonAsync<BackupManifest>(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false);
+            if (manifest is not null)
+            {
+                result.Add(manifest);
+            }
+        }
+        result.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return result;
+    }
+
+    /// <summary>Backup folders that have no manifest: backups that were interrupted (crash, kill, failure).</summary>
+    public async Task<IReadOnlyList<BackupId>> ListIncompleteBackupsAsync(string server, CancellationToken cancellationToken)
+    {
+        var result = new List<BackupId>();
+        foreach (var folder in await Storage.ListFoldersAsync(RepositoryLayout.BackupsFolder(server), cancellationToken).ConfigureAwait(false))
+        {
+            if (BackupId.TryParse(folder, out var id)
+                && await Storage.GetInfoAsync(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false) is null)
+            {
+                result.Add(id);
+            }
+        }
+        return result;
+    }
+
+    public async Task<BackupManifest> ReadManifestAsync(string server, BackupId id, CancellationToken cancellationToken) =>
+        await ReadJsonAsync<BackupManifest>(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false)
+        ?? throw new NotFoundException($"backup '{id}' of server '{server}' not found in repository '{Name}'", "see 'pgark info' for the backups");
+
+    /// <summary>The archived copy of a WAL file, or null. Stored names carry the content's SHA-256.</summary>
+    public async Task<ArchivedWalFile?> FindWalAsync(string server, WalFileName name, CancellationToken cancellationToken)
+    {
+        var folder = RepositoryLayout.WalFolder(server, name);
+        var prefix = name.Name + "-";
+        await foreach (var entry in Storage.ListAsync(folder, recursive: false, cancellationToken).ConfigureAwait(false))
+        {
+            var fileName = entry.Path[(entry.Path.LastIndexOf('/') + 1)..];
+            if (fileName.StartsWith(prefix, StringComparison.Ordinal) && ArchivedWalFile.TryParse(entry, out var archived))
+            {
+                return archived;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Every archived WAL file of a server (segments, partials, history and backup files).</summary>
+    public async IAsyncEnumerable<ArchivedWalFile> ListWalAsync(string server,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var entry in Storage.ListAsync(RepositoryLayout.WalRoot(server), recursive: true, cancellationToken).ConfigureAwait(false))
+        {
+            if (ArchivedWalFile.TryParse(entry, out var archived))
+            {
+                yield return archived;
+            }
+        }
+    }
+}
+
+/// <summary>A WAL file as stored: its PostgreSQL name, checksum of the plain content, and codec.</summary>
+public sealed record ArchivedWalFile(WalFileName Name, string Sha256, CompressionType Compression, StorageEntry Entry)
+{
+    public static bool TryParse(StorageEntry entry, out ArchivedWalFile archived)
+    {
+        archived = null!;
+        var fileName = entry.Path[(entry.Path.LastIndexOf('/') + 1)..];
+        var dash = fileName.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0 || fileName.Length < dash + 1 + 64 || !WalFileName.TryParse(fileName[..dash], out var name))
+        {
+            return false;
+        }
+        var sha = fileName.Substring(dash + 1, 64);
+        var extension = fileName[(dash + 1 + 64)..];
+        CompressionType? compression = extension switch
+        {
+            "" => CompressionType.None,
+            ".gz" => CompressionType.Gzip,
+            ".zst" => CompressionType.Zstd,
+            ".lz4" => CompressionType.Lz4,
+            _ => null,
+        };
+        if (compression is null || !sha.All(static c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
+        {
+            return false;
+        }
+        archived = new ArchivedWalFile(name, sha, compression.Value, entry);
+        return true;
+    }
+}

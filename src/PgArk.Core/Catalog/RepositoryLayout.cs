@@ -1,0 +1,38 @@
+using PgArk.Core.Wal;
+
+namespace PgArk.Core.Catalog;
+
+/// <summary>
+/// Where everything lives inside a repository (docs/repository-format.md is the contract). Only this type builds
+/// repository paths, from validated parts (server names from config, <see cref="BackupId"/>, <see cref="WalFileName"/>).
+/// </summary>
+public static class RepositoryLayout
+{
+    public const string MarkerFile = "pgark-repository.json";
+    public const string ManifestFileName = "manifest.json";
+
+    public static string ServerFolder(string server) => $"servers/{server}";
+    public static string ServerRecordPath(string server) => $"servers/{server}/server.json";
+    public static string BackupsFolder(string server) => $"servers/{server}/backups";
+    public static string BackupFolder(string server, BackupId id) => $"servers/{server}/backups/{id}";
+    public static string ManifestPath(string server, BackupId id) => $"{BackupFolder(server, id)}/{ManifestFileName}";
+
+    /// <summary>Stored copy of a data-directory file; <paramref name="extension"/> is the codec's (".zst", ...).</summary>
+    public static string BackupFilePath(string server, BackupId id, string relativePath, string extension) =>
+        $"{BackupFolder(server, id)}/data/{relativePath}{extension}";
+
+    public static string WalRoot(string server) => $"servers/{server}/wal";
+
+    /// <summary>
+    /// Folder of an archived file: segments (and their .partial/.backup files) under timeline and log id, so that
+    /// no folder holds more than 256 segments of 16 MB; history files under their timeline.
+    /// </summary>
+    public static string WalFolder(string server, WalFileName name) => name.Kind == WalFileKind.History
+        ? $"{WalRoot(server)}/{name.Timeline:X8}"
+        : $"{WalRoot(server)}/{name.Timeline:X8}/{name.Name.Substring(8, 8)}";
+
+    /// <summary>Stored name of an archived file: its PostgreSQL name, the SHA-256 of its plain content, the codec extension.</summary>
+    public static string WalStoredName(WalFileName name, string sha256, string extension) => $"{name.Name}-{sha256}{extension}";
+
+    public static string HistoryFolder(string server) => $"servers/{server}/history";
+}

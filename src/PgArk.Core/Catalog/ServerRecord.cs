@@ -1,0 +1,24 @@
+namespace PgArk.Core.Catalog;
+
+/// <summary>
+/// What <c>pgark init</c> records about a server in each repository (<c>servers/&lt;name&gt;/server.json</c>):
+/// later backups and WAL pushes refuse to mix in data from a different cluster.
+/// </summary>
+public sealed record ServerRecord
+{
+    public int Format { get; init; } = 1;
+    public required string Name { get; init; }
+    public required ulong SystemIdentifier { get; init; }
+    public required int PgVersionNum { get; init; }
+    public required long WalSegmentSize { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>The repository's own marker file (<c>pgark-repository.json</c>): format version and creation time.</summary>
+public sealed record RepositoryMarker
+{
+    public const int CurrentFormat = 1;
+    public int Format { get; init; } = CurrentFormat;
+    public required DateTimeOffset CreatedAt { get; init; }
+    public string Tool { get; init; } = "pgark";
+}

@@ -1,0 +1,21 @@
+namespace PgArk.Core.Common;
+
+/// <summary>How to start this program again from a shell (PostgreSQL runs archive_command and restore_command with sh).</summary>
+public static class SelfCommand
+{
+    public static string Detect()
+    {
+        var process = Environment.ProcessPath ?? "pgark";
+        var name = Path.GetFileNameWithoutExtension(process);
+        if (name == "dotnet")
+        {
+            // Started as 'dotnet pgark.dll': the command needs both.
+            var assembly = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+            return assembly is null ? ShellQuote(process) : $"{ShellQuote(process)} {ShellQuote(assembly)}";
+        }
+        return ShellQuote(process);
+    }
+
+    /// <summary>POSIX shell single-quoting.</summary>
+    public static string ShellQuote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

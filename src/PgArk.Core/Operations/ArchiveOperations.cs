@@ -1,0 +1,47 @@
+using PgArk.Core.Common;
+using PgArk.Core.Wal;
+
+namespace PgArk.Core.Operations;
+
+public sealed record ArchivePushInput(string Server, string WalPath);
+
+public sealed record ArchivePushResult(string WalFile, IReadOnlyList<WalPushOutcome> Outcomes);
+
+/// <summary>archive_command: store one WAL file in every repository of the server.</summary>
+public sealed class ArchivePushOperation : Operation<ArchivePushInput, ArchivePushResult>
+{
+    public override string Name => "archive_push";
+    public override string Description => "Store a WAL file in the repositories (PostgreSQL's archive_command).";
+    public override OperationRole Role => OperationRole.Operator;
+
+    public override async Task<ArchivePushResult> RunAsync(OperationContext context, ArchivePushInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var archiver = new WalArchiver(context.CreateLogger("PgArk.ArchivePush"));
+        var outcomes = await archiver.PushAsync(server.Name, input.WalPath, context.RepositoriesFor(server), cancellationToken).ConfigureAwait(false);
+        return new ArchivePushResult(Path.GetFileName(input.WalPath), outcomes);
+    }
+}
+
+public sealed record ArchiveGetInput(string Server, string WalName, string Destination);
+
+public sealed record ArchiveGetResult(string WalFile, string Repository);
+
+/// <summary>restore_command: fetch one WAL file from the first repository that has it.</summary>
+public sealed class ArchiveGetOperation : Operation<ArchiveGetInput, ArchiveGetResult>
+{
+    public override string Name => "archive_get";
+    public override string Description => "Fetch a WAL file from the repositories (PostgreSQL's restore_command).";
+    public override OperationRole Role => OperationRole.Operator;
+
+    public override async Task<ArchiveGetResult> RunAsync(OperationContext context, ArchiveGetInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var archiver = new WalArchiver(context.CreateLogger("PgArk.ArchiveGet"));
+        var repository = await archiver.GetAsync(server.Name, input.WalName, input.Destination, context.RepositoriesFor(server), cancellationToken)
+            .ConfigureAwait(false);
+        return new ArchiveGetResult(input.WalName, repository);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using PgArk.Core.Common;
+using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
+using PgArk.Core.Wal;
+
+namespace PgArk.Core.Operations;
+
+public sealed record CheckInput(string Server, TimeSpan? ArchiveTimeout = null);
+
+public sealed record CheckItem(string Name, bool Ok, string Detail);
+
+public sealed record CheckResult(string Server, IReadOnlyList<CheckItem> Checks)
+{
+    public bool Ok => Checks.All(c => c.Ok);
+}
+
+/// <summary>
+/// Verifies that a server can be backed up: connection, WAL settings, the repository's record of the cluster, and a
+/// real archive round trip (switch WAL, wait for the segment to arrive in every repository).
+/// </summary>
+public sealed class CheckOperation : Operation<CheckInput, CheckResult>
+{
+    public override string Name => "check";
+    public override string Description => "Check connection, WAL settings and that archive_command delivers WAL to the repository.";
+    public override OperationRole Role => OperationRole.Operator;
+
+    public override async Task<CheckResult> RunAsync(OperationContext context, CheckInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var checks = new List<CheckItem>();
+        PostgresSession session;
+        try
+        {
+            session = await PostgresSession.OpenAsync(server.Name, server.Connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PgArkException ex)
+        {
+            checks.Add(new CheckItem("connection", false, ex.Message));
+            return new CheckResult(server.Name, checks);
+        }
+        await using (session.ConfigureAwait(false))
+        {
+            var facts = await session.GetClusterFactsAsync(cancellationToken).ConfigureAwait(false);
+            checks.Add(new CheckItem("connection", true, $"PostgreSQL {facts.VersionNum / 10000}.{facts.VersionNum % 100}, system identifier {facts.SystemIdentifier}"));
+            checks.Add(new CheckItem("wal_level", facts.WalLevel is "replica" or "logical",
+                facts.WalLevel is "replica" or "logical" ? facts.WalLevel : $"'{facts.WalLevel}': set wal_level = replica and restart"));
+            var archiving = facts.ArchiveMode is "on" or "always";
+            checks.Add(new CheckItem("archive_mode", archiving, archiving ? facts.ArchiveMode : $"'{facts.ArchiveMode}': set archive_mode = on and restart"));
+            var pushes = facts.ArchiveCommand.Contains("archive-push", StringComparison.Ordinal)
+                && facts.ArchiveCommand.Contains($"--server {server.Name}", StringComparison.Ordinal);
+            checks.Add(new CheckItem("archive_command", pushes, pushes
+                ? facts.ArchiveCommand
+                : $"'{facts.ArchiveCommand}' does not call pgark archive-push for this server; suggested: {context.ArchivePushCommand(server.Name)}"));
+
+            var repositories = context.RepositoriesFor(server);
+            var recordsOk = true;
+            foreach (var repository in repositories)
+            {
+                var record = await repository.ReadServerRecordAsync(server.Name, cancellationToken).ConfigureAwait(false);
+                var ok = record is not null && record.SystemIdentifier == facts.SystemIdentifier;
+                recordsOk &= ok;
+                checks.Add(new CheckItem($"repository '{repository.Name}'", ok, record is null
+                    ? $"server not initialised: run 'pgark init --server {server.Name}'"
+                    : ok ? repository.Storage.Location : $"holds system identifier {record.SystemIdentifier}, server reports {facts.SystemIdentifier}"));
+            }
+
+            if (archiving && recordsOk && !facts.InRecovery)
+            {
+                var stopwatch = Stopwatch.StartNew();
+                var segment = await session.SwitchWalAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    foreach (var repository in repositories)
+                    {
+                        await WalArchiveWaiter.WaitForSegmentsAsync(repository, server.Name, [segment],
+                            input.ArchiveTimeout ?? TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+                    }
+                    checks.Add(new CheckItem("archive round trip", true, $"segment {segment} archived in {stopwatch.Elapsed.TotalSeconds:0.00} s"));
+                }
+                catch (OperationFailedException ex)
+                {
+                    checks.Add(new CheckItem("archive round trip", false, ex.Message));
+                }
+            }
+            else
+            {
+                checks.Add(new CheckItem("archive round trip", false, "skipped: fix the problems above first"));
+            }
+        }
+        return new CheckResult(server.Name, checks);
+    }
+}

@@ -1,0 +1,86 @@
+using PgArk.Core.Catalog;
+using PgArk.Core.Common;
+using PgArk.Core.Wal;
+
+namespace PgArk.Core.Operations;
+
+public sealed record InfoInput(string? Server = null);
+
+public sealed record BackupSummary(string Id, string Type, string? Parent, string? Label, DateTimeOffset StartTime, DateTimeOffset StopTime,
+    string StartLsn, string StopLsn, uint Timeline, string StartWal, string StopWal, long Size, long StoredSize, double DurationSeconds,
+    int PageChecksumErrors, bool WalComplete);
+
+/// <summary>
+/// The span a server can be recovered to: from the end of its oldest restorable backup to the end of the archived WAL
+/// that continues from it. <see cref="ToTime"/> is when the last segment was archived (its commits are no later).
+/// </summary>
+public sealed record RecoverableWindow(DateTimeOffset FromTime, string FromLsn, string FromBackup, DateTimeOffset ToTime, string ToWal);
+
+public sealed record ServerInfo(string Server, string Repository, string Location, ulong? SystemIdentifier, int? PgVersionNum,
+    IReadOnlyList<BackupSummary> Backups, IReadOnlyList<WalRange> WalRanges, IReadOnlyList<string> WalGaps, RecoverableWindow? Window,
+    string? Problem);
+
+public sealed record InfoResult(IReadOnlyList<ServerInfo> Servers);
+
+/// <summary>Backups, archived WAL and the recoverable window of one or every configured server.</summary>
+public sealed class InfoOperation : Operation<InfoInput, InfoResult>
+{
+    public override string Name => "info";
+    public override string Description => "List backups, archived WAL ranges and the recoverable window per server.";
+    public override OperationRole Role => OperationRole.Viewer;
+
+    public override async Task<InfoResult> RunAsync(OperationContext context, InfoInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var servers = input.Server is null ? context.Options.Servers : [context.GetServer(input.Server)];
+        var result = new List<ServerInfo>();
+        foreach (var server in servers)
+        {
+            var repository = context.PrimaryRepositoryFor(server);
+            result.Add(await DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false));
+        }
+        return new InfoResult(result);
+    }
+
+    public static async Task<ServerInfo> DescribeAsync(string server, Repository repository, CancellationToken cancellationToken)
+    {
+        var record = await repository.ReadServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return new ServerInfo(server, repository.Name, repository.Storage.Location, null, null, [], [], [], null,
+                $"not initialised: run 'pgark init --server {server}'");
+        }
+        var backups = await repository.ListBackupsAsync(server, cancellationToken).ConfigureAwait(false);
+        var wal = new List<(WalFileName, DateTimeOffset)>();
+        await foreach (var file in repository.ListWalAsync(server, cancellationToken).ConfigureAwait(false))
+        {
+            wal.Add((file.Name, file.Entry.ModifiedAt));
+        }
+        var ranges = WalRanges.Compute(wal, record.WalSegmentSize);
+        var gaps = WalRanges.Gaps(ranges, record.WalSegmentSize).Select(g => g.FirstMissing == g.LastMissing ? g.FirstMissing : $"{g.FirstMissing}..{g.LastMissing}").ToList();
+
+        var summaries = backups.Select(b => new BackupSummary(b.Id, b.Type.ToString().ToLowerInvariant(), b.Parent, b.Label, b.StartTime, b.StopTime,
+            b.StartLsn, b.StopLsn, b.Timeline, b.StartWal, b.StopWal, b.Size, b.StoredSize, b.DurationSeconds, b.PageChecksumErrors.Count,
+            RangeCovering(ranges, b.Timeline, b.StartWal, b.StopWal) is not null)).ToList();
+
+        RecoverableWindow? window = null;
+        foreach (var backup in backups)
+        {
+            var range = RangeCovering(ranges, backup.Timeline, backup.StartWal, backup.StopWal);
+            if (range is null)
+            {
+                continue;
+            }
+            // WAL may continue on later timelines; the newest range of the highest timeline bounds the window's end.
+            var end = ranges.Where(r => r.Timeline > backup.Timeline).MaxBy(r => r.LastArchivedAt) ?? range;
+            window = new RecoverableWindow(backup.StopTime, backup.StopLsn, backup.Id, end.LastArchivedAt, end.Last);
+            break;
+        }
+        return new ServerInfo(server, repository.Name, repository.Storage.Location, record.SystemIdentifier, record.PgVersionNum,
+            summaries, ranges, gaps, window, null);
+    }
+
+    private static WalRange? RangeCovering(IReadOnlyList<WalRange> ranges, uint timeline, string first, string last) =>
+        ranges.FirstOrDefault(r => r.Timeline == timeline
+            && string.CompareOrdinal(r.First, first) <= 0 && string.CompareOrdinal(r.Last, last) >= 0);
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PgArk.Core.Catalog;
+using PgArk.Core.Codecs;
+using PgArk.Core.Configuration;
+using PgArk.Core.Errors;
+using PgArk.Core.Storage;
+using PgArk.Core.Storage.Posix;
+
+namespace PgArk.Core.Operations;
+
+/// <summary>
+/// What every operation runs with: the loaded configuration, logging, and how to reach this program again (for the
+/// archive_command and restore_command it writes into PostgreSQL's configuration).
+/// </summary>
+public sealed class OperationContext(PgArkOptions options, ILoggerFactory? loggerFactory = null, string? selfCommand = null)
+{
+    public PgArkOptions Options { get; } = options;
+
+    public ILoggerFactory LoggerFactory { get; } = loggerFactory ?? NullLoggerFactory.Instance;
+
+    /// <summary>Shell-quoted command that starts pgark, e.g. <c>'/usr/local/bin/pgark'</c>.</summary>
+    public string SelfCommand { get; } = selfCommand ?? Common.SelfCommand.Detect();
+
+    public ILogger CreateLogger(string category) => LoggerFactory.CreateLogger(category);
+
+    public ServerOptions GetServer(string name) => Options.GetServer(name);
+
+    /// <summary>The repositories a server uses, in configuration order (the first one receives backups).</summary>
+    public IReadOnlyList<Repository> RepositoriesFor(ServerOptions server) =>
+        server.Repositories.Select(name => OpenRepository(Options.GetRepository(name))).ToList();
+
+    public Repository PrimaryRepositoryFor(ServerOptions server) => RepositoriesFor(server)[0];
+
+    public static Repository OpenRepository(RepositoryOptions repository)
+    {
+        IRepositoryStorage storage = repository.Type switch
+        {
+            RepositoryType.Posix => new PosixStorage(repository.Path),
+            _ => throw new ConfigurationException($"repository '{repository.Name}': type '{repository.Type}' is not supported yet"),
+        };
+        return new Repository(repository.Name, storage, repository.Compression, repository.CompressionLevel);
+    }
+
+    /// <summary>The restore_command a restored cluster of <paramref name="server"/> uses to fetch WAL through this program.</summary>
+    public string ArchiveGetCommand(string server) =>
+        $"{SelfCommand} --config {Common.SelfCommand.ShellQuote(Options.SourcePath)} archive-get --server {server} %f \"%p\"";
+
+    /// <summary>The archive_command a server uses to push WAL through this program.</summary>
+    public string ArchivePushCommand(string server) =>
+        $"{SelfCommand} --config {Common.SelfCommand.ShellQuote(Options.SourcePath)} archive-push --server {server} %p";
+}

@@ -1,0 +1,23 @@
+using PgArk.Core.Catalog;
+
+namespace PgArk.Core.Physical;
+
+/// <param name="Jobs">Files copied in parallel (default: processor count).</param>
+/// <param name="ArchiveTimeout">How long to wait for the backup's last WAL segment to reach the repository.</param>
+/// <param name="FastCheckpoint">Ask PostgreSQL for an immediate checkpoint instead of a spread one.</param>
+public sealed record BackupOptions(
+    BackupType Type = BackupType.Full,
+    string? Label = null,
+    int Jobs = 0,
+    TimeSpan? ArchiveTimeout = null,
+    bool FastCheckpoint = true)
+{
+    public int EffectiveJobs => Jobs > 0 ? Jobs : Environment.ProcessorCount;
+    public TimeSpan EffectiveArchiveTimeout => ArchiveTimeout ?? TimeSpan.FromSeconds(60);
+}
+
+/// <summary>What a backup produced, for the summary line and machine-readable output.</summary>
+public sealed record BackupResult(BackupManifest Manifest, int FilesCopied, int FilesVanished, bool StaleLockTakenOver, IReadOnlyList<string> RemovedIncompleteBackups)
+{
+    public double MegabytesPerSecond => Manifest.DurationSeconds <= 0 ? 0 : Manifest.Size / 1048576.0 / Manifest.DurationSeconds;
+}

@@ -1,0 +1,285 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using PgArk.Core.Catalog;
+using PgArk.Core.Codecs;
+using PgArk.Core.Common;
+using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
+using PgArk.Core.Wal;
+
+namespace PgArk.Core.Physical;
+
+/// <summary>Which server to back up and where its lock lives.</summary>
+public sealed record BackupTarget(string Server, string ConnectionString, string ConfiguredDataDirectory, string LockFolder);
+
+/// <summary>
+/// Takes a physical base backup: pg_backup_start → parallel copy of every file with checksums → pg_backup_stop → wait
+/// for the WAL the backup needs → manifest. The manifest is written last, so a backup interrupted at any point is never
+/// listed; its folder is removed by the next backup.
+/// </summary>
+public sealed class BaseBackupRunner(Repository repository, ILogger logger)
+{
+    public async Task<BackupResult> RunAsync(BackupTarget target, BackupOptions options, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        if (options.Type != BackupType.Full)
+        {
+            throw new UsageException($"backup type '{options.Type.ToString().ToLowerInvariant()}' is not available yet", "use --type full");
+        }
+        var server = target.Server;
+        var lockHandle = await ServerLock.AcquireAsync(target.LockFolder, server, "backup", cancellationToken).ConfigureAwait(false);
+        await using (lockHandle.ConfigureAwait(false))
+        {
+            if (lockHandle.TookOverStaleLock)
+            {
+                logger.LogWarning("took over the backup lock of server '{Server}' left by dead process {Pid}", server, lockHandle.PreviousHolderPid);
+            }
+            var record = await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
+            var removed = await RemoveIncompleteBackupsAsync(server, cancellationToken).ConfigureAwait(false);
+
+            await using var session = await PostgresSession.OpenAsync(server, target.ConnectionString, cancellationToken).ConfigureAwait(false);
+            var facts = await session.GetClusterFactsAsync(cancellationToken).ConfigureAwait(false);
+            CheckClusterMatches(target, record, facts);
+
+            var startTime = DateTimeOffset.UtcNow;
+            var id = await NewBackupIdAsync(server, startTime, options.Type, cancellationToken).ConfigureAwait(false);
+            var stopwatch = Stopwatch.StartNew();
+            logger.LogInformation("backup {Id} of server '{Server}' starting ({Jobs} jobs, {Compression})", id, server, options.EffectiveJobs,
+                repository.Compression.ToString().ToLowerInvariant());
+
+            progress?.Report(new OperationProgress("checkpoint", 0, 0));
+            var label = $"pgark {id}" + (options.Label is null ? "" : $" {options.Label}");
+            var startLsn = await session.BackupStartAsync(label, options.FastCheckpoint, cancellationToken).ConfigureAwait(false);
+            var started = true;
+            try
+            {
+                var tablespaces = await session.GetTablespacesAsync(cancellationToken).ConfigureAwait(false);
+                var content = DataDirectoryScanner.Scan(facts.DataDirectory, tablespaces, facts.VersionNum);
+                var copy = await CopyFilesAsync(server, id, content, facts.DataChecksums ? new PageVerification(startLsn) : null,
+                    options.EffectiveJobs, progress, cancellationToken).ConfigureAwait(false);
+
+                progress?.Report(new OperationProgress("stop", copy.Bytes, copy.Bytes));
+                var nextXid = await session.NextXidAsync(cancellationToken).ConfigureAwait(false);
+                var stop = await session.BackupStopAsync(waitForArchive: false, cancellationToken).ConfigureAwait(false);
+                started = false;
+                var backupLabel = BackupLabel.Parse(stop.LabelFile);
+                var labelFile = await StoreTextFileAsync(server, id, "backup_label", stop.LabelFile, cancellationToken).ConfigureAwait(false);
+
+                var startSegment = backupLabel.StartLsn.SegmentNumber(facts.WalSegmentSize);
+                var stopSegment = new Lsn(stop.StopLsn.Value - 1).SegmentNumber(facts.WalSegmentSize);
+                var segments = new List<string>();
+                for (var s = startSegment; s <= stopSegment; s++)
+                {
+                    segments.Add(WalFileName.SegmentFileName(backupLabel.StartTimeline, s, facts.WalSegmentSize));
+                }
+                progress?.Report(new OperationProgress("wal", copy.Bytes, copy.Bytes));
+                await WalArchiveWaiter.WaitForSegmentsAsync(repository, server, segments, options.EffectiveArchiveTimeout, cancellationToken)
+                    .ConfigureAwait(false);
+
+                await SyncFoldersAsync(server, id, copy.Files, cancellationToken).ConfigureAwait(false);
+                var files = copy.Files.Append(labelFile).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+                stopwatch.Stop();
+                var manifest = new BackupManifest
+                {
+                    Id = id.Value,
+                    Type = options.Type,
+                    Server = server,
+                    Label = options.Label,
+                    StartTime = startTime,
+                    StopTime = DateTimeOffset.UtcNow,
+                    StartLsn = backupLabel.StartLsn.ToString(),
+                    StopLsn = stop.StopLsn.ToString(),
+                    Timeline = backupLabel.StartTimeline,
+                    StartWal = segments[0],
+                    StopWal = segments[^1],
+                    StopNextXid = nextXid,
+                    SystemIdentifier = facts.SystemIdentifier,
+                    PgVersionNum = facts.VersionNum,
+                    WalSegmentSize = facts.WalSegmentSize,
+                    DataChecksums = facts.DataChecksums,
+                    Compression = repository.Compression.ToString().ToLowerInvariant(),
+                    CompressionLevel = repository.CompressionLevel,
+                    Size = files.Sum(f => f.Size),
+                    StoredSize = files.Sum(f => f.StoredSize),
+                    DurationSeconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
+                    Tablespaces = tablespaces.Select(t => new ManifestTablespace(t.Oid, t.Name, t.Location)).ToList(),
+                    Directories = content.Directories.Select(d => new ManifestDirectory(d.RelativePath, d.Mode)).ToList(),
+                    Files = files,
+                    PageChecksumErrors = copy.PageErrors,
+                };
+                await repository.WriteJsonAsync(RepositoryLayout.ManifestPath(server, id), manifest, cancellationToken).ConfigureAwait(false);
+                foreach (var error in copy.PageErrors)
+                {
+                    logger.LogWarning("invalid page checksum in {Path} block {Block}: expected {Expected:X4}, found {Found:X4}",
+                        error.Path, error.Block, error.Expected, error.Found);
+                }
+                logger.LogInformation("backup {Id} complete: {Files} files, {Size} bytes, stop LSN {StopLsn}", id, files.Count, manifest.Size, manifest.StopLsn);
+                return new BackupResult(manifest, copy.Files.Count, copy.Vanished, lockHandle.TookOverStaleLock, removed);
+            }
+            finally
+            {
+                if (started)
+                {
+                    // Ending the session would abort the backup too; stopping explicitly keeps the server log clean.
+                    try
+                    {
+                        await session.BackupStopAsync(waitForArchive: false, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (PgArkException ex)
+                    {
+                        logger.LogDebug(ex, "could not stop the aborted backup cleanly");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void CheckClusterMatches(BackupTarget target, ServerRecord record, ClusterFacts facts)
+    {
+        if (facts.SystemIdentifier != record.SystemIdentifier)
+        {
+            throw new IntegrityException(
+                $"server '{target.Server}' has system identifier {facts.SystemIdentifier}, but the repository holds backups of {record.SystemIdentifier}",
+                "the connection points to a different cluster than the one initialised; fix 'connection' or use another server name");
+        }
+        if (facts.InRecovery)
+        {
+            throw new RefusedException($"server '{target.Server}' is in recovery; backups from a standby are not supported yet");
+        }
+        if (!SamePath(facts.DataDirectory, target.ConfiguredDataDirectory))
+        {
+            throw new ConfigurationException(
+                $"server '{target.Server}': pgdata '{target.ConfiguredDataDirectory}' does not match the server's data_directory '{facts.DataDirectory}'");
+        }
+        if (!Directory.Exists(facts.DataDirectory))
+        {
+            throw new RefusedException($"data directory '{facts.DataDirectory}' of server '{target.Server}' is not readable from this host",
+                "run the backup on the database host");
+        }
+    }
+
+    private static bool SamePath(string a, string b) =>
+        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)), StringComparison.Ordinal)
+        || string.Equals(ResolveLinks(a), ResolveLinks(b), StringComparison.Ordinal);
+
+    private static string ResolveLinks(string path)
+    {
+        var info = new DirectoryInfo(path);
+        return Path.TrimEndingDirectorySeparator(info.ResolveLinkTarget(true)?.FullName ?? info.FullName);
+    }
+
+    private async Task<List<string>> RemoveIncompleteBackupsAsync(string server, CancellationToken cancellationToken)
+    {
+        var removed = new List<string>();
+        foreach (var id in await repository.ListIncompleteBackupsAsync(server, cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogWarning("removing incomplete backup {Id} of server '{Server}' (interrupted earlier)", id, server);
+            await repository.Storage.DeleteFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
+            removed.Add(id.Value);
+        }
+        return removed;
+    }
+
+    private async Task<BackupId> NewBackupIdAsync(string server, DateTimeOffset startTime, BackupType type, CancellationToken cancellationToken)
+    {
+        // Ids have one-second resolution; two backups within a second would collide, so wait for the next second.
+        var existing = (await repository.Storage.ListFoldersAsync(RepositoryLayout.BackupsFolder(server), cancellationToken).ConfigureAwait(false))
+            .ToHashSet(StringComparer.Ordinal);
+        var id = BackupId.Create(startTime, type);
+        while (existing.Contains(id.Value))
+        {
+            await Task.Delay(1000 - DateTimeOffset.UtcNow.Millisecond, cancellationToken).ConfigureAwait(false);
+            id = BackupId.Create(DateTimeOffset.UtcNow, type);
+        }
+        return id;
+    }
+
+    private sealed record CopyOutcome(List<ManifestFile> Files, int Vanished, long Bytes, List<PageChecksumError> PageErrors);
+
+    private async Task<CopyOutcome> CopyFilesAsync(string server, BackupId id, DataDirectoryContent content, PageVerification? verification,
+        int jobs, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var totalBytes = content.Files.Sum(f => f.Size);
+        long doneBytes = 0;
+        var doneFiles = 0;
+        var results = new ConcurrentBag<BackupFileResult>();
+        var bytesRead = progress is null ? null : new SynchronousProgress(n =>
+        {
+            var done = Interlocked.Add(ref doneBytes, n);
+            progress.Report(new OperationProgress("copy", done, totalBytes, Volatile.Read(ref doneFiles), content.Files.Count));
+        });
+        // Largest files first, so one big relation segment does not finish alone at the end.
+        var ordered = content.Files.OrderByDescending(f => f.Size).ToList();
+        await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken },
+            async (file, ct) =>
+            {
+                var stored = RepositoryLayout.BackupFilePath(server, id, file.RelativePath, repository.Extension);
+                results.Add(await BackupFileJob.RunAsync(file, stored, repository, verification, bytesRead, ct).ConfigureAwait(false));
+                Interlocked.Increment(ref doneFiles);
+            }).ConfigureAwait(false);
+
+        var files = new List<ManifestFile>();
+        var vanished = 0;
+        var pageErrors = new List<PageChecksumError>();
+        foreach (var result in results)
+        {
+            if (result.Vanished)
+            {
+                vanished++;
+                logger.LogDebug("{Path} vanished during the backup; skipped", result.Source.RelativePath);
+                continue;
+            }
+            files.Add(new ManifestFile
+            {
+                Path = result.Source.RelativePath,
+                Size = result.Size,
+                ModifiedAt = result.Source.ModifiedAt,
+                Mode = result.Source.Mode,
+                Sha256 = result.Sha256,
+                StoredSize = result.StoredSize,
+            });
+            pageErrors.AddRange(result.PageErrors);
+        }
+        pageErrors.Sort((a, b) => a.Path == b.Path ? a.Block.CompareTo(b.Block) : string.CompareOrdinal(a.Path, b.Path));
+        return new CopyOutcome(files, vanished, files.Sum(f => f.Size), pageErrors);
+    }
+
+    private async Task<ManifestFile> StoreTextFileAsync(string server, BackupId id, string relativePath, string text, CancellationToken cancellationToken)
+    {
+        var temp = Path.Combine(Path.GetTempPath(), $"pgark-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(temp, text, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var info = new FileInfo(temp);
+            var source = new SourceFile(relativePath, temp, info.Length, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0x180, null);
+            var stored = RepositoryLayout.BackupFilePath(server, id, relativePath, repository.Extension);
+            var result = await BackupFileJob.RunAsync(source, stored, repository, null, null, cancellationToken).ConfigureAwait(false);
+            return new ManifestFile
+            {
+                Path = relativePath, Size = result.Size, ModifiedAt = source.ModifiedAt, Mode = 0x180, Sha256 = result.Sha256, StoredSize = result.StoredSize,
+            };
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private async Task SyncFoldersAsync(string server, BackupId id, IEnumerable<ManifestFile> files, CancellationToken cancellationToken)
+    {
+        var folders = files.Select(f => RepositoryLayout.BackupFilePath(server, id, f.Path, ""))
+            .Select(p => p[..p.LastIndexOf('/')])
+            .Distinct(StringComparer.Ordinal);
+        foreach (var folder in folders)
+        {
+            await repository.Storage.SyncFolderAsync(folder, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using PgArk.Core.Common;
+using PgArk.Core.Errors;
+
+namespace PgArk.Core.Postgres;
+
+/// <summary>
+/// A PostgreSQL cluster this process controls on the local machine: a sandbox for quickstart and test restores.
+/// It listens only on a Unix socket in <see cref="SocketDirectory"/>, runs as the postgres OS user when PgArk runs as
+/// root, and is stopped by PID if pg_ctl cannot stop it.
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan s_programTimeout = TimeSpan.FromMinutes(5);
+
+    private LocalCluster(PgInstallation installation, string dataDirectory, string socketDirectory, int port)
+    {
+        Installation = installation;
+        DataDirectory = dataDirectory;
+        SocketDirectory = socketDirectory;
+        Port = port;
+    }
+
+    public PgInstallation Installation { get; }
+    public string DataDirectory { get; }
+    public string SocketDirectory { get; }
+    public int Port { get; private set; }
+    public int? ProcessId { get; private set; }
+    public string LogFile => Path.Combine(SocketDirectory, $"postgres-{Port}.log");
+
+    public string ConnectionString(string database = "postgres") =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = SocketDirectory, Port = Port, Username = "postgres", Database = database, Pooling = false, Timeout = 30,
+        }.ConnectionString;
+
+    /// <summary>Runs initdb into a new data directory (owned by postgres when running as root).</summary>
+    public static async Task<LocalCluster> InitAsync(PgInstallation installation, string dataDirectory, string socketDirectory, bool dataChecksums,
+        CancellationToken cancellationToken)
+    {
+        PrepareFolder(Path.GetDirectoryName(Path.GetFullPath(dataDirectory))!);
+        PrepareFolder(socketDirectory);
+        var arguments = new List<string> { "-D", dataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions" };
+        if (dataChecksums)
+        {
+            arguments.Add("--data-checksums");
+        }
+        if (PosixOwnership.IsRoot)
+        {
+            Directory.CreateDirectory(dataDirectory);
+            ChownToPostgres(dataDirectory);
+        }
+        await ProcessRunner.RunCheckedAsync(installation.Program("initdb"), arguments, asPostgresUser: true, s_programTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        return new LocalCluster(installation, dataDirectory, socketDirectory, FreePort());
+    }
+
+    /// <summary>Wraps an existing data directory (e.g. a restored one) so it can be started on a free port.</summary>
+    public static LocalCluster Attach(PgInstallation installation, string dataDirectory, string socketDirectory)
+    {
+        PrepareFolder(socketDirectory);
+        return new LocalCluster(installation, dataDirectory, socketDirectory, FreePort());
+    }
+
+    /// <summary>Appends settings to postgresql.conf (later lines win).</summary>
+    public async Task ConfigureAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    {
+        var lines = settings.Select(s => $"{s.Key} = '{s.Value.Replace("'", "''", StringComparison.Ordinal)}'");
+        await File.AppendAllLinesAsync(Path.Combine(DataDirectory, "postgresql.conf"), lines, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var wait = timeout ?? TimeSpan.FromMinutes(5);
+        var options = string.Create(CultureInfo.InvariantCulture, $"-p {Port} -k {SocketDirectory} -c listen_addresses=''");
+        var outcome = await ProcessRunner.RunAsync(Installation.Program("pg_ctl"),
+            ["-D", DataDirectory, "-l", LogFile, "-o", options, "-w", "-t", ((int)wait.TotalSeconds).ToString(CultureInfo.InvariantCulture), "start"],
+            asPostgresUser: true, wait + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        ProcessId = ReadPostmasterPid();
+        if (outcome.ExitCode != 0)
+        {
+            var log = File.Exists(LogFile) ? string.Join('\n', File.ReadLines(LogFile).TakeLast(15)) : "";
+            throw new OperationFailedException($"PostgreSQL in {DataDirectory} did not start: {outcome.StandardError.Trim()}\n{log}");
+        }
+    }
+
+    /// <summary>Waits until the server accepts connections and has left recovery (promoted).</summary>
+    public async Task WaitUntilPrimaryAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString());
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+                if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new OperationFailedException($"PostgreSQL in {DataDirectory} did not finish recovery within {timeout.TotalSeconds:0} s");
+            }
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var pid = ReadPostmasterPid() ?? ProcessId;
+        if (pid is null)
+        {
+            return;
+        }
+        var outcome = await ProcessRunner.RunAsync(Installation.Program("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"],
+            asPostgresUser: true, TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
+        if (outcome.ExitCode != 0 && IsAlive(pid.Value))
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(pid.Value).Kill(entireProcessTree: true);
+            }
+            catch (ArgumentException)
+            {
+                // already gone
+            }
+        }
+        ProcessId = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (PgArkException)
+        {
+            // Disposal is best effort; StopAsync already fell back to killing by PID.
+        }
+    }
+
+    private int? ReadPostmasterPid()
+    {
+        var file = Path.Combine(DataDirectory, "postmaster.pid");
+        try
+        {
+            return File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault(), out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
+
+    /// <summary>A TCP port nobody listens on; the socket file name depends on it, so it must be unique too.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Creates a folder the cluster needs; a folder we create is handed to postgres. Existing folders are left alone.</summary>
+    private static void PrepareFolder(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            return;
+        }
+        Directory.CreateDirectory(folder);
+        if (PosixOwnership.IsRoot)
+        {
+            ChownToPostgres(folder);
+        }
+    }
+
+    public static void ChownToPostgres(string path)
+    {
+        var (uid, gid) = PostgresUser();
+        PosixOwnership.SetOwner(path, uid, gid);
+    }
+
+    /// <summary>uid and gid of the postgres OS user, from /etc/passwd.</summary>
+    public static (uint Uid, uint Gid) PostgresUser()
+    {
+        foreach (var line in File.ReadLines("/etc/passwd"))
+        {
+            var parts = line.Split(':');
+            if (parts.Length > 3 && parts[0] == "postgres")
+            {
+                return (uint.Parse(parts[2], CultureInfo.InvariantCulture), uint.Parse(parts[3], CultureInfo.InvariantCulture));
+            }
+        }
+        throw new NotFoundException("the 'postgres' OS user does not exist", "install PostgreSQL (scripts/install-deps.sh)");
+    }
+}

@@ -1,0 +1,339 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using PgArk.Core.Catalog;
+using PgArk.Core.Codecs;
+using PgArk.Core.Common;
+using PgArk.Core.Errors;
+using PgArk.Core.Wal;
+
+namespace PgArk.Core.Restore;
+
+/// <summary>
+/// Restores a physical backup into an empty data directory and configures recovery to the target. Every file is
+/// checked against the SHA-256 in the manifest as it is written; on any failure, everything the restore created is
+/// removed again, so a failed restore never leaves a half-written cluster that could be started by mistake.
+/// </summary>
+public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
+{
+    public async Task<RestoreResult> RunAsync(string server, RestoreOptions options, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var backups = await repository.ListBackupsAsync(server, cancellationToken).ConfigureAwait(false);
+        var manifest = RestorePlanner.ChooseBackup(server, backups, options.Target, options.BackupId);
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap);
+
+        CheckEmptyTarget(dataDirectory, "data directory");
+        foreach (var location in tablespaceTargets.Values)
+        {
+            CheckEmptyTarget(location, "tablespace location");
+        }
+        await CheckWalPresentAsync(server, manifest, cancellationToken).ConfigureAwait(false);
+
+        logger.LogInformation("restoring backup {Id} of server '{Server}' into {DataDirectory}, target {Target}", manifest.Id, server, dataDirectory, options.Target);
+        var owner = ChooseOwner(dataDirectory);
+        var created = new CreatedPaths(Directory.Exists(dataDirectory));
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            CreateLayout(manifest, dataDirectory, tablespaceTargets, created);
+            var bytes = await RestoreFilesAsync(server, manifest, dataDirectory, options.EffectiveJobs, progress, cancellationToken).ConfigureAwait(false);
+            var settings = RecoverySettings.Build(options, manifest.Id);
+            await RecoverySettings.WriteAsync(dataDirectory, settings, manifest.Id, cancellationToken).ConfigureAwait(false);
+            if (owner is { } o)
+            {
+                ChownTree(dataDirectory, o);
+                foreach (var location in tablespaceTargets.Values)
+                {
+                    ChownTree(location, o);
+                }
+            }
+            PosixOwnership.SyncFileSystem(Path.Combine(dataDirectory, "PG_VERSION"));
+            stopwatch.Stop();
+            return new RestoreResult(manifest.Id, dataDirectory, options.Target, manifest.Files.Count, bytes,
+                Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings);
+        }
+        catch
+        {
+            created.RemoveAll(dataDirectory, logger);
+            throw;
+        }
+    }
+
+    private static void CheckEmptyTarget(string path, string what)
+    {
+        if (File.Exists(path))
+        {
+            throw new RefusedException($"unable to restore into '{path}': it is a file, not a directory");
+        }
+        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+        {
+            throw new RefusedException($"unable to restore into '{path}': {what} is not empty",
+                "restore into an empty or new directory (stop the cluster and move its data directory aside first)");
+        }
+    }
+
+    private async Task CheckWalPresentAsync(string server, BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        var first = WalFileName.Parse(manifest.StartWal).SegmentNumber(manifest.WalSegmentSize);
+        var last = WalFileName.Parse(manifest.StopWal).SegmentNumber(manifest.WalSegmentSize);
+        for (var segment = first; segment <= last; segment++)
+        {
+            var name = WalFileName.Parse(WalFileName.SegmentFileName(manifest.Timeline, segment, manifest.WalSegmentSize));
+            if (await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new IntegrityException($"backup {manifest.Id} cannot be made consistent: WAL segment {name} is missing from repository '{repository.Name}'");
+            }
+        }
+    }
+
+    private static Dictionary<uint, string> MapTablespaces(BackupManifest manifest, IReadOnlyDictionary<string, string>? map)
+    {
+        var result = new Dictionary<uint, string>();
+        var unused = new HashSet<string>(map?.Keys ?? [], StringComparer.Ordinal);
+        foreach (var tablespace in manifest.Tablespaces)
+        {
+            var location = tablespace.Location;
+            var oidKey = tablespace.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (map is not null)
+            {
+                foreach (var key in new[] { tablespace.Location, oidKey, tablespace.Name })
+                {
+                    if (map.TryGetValue(key, out var mapped))
+                    {
+                        location = mapped;
+                        unused.Remove(key);
+                        break;
+                    }
+                }
+            }
+            if (!Path.IsPathFullyQualified(location))
+            {
+                throw new UsageException($"tablespace '{tablespace.Name}' would be restored to '{location}', which is not an absolute path");
+            }
+            result[tablespace.Oid] = Path.GetFullPath(location);
+        }
+        if (unused.Count > 0)
+        {
+            throw new UsageException($"--tablespace-map names '{unused.First()}', which is not a tablespace of backup {manifest.Id}",
+                $"tablespaces in the backup: {string.Join(", ", manifest.Tablespaces.Select(t => $"{t.Name} ({t.Location})"))}");
+        }
+        return result;
+    }
+
+    private static (uint Uid, uint Gid)? ChooseOwner(string dataDirectory)
+    {
+        if (!PosixOwnership.IsRoot)
+        {
+            return null;
+        }
+        // Restoring as root: the files belong to whoever owns the target folder (or its parent), normally postgres.
+        var reference = Directory.Exists(dataDirectory) ? dataDirectory : Path.GetDirectoryName(dataDirectory)!;
+        var owner = PosixOwnership.GetOwner(reference);
+        return owner.Uid == 0 ? null : owner;
+    }
+
+    private static void CreateLayout(BackupManifest manifest, string dataDirectory, Dictionary<uint, string> tablespaces, CreatedPaths created)
+    {
+        const UnixFileMode folderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        if (!Directory.Exists(dataDirectory))
+        {
+            Directory.CreateDirectory(dataDirectory, folderMode);
+        }
+        File.SetUnixFileMode(dataDirectory, folderMode);
+        foreach (var (oid, location) in tablespaces)
+        {
+            if (!Directory.Exists(location))
+            {
+                Directory.CreateDirectory(location, folderMode);
+                created.Tablespaces.Add(location);
+            }
+            else
+            {
+                created.TablespaceContents.Add(location);
+            }
+        }
+        foreach (var directory in manifest.Directories.OrderBy(d => d.Path, StringComparer.Ordinal))
+        {
+            var full = Path.Combine(dataDirectory, directory.Path);
+            var parts = directory.Path.Split('/');
+            if (parts.Length == 2 && parts[0] == "pg_tblspc" && uint.TryParse(parts[1], out var oid) && tablespaces.TryGetValue(oid, out var location))
+            {
+                File.CreateSymbolicLink(full, location);
+                continue;
+            }
+            Directory.CreateDirectory(full, (UnixFileMode)(directory.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private async Task<long> RestoreFilesAsync(string server, BackupManifest manifest, string dataDirectory, int jobs,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var total = manifest.Size;
+        long done = 0;
+        var filesDone = 0;
+        var files = manifest.Files.OrderByDescending(f => f.Size).ToList();
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken },
+            async (file, ct) =>
+            {
+                await RestoreFileAsync(server, manifest, file, dataDirectory, n =>
+                {
+                    var d = Interlocked.Add(ref done, n);
+                    progress?.Report(new OperationProgress("restore", d, total, Volatile.Read(ref filesDone), files.Count));
+                }, ct).ConfigureAwait(false);
+                Interlocked.Increment(ref filesDone);
+            }).ConfigureAwait(false);
+        return total;
+    }
+
+    private async Task RestoreFileAsync(string server, BackupManifest manifest, ManifestFile file, string dataDirectory, Action<long> report,
+        CancellationToken cancellationToken)
+    {
+        var target = Path.Combine(dataDirectory, file.Path);
+        var mode = (UnixFileMode)(file.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var output = new FileStream(target, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0,
+            PreallocationSize = file.Size, UnixCreateMode = mode, Options = FileOptions.Asynchronous,
+        });
+        await using (output.ConfigureAwait(false))
+        {
+            if (file.Size > 0)
+            {
+                var sourceId = BackupId.Parse(file.Reference ?? manifest.Id);
+                var compression = CompressionCodec.Parse(manifest.Compression);
+                var stored = RepositoryLayout.BackupFilePath(server, sourceId, file.Path, CompressionCodec.FileExtension(compression));
+                Stream input;
+                try
+                {
+                    input = await repository.Storage.OpenReadAsync(stored, cancellationToken).ConfigureAwait(false);
+                }
+                catch (NotFoundException)
+                {
+                    throw new IntegrityException($"file '{file.Path}' of backup {manifest.Id} is missing from the repository ({stored})");
+                }
+                await using (input.ConfigureAwait(false))
+                {
+                    var plain = CompressionCodec.OpenDecompress(compression, input, leaveOpen: true);
+                    await using (plain.ConfigureAwait(false))
+                    {
+                        await CopyAndVerifyAsync(plain, output, file, stored, report, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        File.SetLastWriteTimeUtc(target, DateTimeOffset.FromUnixTimeSeconds(file.ModifiedAt).UtcDateTime);
+    }
+
+    private static async Task CopyAndVerifyAsync(Stream plain, FileStream output, ManifestFile file, string stored, Action<long> report,
+        CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        long written = 0;
+        try
+        {
+            int read;
+            while ((read = await ReadFullAsync(plain, buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                written += read;
+                report(read);
+            }
+        }
+        catch (IntegrityException ex)
+        {
+            throw new IntegrityException($"file '{file.Path}' cannot be read back from the repository ({stored}): {ex.Message}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (written != file.Size || actual != file.Sha256)
+        {
+            throw new IntegrityException(
+                $"checksum mismatch restoring '{file.Path}' from {stored}: expected {file.Size} bytes with SHA-256 {file.Sha256}, got {written} bytes with {actual}");
+        }
+    }
+
+    private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    private static void ChownTree(string root, (uint Uid, uint Gid) owner)
+    {
+        PosixOwnership.SetOwner(root, owner.Uid, owner.Gid);
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions
+                 { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false }))
+        {
+            PosixOwnership.SetOwner(entry.FullName, owner.Uid, owner.Gid);
+        }
+    }
+
+    /// <summary>What a restore created, so a failed restore can take it all back.</summary>
+    private sealed class CreatedPaths(bool dataDirectoryExisted)
+    {
+        public List<string> Tablespaces { get; } = [];
+        public List<string> TablespaceContents { get; } = [];
+
+        public void RemoveAll(string dataDirectory, ILogger logger)
+        {
+            try
+            {
+                if (Directory.Exists(dataDirectory))
+                {
+                    if (dataDirectoryExisted)
+                    {
+                        EmptyFolder(dataDirectory);
+                    }
+                    else
+                    {
+                        Directory.Delete(dataDirectory, recursive: true);
+                    }
+                }
+                foreach (var folder in Tablespaces.Where(Directory.Exists))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                foreach (var folder in TablespaceContents.Where(Directory.Exists))
+                {
+                    EmptyFolder(folder);
+                }
+            }
+            catch (IOException ex)
+            {
+                logger.LogWarning(ex, "could not remove the partly restored files in {DataDirectory}", dataDirectory);
+            }
+        }
+
+        private static void EmptyFolder(string folder)
+        {
+            foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo d && d.LinkTarget is null)
+                {
+                    d.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+            }
+        }
+    }
+}
