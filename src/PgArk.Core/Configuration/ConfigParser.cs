@@ -1,0 +1,287 @@
+using PgArk.Core.Codecs;
+using PgArk.Core.Errors;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace PgArk.Core.Configuration;
+
+/// <summary>
+/// Maps the YAML tree of <c>pgark.yaml</c> onto the options records, validating as it goes and collecting every
+/// problem with its YAML path; resolves secrets from environment variables and files. docs/configuration.md
+/// documents each key read here.
+/// </summary>
+internal sealed partial class ConfigParser(string sourcePath, Func<string, string?> getEnvironmentVariable)
+{
+    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers"];
+    private static readonly string[] s_rootReserved = ["api", "notifications"];
+    private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention"];
+    private static readonly string[] s_repositoryReserved = ["encryption"];
+    private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays"];
+    private static readonly string[] s_serverKeys =
+        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories"];
+    private static readonly string[] s_serverReserved = ["schedule"];
+
+    private static readonly (string, RepositoryType)[] s_repositoryTypes = [("posix", RepositoryType.Posix), ("s3", RepositoryType.S3)];
+    private static readonly (string, CompressionType)[] s_compressionTypes =
+        [("none", CompressionType.None), ("gzip", CompressionType.Gzip), ("zstd", CompressionType.Zstd), ("lz4", CompressionType.Lz4)];
+
+    private const int MinimumPgVersion = 10;
+
+    private readonly ConfigProblems _problems = new();
+
+    public PgArkOptions Parse(string yamlText)
+    {
+        var node = Load(yamlText);
+        if (node is not null and not YamlMappingNode)
+        {
+            _problems.Add("(root)", "expected a mapping with 'repositories' and 'servers'");
+            _problems.ThrowIfAny(sourcePath);
+        }
+
+        var root = node as YamlMappingNode ?? new YamlMappingNode();
+        var reader = new YamlMappingReader(root, "", s_rootKeys, s_rootReserved, _problems);
+        var lockPath = reader.AbsolutePath("lockPath") ?? PgArkOptions.DefaultLockPath;
+        var repositoryNames = new List<string>();
+        var repositories = ParseRepositories(reader, repositoryNames);
+        var servers = ParseServers(reader, repositoryNames);
+        _problems.ThrowIfAny(sourcePath);
+        return new PgArkOptions(sourcePath, repositories, servers, lockPath);
+    }
+
+    private YamlNode? Load(string yamlText)
+    {
+        var scanner = new Scanner(new StringReader(yamlText));
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new Parser(scanner));
+        }
+        catch (YamlException e)
+        {
+            throw Malformed(e.Start, e.Message, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet 16 fails this way on some inputs (e.g. an unclosed flow list); the scanner knows where.
+            throw Malformed(scanner.CurrentPosition, "syntax error", e);
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            _problems.Add("(root)", $"expected a single YAML document, found {stream.Documents.Count}");
+        }
+
+        return stream.Documents.Count == 0 || YamlMappingReader.IsNull(stream.Documents[0].RootNode)
+            ? null
+            : stream.Documents[0].RootNode;
+    }
+
+    private ConfigurationException Malformed(Mark where, string problem, Exception inner) =>
+        new($"invalid YAML in {sourcePath} at line {where.Line}, column {where.Column}: {problem}", innerException: inner);
+
+    private List<RepositoryOptions> ParseRepositories(YamlMappingReader root, List<string> names)
+    {
+        var result = new List<RepositoryOptions>();
+        var list = root.Sequence("repositories", required: true);
+        if (list is null)
+        {
+            return result;
+        }
+
+        if (list.Children.Count == 0)
+        {
+            _problems.Add("repositories", "at least one repository is required");
+        }
+
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var path = ConfigProblems.Item("repositories", i);
+            if (list.Children[i] is not YamlMappingNode node)
+            {
+                _problems.Add(path, "expected a mapping");
+                continue;
+            }
+
+            var reader = new YamlMappingReader(node, path, s_repositoryKeys, s_repositoryReserved, _problems);
+            var name = Name(reader, seen, "repository");
+            if (name is not null)
+            {
+                names.Add(name);
+            }
+
+            result.Add(ParseRepository(reader, name));
+        }
+
+        return result;
+    }
+
+    private RepositoryOptions ParseRepository(YamlMappingReader reader, string? name)
+    {
+        var type = reader.Has("type") ? reader.Choice("type", s_repositoryTypes) : RepositoryType.Posix;
+        if (type == RepositoryType.S3)
+        {
+            _problems.Add(reader.ChildPath("type"), "'s3' is not supported yet");
+        }
+
+        var path = type == RepositoryType.Posix ? reader.AbsolutePath("path", required: true) : reader.Scalar("path");
+        var compression = reader.Has("compression") ? reader.Choice("compression", s_compressionTypes) : CompressionType.Zstd;
+        var level = reader.Int("compressionLevel");
+        if (compression is { } known)
+        {
+            level = CompressionLevel(reader, known, level);
+        }
+
+        var retention = RetentionOptions.KeepAll;
+        if (reader.Mapping("retention") is { } retentionNode)
+        {
+            var r = new YamlMappingReader(retentionNode, reader.ChildPath("retention"), s_retentionKeys, [], _problems);
+            retention = new RetentionOptions(
+                r.PositiveInt("full"), r.PositiveInt("diff"), r.PositiveInt("archiveDays"), r.PositiveInt("logicalDays"));
+        }
+
+        // When a value is missing its problem is already recorded and these options are never returned.
+        return new RepositoryOptions(
+            name ?? "", type ?? RepositoryType.Posix, path ?? "", compression ?? CompressionType.None, level ?? 0, retention);
+    }
+
+    private int? CompressionLevel(YamlMappingReader reader, CompressionType compression, int? level)
+    {
+        var (name, defaultLevel, min, max) = compression switch
+        {
+            CompressionType.Gzip => ("gzip", 6, 1, 9),
+            CompressionType.Zstd => ("zstd", 3, 1, 19),
+            CompressionType.Lz4 => ("lz4", 1, 1, 12),
+            _ => ("none", 0, 0, 0),
+        };
+        if (compression == CompressionType.None)
+        {
+            return 0;
+        }
+
+        if (level is null)
+        {
+            return defaultLevel;
+        }
+
+        if (level < min || level > max)
+        {
+            _problems.Add(reader.ChildPath("compressionLevel"), $"{level} is out of range for {name} ({min}-{max})");
+            return null;
+        }
+
+        return level;
+    }
+
+    private List<ServerOptions> ParseServers(YamlMappingReader root, List<string> repositoryNames)
+    {
+        var result = new List<ServerOptions>();
+        var list = root.Sequence("servers", required: true);
+        if (list is null)
+        {
+            return result;
+        }
+
+        if (list.Children.Count == 0)
+        {
+            _problems.Add("servers", "at least one server is required");
+        }
+
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var path = ConfigProblems.Item("servers", i);
+            if (list.Children[i] is not YamlMappingNode node)
+            {
+                _problems.Add(path, "expected a mapping");
+                continue;
+            }
+
+            var reader = new YamlMappingReader(node, path, s_serverKeys, s_serverReserved, _problems);
+            var name = Name(reader, seen, "server");
+            var connection = Connection(reader);
+            var pgData = reader.AbsolutePath("pgdata", required: true);
+            var pgBin = reader.AbsolutePath("pgBin");
+            var pgVersion = reader.Int("pgVersion");
+            if (pgVersion < MinimumPgVersion)
+            {
+                _problems.Add(
+                    reader.ChildPath("pgVersion"), $"must be a PostgreSQL major version, {MinimumPgVersion} or later (got {pgVersion})");
+            }
+
+            var repositories = ServerRepositories(reader, repositoryNames);
+            result.Add(new ServerOptions(name ?? "", connection ?? "", pgData ?? "", repositories, pgBin, pgVersion));
+        }
+
+        return result;
+    }
+
+    private List<string> ServerRepositories(YamlMappingReader reader, List<string> configured)
+    {
+        var list = reader.Sequence("repositories");
+        if (list is null)
+        {
+            // Default: the first repository. Checked only when the key is absent; a present-but-invalid value is already reported.
+            return reader.Has("repositories") || configured.Count == 0 ? [] : [configured[0]];
+        }
+
+        var path = reader.ChildPath("repositories");
+        if (list.Children.Count == 0)
+        {
+            _problems.Add(path, "must list at least one repository");
+        }
+
+        var result = new List<string>();
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var itemPath = ConfigProblems.Item(path, i);
+            if (list.Children[i] is not YamlScalarNode { Value: { Length: > 0 } name })
+            {
+                _problems.Add(itemPath, "expected a repository name");
+            }
+            else if (!configured.Contains(name, StringComparer.Ordinal))
+            {
+                var names = configured.Count == 0 ? "none" : string.Join(", ", configured);
+                _problems.Add(itemPath, $"unknown repository '{name}' (configured: {names})");
+            }
+            else if (result.Contains(name, StringComparer.Ordinal))
+            {
+                _problems.Add(itemPath, $"repository '{name}' is listed twice");
+            }
+            else
+            {
+                result.Add(name);
+            }
+        }
+
+        return result;
+    }
+
+    private string? Name(YamlMappingReader reader, Dictionary<string, string> seen, string kind)
+    {
+        var name = reader.Scalar("name", required: true);
+        if (name is null)
+        {
+            return null;
+        }
+
+        if (!IsValidName(name))
+        {
+            _problems.Add(reader.ChildPath("name"), $"'{name}' is not a valid name (use 1-63 letters, digits, '_' or '-')");
+            return null;
+        }
+
+        // Case-insensitive: names become folder names, and some file systems fold case.
+        if (seen.TryGetValue(name, out var first))
+        {
+            _problems.Add(reader.ChildPath("name"), $"duplicate {kind} name '{name}' (also {first})");
+            return null;
+        }
+
+        seen[name] = reader.Path;
+        return name;
+    }
+
+    internal static bool IsValidName(string name) =>
+        name.Length is >= 1 and <= 63 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+}

@@ -1,0 +1,43 @@
+using PgArk.Core.Errors;
+
+namespace PgArk.Core.Configuration;
+
+/// <summary>
+/// The whole validated <c>pgark.yaml</c>. Produced only by <see cref="ConfigLoader"/>, which guarantees the
+/// invariants stated on each member.
+/// </summary>
+/// <param name="SourcePath">Full path of the file the options came from (used in messages).</param>
+/// <param name="Repositories">At least one repository, names unique.</param>
+/// <param name="Servers">At least one server, names unique, each referring only to configured repositories.</param>
+/// <param name="LockPath">Absolute folder for lock files (YAML <c>lockPath</c>). Default <c>/tmp/pgark</c>.</param>
+public sealed record PgArkOptions(
+    string SourcePath,
+    IReadOnlyList<RepositoryOptions> Repositories,
+    IReadOnlyList<ServerOptions> Servers,
+    string LockPath)
+{
+    /// <summary>Default of <see cref="LockPath"/>.</summary>
+    public const string DefaultLockPath = "/tmp/pgark";
+
+    /// <summary>The server named <paramref name="name"/> (case-sensitive).</summary>
+    /// <exception cref="NotFoundException">No server has that name.</exception>
+    public ServerOptions GetServer(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Servers.FirstOrDefault(s => s.Name == name)
+            ?? throw new NotFoundException(
+                $"server '{name}' is not configured in {SourcePath}",
+                $"configured servers: {string.Join(", ", Servers.Select(s => s.Name))}");
+    }
+
+    /// <summary>The repository named <paramref name="name"/> (case-sensitive).</summary>
+    /// <exception cref="NotFoundException">No repository has that name.</exception>
+    public RepositoryOptions GetRepository(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Repositories.FirstOrDefault(r => r.Name == name)
+            ?? throw new NotFoundException(
+                $"repository '{name}' is not configured in {SourcePath}",
+                $"configured repositories: {string.Join(", ", Repositories.Select(r => r.Name))}");
+    }
+}

@@ -1,0 +1,21 @@
+using PgArk.Core.Codecs;
+
+namespace PgArk.Core.Configuration;
+
+/// <summary>One repository from <c>pgark.yaml</c> (<c>repositories[]</c>), validated.</summary>
+/// <param name="Name">Unique name, 1-63 of <c>[A-Za-z0-9_-]</c>; servers refer to the repository by it.</param>
+/// <param name="Type">Storage kind. Only <see cref="RepositoryType.Posix"/> passes validation today.</param>
+/// <param name="Path">Absolute folder of a posix repository.</param>
+/// <param name="Compression">Compression of every stored file. Default <see cref="CompressionType.Zstd"/>.</param>
+/// <param name="CompressionLevel">
+/// Codec level. Defaults: zstd 3 (range 1-19), lz4 1 (1-12), gzip 6 (1-9). Always 0 when
+/// <paramref name="Compression"/> is <see cref="CompressionType.None"/>.
+/// </param>
+/// <param name="Retention">What to keep; <see cref="RetentionOptions.KeepAll"/> when not configured.</param>
+public sealed record RepositoryOptions(
+    string Name,
+    RepositoryType Type,
+    string Path,
+    CompressionType Compression,
+    int CompressionLevel,
+    RetentionOptions Retention);

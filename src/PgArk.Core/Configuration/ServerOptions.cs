@@ -1,0 +1,35 @@
+using System.Text;
+
+namespace PgArk.Core.Configuration;
+
+/// <summary>One PostgreSQL server (cluster) from <c>pgark.yaml</c> (<c>servers[]</c>), validated.</summary>
+/// <param name="Name">Unique name, 1-63 of <c>[A-Za-z0-9_-]</c>; the <c>--server</c> argument.</param>
+/// <param name="Connection">
+/// Npgsql connection string, already resolved from <c>connection</c>, <c>connectionEnv</c> or <c>connectionFile</c>,
+/// with the password from <c>passwordEnv</c> added. A secret: never log it as is; use
+/// <see cref="ConnectionStrings.Redact"/>. <see cref="ToString"/> redacts it.
+/// </param>
+/// <param name="PgData">Absolute data directory of the cluster.</param>
+/// <param name="Repositories">Names of the repositories this server backs up to, at least one, each configured.</param>
+/// <param name="PgBin">Absolute folder holding the PostgreSQL binaries, or <see langword="null"/> to discover them.</param>
+/// <param name="PgVersion">PostgreSQL major version (e.g. 15), or <see langword="null"/> to ask the server.</param>
+public sealed record ServerOptions(
+    string Name,
+    string Connection,
+    string PgData,
+    IReadOnlyList<string> Repositories,
+    string? PgBin,
+    int? PgVersion)
+{
+    // Records print every property by default; this keeps the password out of ToString().
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Name = ").Append(Name)
+            .Append(", Connection = ").Append(ConnectionStrings.Redact(Connection))
+            .Append(", PgData = ").Append(PgData)
+            .Append(", Repositories = [").Append(string.Join(", ", Repositories)).Append(']')
+            .Append(", PgBin = ").Append(PgBin)
+            .Append(", PgVersion = ").Append(PgVersion);
+        return true;
+    }
+}
