@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using PgArk.Core.Configuration;
+using PgArk.Core.Operations;
+
+namespace PgArk.Cli;
+
+public enum OutputFormat
+{
+    Text,
+    Json,
+}
+
+/// <summary>What every command gets: parsed global options, output writers, and the operation context (config loaded on demand).</summary>
+internal sealed class CliContext(ParseResult parseResult, TextWriter stdout, TextWriter stderr) : IDisposable
+{
+    private ILoggerFactory? _loggerFactory;
+
+    public ParseResult ParseResult { get; } = parseResult;
+    public TextWriter Out { get; } = stdout;
+    public TextWriter Error { get; } = stderr;
+    public OutputFormat Format => ParseResult.GetValue(GlobalOptions.Output);
+    public string? ConfigPath => ParseResult.GetValue(GlobalOptions.Config);
+
+    public ILoggerFactory LoggerFactory => _loggerFactory ??= Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(ParseResult.GetValue(GlobalOptions.LogLevel));
+        builder.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        // Logs are not output: they all go to stderr.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    });
+
+    public OperationContext LoadOperationContext() => new(ConfigLoader.Load(ConfigPath), LoggerFactory);
+
+    /// <summary>Whether to draw a progress bar: only for text output on an interactive terminal.</summary>
+    public bool ShowProgress => Format == OutputFormat.Text && !Console.IsErrorRedirected && ReferenceEquals(Error, Console.Error);
+
+    public void Dispose() => _loggerFactory?.Dispose();
+}
+
+internal static class GlobalOptions
+{
+    public static readonly Option<string?> Config = new("--config")
+    {
+        Description = "Configuration file (default: $PGARK_CONFIG, ./pgark.yaml, /etc/pgark/pgark.yaml)",
+        Recursive = true,
+    };
+
+    public static readonly Option<OutputFormat> Output = new("--output")
+    {
+        Description = "Output format: text or json",
+        Recursive = true,
+        DefaultValueFactory = _ => OutputFormat.Text,
+    };
+
+    public static readonly Option<LogLevel> LogLevel = new("--log-level")
+    {
+        Description = "Log level on stderr (Trace, Debug, Information, Warning, Error)",
+        Recursive = true,
+        DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Warning,
+    };
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using PgArk.Core.Common;
+using PgArk.IntegrationTests.Infrastructure;
+
+namespace PgArk.IntegrationTests.Harness;
+
+/// <summary>
+/// A real cluster archiving through the real pgark executable into a posix repository, plus a way to run pgark
+/// commands in-process (as the CLI would) or as a child process (for kill -9 tests).
+/// </summary>
+public sealed class PgArkHarness : IAsyncDisposable
+{
+    public const string Server = "pg1";
+
+    private PgArkHarness(TempFolder folder, TestCluster cluster, string configPath, string repositoryPath)
+    {
+        Folder = folder;
+        Cluster = cluster;
+        ConfigPath = configPath;
+        RepositoryPath = repositoryPath;
+    }
+
+    public TempFolder Folder { get; }
+    public TestCluster Cluster { get; }
+    public string ConfigPath { get; }
+    public string RepositoryPath { get; }
+
+    /// <summary>The pgark executable PostgreSQL calls from archive_command and restore_command.</summary>
+    public static string Executable
+    {
+        get
+        {
+            var path = Environment.GetEnvironmentVariable("PGARK_BINARY") is { Length: > 0 } fromEnv
+                ? fromEnv
+                : Path.Combine(AppContext.BaseDirectory, "pgark");
+            return File.Exists(path) ? path : throw new InvalidOperationException($"pgark executable not found at {path}");
+        }
+    }
+
+    public static async Task<PgArkHarness> CreateAsync(string compression = "zstd", IReadOnlyDictionary<string, string>? settings = null,
+        CancellationToken cancellationToken = default)
+    {
+        var folder = await TempFolder.CreateAsync(ownedByPostgres: true, cancellationToken);
+        var repository = folder.Combine("repo");
+        Directory.CreateDirectory(repository);
+        await Posix.ChownToPostgresAsync(repository, recursive: false, cancellationToken);
+        var configPath = folder.Combine("pgark.yaml");
+        var archiveCommand = $"{SelfCommand.ShellQuote(Executable)} --config {SelfCommand.ShellQuote(configPath)} archive-push --server {Server} %p";
+        var clusterSettings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+        {
+            ["wal_level"] = "replica",
+        };
+        var cluster = await TestCluster.CreateAsync(new TestClusterOptions
+        {
+            ArchiveMode = "on",
+            ArchiveCommand = archiveCommand,
+            Settings = clusterSettings,
+        }, cancellationToken);
+        await File.WriteAllTextAsync(configPath, $"""
+            lockPath: {folder.Combine("locks")}
+            repositories:
+              - name: local
+                type: posix
+                path: {repository}
+                compression: {compression}
+            servers:
+              - name: {Server}
+                connection: "{cluster.ConnectionString()}"
+                pgdata: {cluster.DataDirectory}
+                repositories: [local]
+
+            """, cancellationToken);
+        File.SetUnixFileMode(configPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var harness = new PgArkHarness(folder, cluster, configPath, repository);
+        var init = await harness.RunAsync("init", "--server", Server);
+        Assert.True(init.ExitCode == 0, init.ToString());
+        return harness;
+    }
+
+    /// <summary>Runs pgark in this process, exactly as Program.Main would (same parsing, same error mapping).</summary>
+    public async Task<CliRun> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await PgArk.Cli.Program.RunAsync(["--config", ConfigPath, .. args], stdout, stderr, CancellationToken.None);
+        return new CliRun(exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Starts pgark as a child process (so a test can kill it).</summary>
+    public Process StartProcess(params string[] args)
+    {
+        var info = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("--config");
+        info.ArgumentList.Add(ConfigPath);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        return Process.Start(info)!;
+    }
+
+    /// <summary>Closes the current WAL segment and waits until every finished segment is archived.</summary>
+    public async Task SwitchAndWaitForArchiveAsync()
+    {
+        var segment = await Cluster.ScalarAsync<string>("SELECT pg_walfile_name(pg_switch_wal())");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var last = await Cluster.ScalarAsync<string>("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+            if (string.CompareOrdinal(last, segment) >= 0)
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"segment {segment} was not archived within 60 s:\n{Cluster.ReadLog()}");
+    }
+
+    /// <summary>Restores (in-process) and starts the result as a new cluster on a free port.</summary>
+    public async Task<(CliRun Run, TestCluster? Cluster)> RestoreAndStartAsync(string name, params string[] restoreArgs)
+    {
+        var target = Folder.Combine(name);
+        Directory.CreateDirectory(target);
+        await Posix.ChownToPostgresAsync(target, recursive: false, CancellationToken.None);
+        var run = await RunAsync(["restore", "--server", Server, "--pgdata", target, .. restoreArgs]);
+        if (run.ExitCode != 0)
+        {
+            return (run, null);
+        }
+        var restored = await TestCluster.AttachAsync(target, new TestClusterAttachOptions
+        {
+            // The restored cluster must not archive into the source's repository area.
+            Settings = new Dictionary<string, string> { ["archive_mode"] = "off" },
+            DeleteDataDirectoryOnDispose = true,
+            StartTimeout = TimeSpan.FromMinutes(3),
+        }, CancellationToken.None);
+        return (run, restored);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        Folder.Dispose();
+    }
+}

@@ -1,0 +1,156 @@
+using System.Buffers.Binary;
+using PgArk.IntegrationTests.Harness;
+using PgArk.IntegrationTests.Infrastructure;
+
+namespace PgArk.IntegrationTests.Wal;
+
+/// <summary>archive-push / archive-get through the CLI against a real posix repository (no server needed).</summary>
+public sealed class ArchiveCommandTests : IDisposable
+{
+    private const ulong SystemIdentifier = 7310000000000000001;
+    private readonly TempFolder _folder = TempFolder.Create();
+    private readonly string _config;
+    private readonly string _repository;
+
+    public ArchiveCommandTests()
+    {
+        _repository = _folder.Combine("repo");
+        _config = _folder.Combine("pgark.yaml");
+        File.WriteAllText(_config, $"""
+            repositories:
+              - name: local
+                path: {_repository}
+            servers:
+              - name: pg1
+                connection: "Host=/tmp;Port=1"
+                pgdata: /tmp/unused
+            """);
+        var record = Path.Combine(_repository, "servers", "pg1", "server.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(record)!);
+        File.WriteAllText(record,
+            $$"""{"format":1,"name":"pg1","systemIdentifier":{{SystemIdentifier}},"pgVersionNum":150018,"walSegmentSize":16777216,"createdAt":"2026-11-21T00:00:00+00:00"}""");
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private async Task<CliRun> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await PgArk.Cli.Program.RunAsync(["--config", _config, .. args], stdout, stderr, CancellationToken.None);
+        return new CliRun(exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>A 16 MB segment whose first page carries a long header (system identifier and segment size), then noise.</summary>
+    private string WriteSegment(string name, int seed, ulong systemIdentifier = SystemIdentifier)
+    {
+        var content = new byte[16 * 1024 * 1024];
+        new Random(seed).NextBytes(content.AsSpan(8192, 65536));
+        BinaryPrimitives.WriteUInt16LittleEndian(content, 0xD110);
+        BinaryPrimitives.WriteUInt16LittleEndian(content.AsSpan(2), 0x0002);
+        BinaryPrimitives.WriteUInt64LittleEndian(content.AsSpan(24), systemIdentifier);
+        BinaryPrimitives.WriteUInt32LittleEndian(content.AsSpan(32), 16 * 1024 * 1024);
+        var folder = _folder.Combine($"pg_wal_{seed}");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+
+    private string[] StoredFiles() => Directory.GetFiles(Path.Combine(_repository, "servers", "pg1", "wal"), "*", SearchOption.AllDirectories);
+
+    [Fact]
+    public async Task Push_ThenGet_ReturnsIdenticalBytes()
+    {
+        var segment = WriteSegment("000000010000000000000003", 1);
+        Assert.Equal(0, (await RunAsync("archive-push", "--server", "pg1", segment)).ExitCode);
+        var stored = Assert.Single(StoredFiles());
+        Assert.Matches("/wal/00000001/00000000/000000010000000000000003-[0-9a-f]{64}\\.zst$", stored);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(stored));
+
+        var destination = _folder.Combine("RECOVERYXLOG");
+        var get = await RunAsync("archive-get", "--server", "pg1", "000000010000000000000003", destination);
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Equal(await File.ReadAllBytesAsync(segment), await File.ReadAllBytesAsync(destination));
+    }
+
+    [Fact]
+    public async Task Push_SameContentTwice_Succeeds()
+    {
+        var segment = WriteSegment("000000010000000000000004", 2);
+        Assert.Equal(0, (await RunAsync("archive-push", "--server", "pg1", segment)).ExitCode);
+        var again = await RunAsync("archive-push", "--server", "pg1", segment);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("already archived with identical content", again.Stderr, StringComparison.Ordinal);
+        Assert.Single(StoredFiles());
+    }
+
+    [Fact]
+    public async Task Push_DifferentContentSameName_Exit5_AndTouchesNothing()
+    {
+        Assert.Equal(0, (await RunAsync("archive-push", "--server", "pg1", WriteSegment("000000010000000000000005", 3))).ExitCode);
+        var before = StoredFiles().Select(f => (f, File.ReadAllBytes(f))).ToList();
+        var run = await RunAsync("archive-push", "--server", "pg1", WriteSegment("000000010000000000000005", 4));
+        Assert.True(run.ExitCode == 5, run.ToString());
+        Assert.StartsWith("pgark: WAL file 000000010000000000000005 is already in repository 'local' with different content", run.Stderr, StringComparison.Ordinal);
+        var after = StoredFiles().Select(f => (f, File.ReadAllBytes(f))).ToList();
+        Assert.Equal(before.Select(b => b.f), after.Select(a => a.f));
+        Assert.True(before.Zip(after).All(p => p.First.Item2.AsSpan().SequenceEqual(p.Second.Item2)));
+    }
+
+    [Fact]
+    public async Task Push_SegmentOfAnotherCluster_Exit5()
+    {
+        var run = await RunAsync("archive-push", "--server", "pg1", WriteSegment("000000010000000000000006", 5, systemIdentifier: 42));
+        Assert.True(run.ExitCode == 5, run.ToString());
+        Assert.Contains("belongs to the cluster with system identifier 42", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.Exists(Path.Combine(_repository, "servers", "pg1", "wal")) ? StoredFiles() : []);
+    }
+
+    [Fact]
+    public async Task Push_HistoryPartialAndBackupFiles_AreStoredAndFetched()
+    {
+        foreach (var name in new[] { "00000002.history", "000000010000000000000007.partial", "000000010000000000000007.00000028.backup" })
+        {
+            var path = _folder.Combine(name);
+            await File.WriteAllTextAsync(path, $"content of {name}\n");
+            var push = await RunAsync("archive-push", "--server", "pg1", path);
+            Assert.True(push.ExitCode == 0, push.ToString());
+            var destination = _folder.Combine("fetched-" + name);
+            Assert.Equal(0, (await RunAsync("archive-get", "--server", "pg1", name, destination)).ExitCode);
+            Assert.Equal($"content of {name}\n", await File.ReadAllTextAsync(destination));
+        }
+    }
+
+    [Fact]
+    public async Task Get_Missing_Exit3_AndWritesNothing()
+    {
+        var destination = _folder.Combine("RECOVERYXLOG");
+        var run = await RunAsync("archive-get", "--server", "pg1", "00000009.history", destination);
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.False(File.Exists(destination));
+    }
+
+    [Fact]
+    public async Task Get_CorruptStoredSegment_Exit5_AndWritesNothing()
+    {
+        Assert.Equal(0, (await RunAsync("archive-push", "--server", "pg1", WriteSegment("000000010000000000000008", 6))).ExitCode);
+        var stored = Assert.Single(StoredFiles());
+        var bytes = await File.ReadAllBytesAsync(stored);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        await File.WriteAllBytesAsync(stored, bytes);
+        var destination = _folder.Combine("RECOVERYXLOG");
+        var run = await RunAsync("archive-get", "--server", "pg1", "000000010000000000000008", destination);
+        Assert.True(run.ExitCode == 5, run.ToString());
+        Assert.False(File.Exists(destination));
+    }
+
+    [Theory]
+    [InlineData("../../etc/passwd")]
+    [InlineData("000000010000000000000001/../../x")]
+    public async Task Get_NameThatIsAPath_Exit2(string name)
+    {
+        var run = await RunAsync("archive-get", "--server", "pg1", name, _folder.Combine("x"));
+        Assert.True(run.ExitCode == 2, run.ToString());
+    }
+}
