@@ -15,6 +15,7 @@ internal abstract class EncoderStream : Stream
     private readonly bool _leaveOpen;
     private byte[]? _buffer;
     private int _buffered;
+    private bool _disposed;
     private bool _finished;
     private bool _faulted;
 
@@ -28,12 +29,11 @@ internal abstract class EncoderStream : Stream
 
         _output = output;
         _leaveOpen = leaveOpen;
-        _buffer = ArrayPool<byte>.Shared.Rent(OutputBufferSize);
     }
 
     public override bool CanRead => false;
     public override bool CanSeek => false;
-    public override bool CanWrite => _buffer is not null;
+    public override bool CanWrite => !_disposed;
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
@@ -150,8 +150,9 @@ internal abstract class EncoderStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _buffer is not null)
+        if (disposing && !_disposed)
         {
+            _disposed = true;
             try
             {
                 if (!_finished && !_faulted)
@@ -177,8 +178,9 @@ internal abstract class EncoderStream : Stream
 
     public override async ValueTask DisposeAsync()
     {
-        if (_buffer is not null)
+        if (!_disposed)
         {
+            _disposed = true;
             try
             {
                 if (!_finished && !_faulted)
@@ -202,9 +204,12 @@ internal abstract class EncoderStream : Stream
         GC.SuppressFinalize(this);
     }
 
-    private int FreeSpace => _buffer!.Length - _buffered;
+    private int FreeSpace => OutputBuffer.Length - _buffered;
 
-    private Span<byte> FreeBuffer => _buffer.AsSpan(_buffered);
+    private Span<byte> FreeBuffer => OutputBuffer.AsSpan(_buffered);
+
+    // Rented on first use, when the derived encoder knows its worst-case output size.
+    private byte[] OutputBuffer => _buffer ??= ArrayPool<byte>.Shared.Rent(Math.Max(OutputBufferSize, 2 * MinOutputSpace));
 
     private void FlushEncoder(bool end)
     {
@@ -266,7 +271,7 @@ internal abstract class EncoderStream : Stream
 
     private void EnsureWritable()
     {
-        ObjectDisposedException.ThrowIf(_buffer is null, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
     }
 
     private void Release()
