@@ -1,0 +1,160 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace PgArk.Core.Common;
+
+/// <summary>
+/// The few Linux system calls .NET does not expose: ownership (chown, geteuid, statx), directory fsync and flock.
+/// Constants are Linux values; PgArk runs on Linux only.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    public const int ENOENT = 2;
+    public const int EINTR = 4;
+    public const int ENOTDIR = 20;
+    public const int EWOULDBLOCK = 11;
+
+    public const int LOCK_EX = 2;
+    public const int LOCK_NB = 4;
+
+    private const int O_RDONLY = 0;
+    private const int O_RDWR = 2;
+    private const int O_CREAT = 0x40;
+    private const int O_CLOEXEC = 0x80000;
+    private const int AT_FDCWD = -100;
+    private const uint STATX_UID = 0x8;
+    private const uint STATX_GID = 0x10;
+
+    // struct statx has the same layout on every Linux architecture (unlike struct stat), so we read it by offset.
+    private const int StatxSize = 256;
+    private const int StatxUidOffset = 20;
+    private const int StatxGidOffset = 24;
+
+    // O_DIRECTORY is one of the few open flags whose value differs between architectures.
+    private static int ODirectory =>
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+
+    public static bool IsRoot => geteuid() == 0;
+
+    /// <summary>Owner uid/gid of a path (following symlinks), or null when it does not exist.</summary>
+    public static (uint Uid, uint Gid)? GetOwner(string path)
+    {
+        var buffer = stackalloc byte[StatxSize];
+        if (statx(AT_FDCWD, path, 0, STATX_UID | STATX_GID, buffer) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is ENOENT or ENOTDIR)
+            {
+                return null;
+            }
+
+            throw Failure("unable to stat", path, errno);
+        }
+
+        return (*(uint*)(buffer + StatxUidOffset), *(uint*)(buffer + StatxGidOffset));
+    }
+
+    public static void ChangeOwner(string path, uint uid, uint gid)
+    {
+        if (chown(path, uid, gid) != 0)
+        {
+            throw Failure("unable to change owner of", path, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    public static void ChangeOwner(SafeFileHandle handle, string pathForMessages, uint uid, uint gid)
+    {
+        if (fchown(handle, uid, gid) != 0)
+        {
+            throw Failure("unable to change owner of", pathForMessages, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>fsync of a folder, which makes the creation, rename or removal of its entries durable.</summary>
+    public static void SyncFolder(string path)
+    {
+        using var handle = Open(path, O_RDONLY | ODirectory, 0);
+        if (fsync(handle) != 0)
+        {
+            throw Failure("unable to sync folder", path, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Opens (creating it if needed) a file for read/write without the implicit flock .NET's FileStream takes.</summary>
+    public static SafeFileHandle OpenOrCreateReadWrite(string path, uint mode) => Open(path, O_RDWR | O_CREAT, mode);
+
+    /// <summary>Opens a file for reading without the implicit flock .NET's FileStream takes, or null when it does not exist.</summary>
+    public static SafeFileHandle? TryOpenRead(string path)
+    {
+        var fd = OpenRaw(path, O_RDONLY, 0);
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == ENOENT ? null : throw Failure("unable to open", path, errno);
+    }
+
+    /// <summary>flock(2): returns 0 on success, else the errno (EWOULDBLOCK when held elsewhere with LOCK_NB).</summary>
+    public static int Flock(SafeFileHandle handle, int operation)
+    {
+        while (true)
+        {
+            if (flock(handle, operation) == 0)
+            {
+                return 0;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != EINTR)
+            {
+                return errno;
+            }
+        }
+    }
+
+    public static IOException Failure(string action, string path, int errno) =>
+        new($"{action} '{path}': [{errno}] {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+
+    private static SafeFileHandle Open(string path, int flags, uint mode)
+    {
+        var fd = OpenRaw(path, flags, mode);
+        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw Failure("unable to open", path, Marshal.GetLastPInvokeError());
+    }
+
+    private static nint OpenRaw(string path, int flags, uint mode)
+    {
+        while (true)
+        {
+            // O_CLOEXEC: a child process (pg_basebackup, a shell hook) must never inherit a lock or file descriptor.
+            var fd = open(path, flags | O_CLOEXEC, mode);
+            if (fd >= 0 || Marshal.GetLastPInvokeError() != EINTR)
+            {
+                return fd;
+            }
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial uint geteuid();
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, uint mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(SafeFileHandle fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int flock(SafeFileHandle fd, int operation);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int chown(string path, uint owner, uint group);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fchown(SafeFileHandle fd, uint owner, uint group);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+}
