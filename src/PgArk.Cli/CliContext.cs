@@ -32,7 +32,7 @@ internal sealed class CliContext(ParseResult parseResult, TextWriter stdout, Tex
             o.UseUtcTimestamp = true;
         });
         // Logs are not output: they all go to stderr.
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
     });
 
     public OperationContext LoadOperationContext() => new(ConfigLoader.Load(ConfigPath), LoggerFactory);

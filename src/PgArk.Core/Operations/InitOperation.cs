@@ -22,7 +22,8 @@ public sealed class InitOperation : Operation<InitInput, InitResult>
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        await using var session = await PostgresSession.OpenAsync(server.Name, server.Connection, cancellationToken).ConfigureAwait(false);
+        var session = await PostgresSession.OpenAsync(server.Name, server.Connection, cancellationToken).ConfigureAwait(false);
+        await using var sessionScope = session.ConfigureAwait(false);
         var facts = await session.GetClusterFactsAsync(cancellationToken).ConfigureAwait(false);
         var outcome = new Dictionary<string, string>();
         foreach (var repository in context.RepositoriesFor(server))

@@ -52,12 +52,13 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
             return value;
         }
 
-        await using var source = await Step("create sandbox cluster", async () =>
+        var source = await Step("create sandbox cluster", async () =>
         {
             var cluster = await LocalCluster.InitAsync(installation, Path.Combine(root, "source"), socketDirectory, dataChecksums: true, cancellationToken)
                 .ConfigureAwait(false);
             return (cluster, $"PostgreSQL {installation.MajorVersion} with data checksums in {cluster.DataDirectory}");
         }).ConfigureAwait(false);
+        await using var sourceScope = source.ConfigureAwait(false);
 
         var configFile = Path.Combine(root, "pgark.yaml");
         var repositoryPath = Path.Combine(root, "repo");
@@ -156,7 +157,9 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
             return (result, $"backup {result.BackupId} into {restoreDirectory}, {result.MegabytesPerSecond:0} MB/s");
         }).ConfigureAwait(false);
 
-        await using var copy = LocalCluster.Attach(installation, restoreDirectory, socketDirectory);
+        var copy = LocalCluster.Attach(installation, restoreDirectory, socketDirectory);
+
+        await using var copyScope = copy.ConfigureAwait(false);
         var matches = await Step("start restored cluster and compare", async () =>
         {
             await copy.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -242,13 +245,15 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
 
     private static async Task<string> FingerprintAsync(string connectionString, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        var connection = new NpgsqlConnection(connectionString);
+        await using var connectionScope = connection.ConfigureAwait(false);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         var parts = new List<string>();
         foreach (var table in s_tables)
         {
-            await using var command = new NpgsqlCommand(
+            var command = new NpgsqlCommand(
                 $"SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM {table} t", connection);
+            await using var commandScope = command.ConfigureAwait(false);
             parts.Add($"{table}={(string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!}");
         }
         return string.Join(" ", parts);
@@ -260,17 +265,21 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
 
     private static async Task ExecuteAsync(LocalCluster cluster, string sql, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString());
+        var connection = new NpgsqlConnection(cluster.ConnectionString());
+        await using var connectionScope = connection.ConfigureAwait(false);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(sql, connection);
+        var command = new NpgsqlCommand(sql, connection);
+        await using var commandScope = command.ConfigureAwait(false);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<T> ScalarAsync<T>(LocalCluster cluster, string sql, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString());
+        var connection = new NpgsqlConnection(cluster.ConnectionString());
+        await using var connectionScope = connection.ConfigureAwait(false);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(sql, connection);
+        var command = new NpgsqlCommand(sql, connection);
+        await using var commandScope = command.ConfigureAwait(false);
         return (T)Convert.ChangeType((await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, typeof(T), CultureInfo.InvariantCulture);
     }
 }

@@ -142,7 +142,7 @@ internal sealed class PageVerification(Lsn startLsn)
             {
                 continue;
             }
-            Span<byte> reread = stackalloc byte[PageSize];
+            var reread = new byte[PageSize];
             var n = RandomAccess.Read(handle, reread, chunkOffset + i);
             if (n < PageSize || IsValid(reread, relation.BlockNumber(pageInFile), out expected, out found))
             {

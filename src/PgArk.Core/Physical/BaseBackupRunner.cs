@@ -38,7 +38,9 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
             var record = await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
             var removed = await RemoveIncompleteBackupsAsync(server, cancellationToken).ConfigureAwait(false);
 
-            await using var session = await PostgresSession.OpenAsync(server, target.ConnectionString, cancellationToken).ConfigureAwait(false);
+            var session = await PostgresSession.OpenAsync(server, target.ConnectionString, cancellationToken).ConfigureAwait(false);
+
+            await using var sessionScope = session.ConfigureAwait(false);
             var facts = await session.GetClusterFactsAsync(cancellationToken).ConfigureAwait(false);
             CheckClusterMatches(target, record, facts);
 

@@ -95,9 +95,11 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             try
             {
-                await using var connection = new NpgsqlConnection(ConnectionString());
+                var connection = new NpgsqlConnection(ConnectionString());
+                await using var connectionScope = connection.ConfigureAwait(false);
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+                var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+                await using var commandScope = command.ConfigureAwait(false);
                 if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
                 {
                     return;

@@ -55,14 +55,16 @@ public sealed class PostgresSession : IAsyncDisposable
 
     public async Task<T> ScalarAsync<T>(string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
-        await using var command = CreateCommand(sql, parameters);
+        var command = CreateCommand(sql, parameters);
+        await using var commandScope = command.ConfigureAwait(false);
         var value = await Run(() => command.ExecuteScalarAsync(cancellationToken), sql).ConfigureAwait(false);
         return value is null or DBNull ? default! : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
     }
 
     public async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
-        await using var command = CreateCommand(sql, parameters);
+        var command = CreateCommand(sql, parameters);
+        await using var commandScope = command.ConfigureAwait(false);
         await Run(() => command.ExecuteNonQueryAsync(cancellationToken), sql).ConfigureAwait(false);
     }
 
@@ -81,8 +83,10 @@ public sealed class PostgresSession : IAsyncDisposable
                    pg_is_in_recovery(),
                    (SELECT timeline_id FROM pg_control_checkpoint())
             """;
-        await using var command = CreateCommand(sql, []);
-        await using var reader = await Run(() => command.ExecuteReaderAsync(cancellationToken), sql).ConfigureAwait(false);
+        var command = CreateCommand(sql, []);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await Run(() => command.ExecuteReaderAsync(cancellationToken), sql).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new ClusterFacts(
             SystemIdentifier: ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture),
@@ -100,8 +104,10 @@ public sealed class PostgresSession : IAsyncDisposable
     public async Task<IReadOnlyList<TablespaceInfo>> GetTablespacesAsync(CancellationToken cancellationToken)
     {
         const string sql = "SELECT oid::bigint, spcname, pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global') ORDER BY oid";
-        await using var command = CreateCommand(sql, []);
-        await using var reader = await Run(() => command.ExecuteReaderAsync(cancellationToken), sql).ConfigureAwait(false);
+        var command = CreateCommand(sql, []);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await Run(() => command.ExecuteReaderAsync(cancellationToken), sql).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
         var result = new List<TablespaceInfo>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -128,8 +134,10 @@ public sealed class PostgresSession : IAsyncDisposable
         var sql = VersionNum >= 150000
             ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop($1)"
             : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, $1)";
-        await using var command = CreateCommand(sql, [waitForArchive]);
-        await using var reader = await Run(() => command.ExecuteReaderAsync(cancellationToken), sql).ConfigureAwait(false);
+        var command = CreateCommand(sql, [waitForArchive]);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await Run(() => command.ExecuteReaderAsync(cancellationToken), sql).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new BackupStopResult(
             Lsn.Parse(reader.GetString(0)),

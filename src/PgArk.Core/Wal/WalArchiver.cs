@@ -133,6 +133,9 @@ public sealed class WalArchiver(ILogger logger)
     /// A segment's first page carries a long header with the system identifier and segment size: refuse WAL of
     /// another cluster before it pollutes the archive.
     /// </summary>
+    // XLOG_PAGE_MAGIC of PostgreSQL 13 to 17.
+    private static readonly HashSet<ushort> s_knownPageMagic = [0xD106, 0xD10D, 0xD110, 0xD113, 0xD116];
+
     private static void CheckSegmentHeader(WalFileName name, byte[] content, ServerRecord record, string server)
     {
         if (name.Kind is not (WalFileKind.Segment or WalFileKind.Partial) || content.Length < 40)
@@ -140,9 +143,11 @@ public sealed class WalArchiver(ILogger logger)
             return;
         }
         const ushort longHeaderFlag = 0x0002; // XLP_LONG_HEADER
+        var magic = BinaryPrimitives.ReadUInt16LittleEndian(content);
         var info = BinaryPrimitives.ReadUInt16LittleEndian(content.AsSpan(2));
-        if ((info & longHeaderFlag) == 0)
+        if (!s_knownPageMagic.Contains(magic) || (info & longHeaderFlag) == 0)
         {
+            // Not a page layout we know (a future major version): nothing reliable to compare.
             return;
         }
         var systemIdentifier = BinaryPrimitives.ReadUInt64LittleEndian(content.AsSpan(24));

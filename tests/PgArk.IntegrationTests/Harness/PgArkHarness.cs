@@ -25,21 +25,37 @@ public sealed class PgArkHarness : IAsyncDisposable
     public string ConfigPath { get; }
     public string RepositoryPath { get; }
 
-    /// <summary>The pgark executable PostgreSQL calls from archive_command and restore_command.</summary>
-    public static string Executable
+    /// <summary>
+    /// The pgark executable PostgreSQL calls from archive_command and restore_command: $PGARK_BINARY (scripts/test.sh sets
+    /// it to the ReadyToRun build), else the CLI project's own build output for this configuration. The copy in the
+    /// test output folder is not runnable on its own (it would pick up the test host's runtime configuration).
+    /// </summary>
+    public static string Executable => s_executable.Value;
+
+    private static readonly Lazy<string> s_executable = new(() =>
     {
-        get
+        if (Environment.GetEnvironmentVariable("PGARK_BINARY") is { Length: > 0 } fromEnv)
         {
-            var path = Environment.GetEnvironmentVariable("PGARK_BINARY") is { Length: > 0 } fromEnv
-                ? fromEnv
-                : Path.Combine(AppContext.BaseDirectory, "pgark");
-            return File.Exists(path) ? path : throw new InvalidOperationException($"pgark executable not found at {path}");
+            return File.Exists(fromEnv) ? fromEnv : throw new InvalidOperationException($"PGARK_BINARY '{fromEnv}' does not exist");
         }
-    }
+        var baseDirectory = AppContext.BaseDirectory;
+        var configuration = baseDirectory.Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        for (var folder = new DirectoryInfo(baseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "PgArk.sln")))
+            {
+                var path = Path.Combine(folder.FullName, "src", "PgArk.Cli", "bin", configuration, "net10.0", "pgark");
+                return File.Exists(path) ? path : throw new InvalidOperationException($"pgark executable not found at {path}: build the solution first");
+            }
+        }
+        throw new InvalidOperationException($"cannot find the repository root above {baseDirectory}");
+    });
 
     public static async Task<PgArkHarness> CreateAsync(string compression = "zstd", IReadOnlyDictionary<string, string>? settings = null,
         CancellationToken cancellationToken = default)
     {
+        // In-process runs would otherwise write the test host's path into restore_command.
+        Environment.SetEnvironmentVariable(SelfCommand.ExecutableVariable, Executable);
         var folder = await TempFolder.CreateAsync(ownedByPostgres: true, cancellationToken);
         var repository = folder.Combine("repo");
         Directory.CreateDirectory(repository);

@@ -21,13 +21,14 @@ public class InterruptedBackupTests
         using (var process = h.StartProcess("backup", "--server", PgArkHarness.Server, "--jobs", "1"))
         {
             var backups = Path.Combine(h.RepositoryPath, "servers", PgArkHarness.Server, "backups");
+            // Largest files go first, so once the new backup's folder exists the 100 MB relation is being compressed.
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (DateTime.UtcNow < deadline && !process.HasExited
-                   && !Directory.EnumerateDirectories(backups).Where(d => Path.GetFileName(d) != firstId)
-                       .Any(d => Directory.Exists(Path.Combine(d, "data")) && Directory.EnumerateFiles(Path.Combine(d, "data"), "*", SearchOption.AllDirectories).Count() > 3))
+                   && !Directory.EnumerateDirectories(backups).Any(d => Path.GetFileName(d) != firstId))
             {
-                await Task.Delay(50);
+                await Task.Delay(20);
             }
+            await Task.Delay(1000);
             Assert.False(process.HasExited, "the backup finished before it could be killed: " + await process.StandardError.ReadToEndAsync());
             process.Kill();
             await process.WaitForExitAsync();

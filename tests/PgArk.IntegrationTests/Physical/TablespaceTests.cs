@@ -20,7 +20,7 @@ public class TablespaceTests
             """);
         var backup = await h.RunAsync("backup", "--server", PgArkHarness.Server);
         Assert.True(backup.ExitCode == 0, backup.ToString());
-        var expected = await TableSnapshot.CaptureTableAsync(h.Cluster, "postgres", "far", CancellationToken.None);
+        var expected = await TableSnapshot.CaptureTableAsync(h.Cluster, "far", "postgres", CancellationToken.None);
         await h.SwitchAndWaitForArchiveAsync();
 
         var relocated = h.Folder.Combine("ts-relocated");
@@ -31,7 +31,7 @@ public class TablespaceTests
         {
             await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(2));
             Assert.Equal(relocated, await restored.ScalarAsync<string>("SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'outside'"));
-            expected.AssertSameContent(await TableSnapshot.CaptureTableAsync(restored, "postgres", "far", CancellationToken.None));
+            expected.AssertSameContent(await TableSnapshot.CaptureTableAsync(restored, "far", "postgres", CancellationToken.None));
             Assert.Equal(20000L, await restored.ScalarAsync<long>("SELECT count(*) FROM far WHERE note = md5(id::text)"));
         }
     }
