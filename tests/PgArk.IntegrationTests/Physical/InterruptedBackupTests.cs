@@ -1,10 +1,11 @@
+using Xunit.Abstractions;
 using System.Text.Json;
 using PgArk.IntegrationTests.Harness;
 using PgArk.IntegrationTests.Infrastructure;
 
 namespace PgArk.IntegrationTests.Physical;
 
-public class InterruptedBackupTests
+public class InterruptedBackupTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Backup_KilledWithSignal9Midway_EarlierBackupStaysRestorable_PartialNeverOffered_NextBackupSucceeds()
@@ -18,6 +19,7 @@ public class InterruptedBackupTests
         // Make the next backup slow enough to be killed midway: more data, strongest zstd level, one job.
         await PgBench.InitAsync(h.Cluster, "postgres", 8, CancellationToken.None);
         await RewriteCompressionAsync(h, "compressionLevel: 19");
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} starting slow backup");
         using (var process = h.StartProcess("backup", "--server", PgArkHarness.Server, "--jobs", "1"))
         {
             var backups = Path.Combine(h.RepositoryPath, "servers", PgArkHarness.Server, "backups");
@@ -29,9 +31,14 @@ public class InterruptedBackupTests
                 await Task.Delay(20);
             }
             await Task.Delay(1000);
-            Assert.False(process.HasExited, "the backup finished before it could be killed: " + await process.StandardError.ReadToEndAsync());
+            if (process.HasExited)
+            {
+                Assert.Fail("the backup finished before it could be killed: " + await process.StandardError.ReadToEndAsync());
+            }
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killing {process.Id}; folders: {string.Join(",", Directory.EnumerateDirectories(backups).Select(Path.GetFileName))}");
             process.Kill();
             await process.WaitForExitAsync();
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} exit {process.ExitCode}; stderr: {await process.StandardError.ReadToEndAsync()}; stdout: {await process.StandardOutput.ReadToEndAsync()}");
         }
 
         var info = await h.RunAsync("info", "--server", PgArkHarness.Server, "--output", "json");
