@@ -21,7 +21,18 @@ internal static class Output
     }
 
     /// <summary>A Spectre console that renders to the given writer (stdout), without colours when it is not a terminal.</summary>
-    public static IAnsiConsole Console(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings
+    public static IAnsiConsole Console(TextWriter writer)
+    {
+        var console = Create(writer);
+        if (!ReferenceEquals(writer, System.Console.Out) || System.Console.IsOutputRedirected)
+        {
+            // Not a terminal: do not wrap tables at 80 columns; scripts and logs read whole lines.
+            console.Profile.Width = 240;
+        }
+        return console;
+    }
+
+    private static IAnsiConsole Create(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings
     {
         Out = new AnsiConsoleOutput(writer),
         Ansi = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,

@@ -162,7 +162,8 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
         await using var copyScope = copy.ConfigureAwait(false);
         var matches = await Step("start restored cluster and compare", async () =>
         {
-            await copy.StartAsync(cancellationToken).ConfigureAwait(false);
+            // A side copy: it must not archive its new timeline into the source's archive.
+            await copy.StartAsync(cancellationToken, overrides: new Dictionary<string, string> { ["archive_mode"] = "off" }).ConfigureAwait(false);
             await copy.WaitUntilPrimaryAsync(TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
             var actual = await FingerprintAsync(copy.ConnectionString(), cancellationToken).ConfigureAwait(false);
             var now = await FingerprintAsync(source.ConnectionString(), cancellationToken).ConfigureAwait(false);

@@ -72,10 +72,15 @@ public sealed class LocalCluster : IAsyncDisposable
         await File.AppendAllLinesAsync(Path.Combine(DataDirectory, "postgresql.conf"), lines, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
+    /// <param name="overrides">Settings passed on the server command line (win over the configuration files).</param>
+    public async Task StartAsync(CancellationToken cancellationToken, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? overrides = null)
     {
         var wait = timeout ?? TimeSpan.FromMinutes(5);
         var options = string.Create(CultureInfo.InvariantCulture, $"-p {Port} -k {SocketDirectory} -c listen_addresses=''");
+        foreach (var (name, value) in overrides ?? new Dictionary<string, string>())
+        {
+            options += $" -c {name}={value}";
+        }
         var outcome = await ProcessRunner.RunAsync(Installation.Program("pg_ctl"),
             ["-D", DataDirectory, "-l", LogFile, "-o", options, "-w", "-t", ((int)wait.TotalSeconds).ToString(CultureInfo.InvariantCulture), "start"],
             asPostgresUser: true, wait + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);

@@ -6,6 +6,7 @@ using PgArk.Core.Catalog;
 using PgArk.Core.Codecs;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
 
 namespace PgArk.Core.Restore;
@@ -123,16 +124,30 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         return result;
     }
 
+    /// <summary>
+    /// Restoring as root: the files go to whoever owns the target folder (or its parent); when that is root too, to the
+    /// postgres OS user, because PostgreSQL refuses a data directory it does not own and never runs as root.
+    /// </summary>
     private static (uint Uid, uint Gid)? ChooseOwner(string dataDirectory)
     {
         if (!PosixOwnership.IsRoot)
         {
             return null;
         }
-        // Restoring as root: the files belong to whoever owns the target folder (or its parent), normally postgres.
         var reference = Directory.Exists(dataDirectory) ? dataDirectory : Path.GetDirectoryName(dataDirectory)!;
         var owner = PosixOwnership.GetOwner(reference);
-        return owner.Uid == 0 ? null : owner;
+        if (owner.Uid != 0)
+        {
+            return owner;
+        }
+        try
+        {
+            return LocalCluster.PostgresUser();
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
     }
 
     private static void CreateLayout(BackupManifest manifest, string dataDirectory, Dictionary<uint, string> tablespaces, CreatedPaths created)
