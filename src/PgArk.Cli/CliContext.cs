@@ -22,18 +22,7 @@ internal sealed class CliContext(ParseResult parseResult, TextWriter stdout, Tex
     public OutputFormat Format => ParseResult.GetValue(GlobalOptions.Output);
     public string? ConfigPath => ParseResult.GetValue(GlobalOptions.Config);
 
-    public ILoggerFactory LoggerFactory => _loggerFactory ??= Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
-    {
-        builder.SetMinimumLevel(ParseResult.GetValue(GlobalOptions.LogLevel));
-        builder.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-            o.UseUtcTimestamp = true;
-        });
-        // Logs are not output: they all go to stderr.
-        builder.AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
-    });
+    public ILoggerFactory LoggerFactory => _loggerFactory ??= new Rendering.StderrLoggerFactory(Error, ParseResult.GetValue(GlobalOptions.LogLevel));
 
     public OperationContext LoadOperationContext() => new(ConfigLoader.Load(ConfigPath), LoggerFactory);
 

@@ -23,7 +23,7 @@ public static class ProcessRunner
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? "/",
         };
-        if (asPostgresUser && PosixOwnership.IsRoot)
+        if (asPostgresUser && Libc.IsRoot)
         {
             info.FileName = "runuser";
             info.ArgumentList.Add("-u");

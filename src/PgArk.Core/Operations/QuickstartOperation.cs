@@ -63,7 +63,7 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
         var configFile = Path.Combine(root, "pgark.yaml");
         var repositoryPath = Path.Combine(root, "repo");
         Directory.CreateDirectory(repositoryPath);
-        if (PosixOwnership.IsRoot)
+        if (Libc.IsRoot)
         {
             // archive_command runs as postgres and writes into the repository.
             LocalCluster.ChownToPostgres(repositoryPath);

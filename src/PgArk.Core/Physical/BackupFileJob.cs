@@ -47,7 +47,7 @@ internal static class BackupFileJob
             var write = await repository.Storage.OpenWriteAsync(storedPath, WriteOptions.Bulk, cancellationToken).ConfigureAwait(false);
             await using (write.ConfigureAwait(false))
             {
-                var counter = new CountingStream(write);
+                var counter = new CountingStream(write, leaveOpen: true);
                 if (source.Size >= ParallelFrameThreshold)
                 {
                     offset = await CopyInParallelFramesAsync(handle, source, counter, repository, verification, pageErrors, hash, bytesRead,
@@ -65,7 +65,7 @@ internal static class BackupFileJob
                     return new BackupFileResult(source, Vanished: false, 0, EmptySha256, 0, pageErrors);
                 }
                 await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
-                return new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesWritten, pageErrors);
+                return new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors);
             }
         }
     }
@@ -240,43 +240,6 @@ internal static class BackupFileJob
             data.CopyTo(Buffer.AsSpan(Count));
             Count += data.Length;
         }
-    }
-
-    /// <summary>Write-through stream that counts bytes reaching the repository (the "stored size").</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long BytesWritten { get; private set; }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => BytesWritten; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            inner.Write(buffer, offset, count);
-            BytesWritten += count;
-        }
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            inner.Write(buffer);
-            BytesWritten += buffer.Length;
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-            BytesWritten += buffer.Length;
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 }
 

@@ -48,7 +48,7 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             arguments.Add("--data-checksums");
         }
-        if (PosixOwnership.IsRoot)
+        if (Libc.IsRoot)
         {
             Directory.CreateDirectory(dataDirectory);
             ChownToPostgres(dataDirectory);
@@ -187,7 +187,7 @@ public sealed class LocalCluster : IAsyncDisposable
             return;
         }
         Directory.CreateDirectory(folder);
-        if (PosixOwnership.IsRoot)
+        if (Libc.IsRoot)
         {
             ChownToPostgres(folder);
         }
@@ -196,7 +196,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public static void ChownToPostgres(string path)
     {
         var (uid, gid) = PostgresUser();
-        PosixOwnership.SetOwner(path, uid, gid);
+        Libc.ChangeOwner(path, uid, gid);
     }
 
     /// <summary>uid and gid of the postgres OS user, from /etc/passwd.</summary>

@@ -51,7 +51,7 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                     ChownTree(location, o);
                 }
             }
-            PosixOwnership.SyncFileSystem(Path.Combine(dataDirectory, "PG_VERSION"));
+            Libc.SyncFileSystem(Path.Combine(dataDirectory, "PG_VERSION"));
             stopwatch.Stop();
             return new RestoreResult(manifest.Id, dataDirectory, options.Target, manifest.Files.Count, bytes,
                 Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings);
@@ -130,12 +130,12 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
     /// </summary>
     private static (uint Uid, uint Gid)? ChooseOwner(string dataDirectory)
     {
-        if (!PosixOwnership.IsRoot)
+        if (!Libc.IsRoot)
         {
             return null;
         }
         var reference = Directory.Exists(dataDirectory) ? dataDirectory : Path.GetDirectoryName(dataDirectory)!;
-        var owner = PosixOwnership.GetOwner(reference);
+        var owner = Libc.GetOwner(reference) ?? throw new IOException($"'{reference}' does not exist");
         if (owner.Uid != 0)
         {
             return owner;
@@ -292,11 +292,11 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
 
     private static void ChownTree(string root, (uint Uid, uint Gid) owner)
     {
-        PosixOwnership.SetOwner(root, owner.Uid, owner.Gid);
+        Libc.ChangeOwner(root, owner.Uid, owner.Gid);
         foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions
                  { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false }))
         {
-            PosixOwnership.SetOwner(entry.FullName, owner.Uid, owner.Gid);
+            Libc.ChangeOwner(entry.FullName, owner.Uid, owner.Gid);
         }
     }
 
