@@ -47,7 +47,7 @@ process-max=$JOBS
 compress-type=$1
 compress-level=$2
 start-fast=y
-log-level-console=warn
+log-level-console=error
 log-level-file=off
 log-path=$WORK/pgbr-log
 lock-path=$WORK/pgbr-lock
@@ -83,6 +83,16 @@ as_pg "$PGARK" --config "$WORK/pgark.yaml" init --server bench >/dev/null
 as_pg $PGBR stanza-create >/dev/null
 as_pg "$BIN/pgbench" -h "$WORK" -p "$PORT" -i -s "$SCALE" -q postgres 2>&1 | tail -1
 as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "CHECKPOINT" postgres
+# pgbench -i wrote ~1.5 GB of WAL; let the archiver drain it so neither tool's backup waits behind the backlog.
+wait_for_archiver() {
+  local last
+  last=$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT pg_walfile_name(pg_switch_wal())" postgres)
+  until [[ "$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver" postgres)" == "t" ]]; do
+    sleep 0.5
+  done
+}
+echo "== waiting for the archiver to drain the pgbench WAL"
+wait_for_archiver
 DBSIZE=$(du -sb "$WORK/data" --exclude=pg_wal | cut -f1)
 echo "data directory: $(mb "$DBSIZE") MB (without pg_wal); $(nproc) cores; jobs $JOBS"
 
@@ -90,9 +100,11 @@ declare -a ROWS
 run_pair() { # label pgark-type pgark-level pgbr-type pgbr-level
   set_pgark_compression "$2" "$3"
   write_pgbr_conf "$4" "$5"
+  wait_for_archiver
   sync
   local t0 t1 t2 t3
   t0=$(now); as_pg "$PGARK" --config "$WORK/pgark.yaml" backup --server bench --jobs "$JOBS" --output json > "$WORK/pgark-backup.json"; t1=$(now)
+  wait_for_archiver
   sync
   t2=$(now); as_pg $PGBR backup --type=full; t3=$(now)
   local a_size b_size
