@@ -82,7 +82,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                 await WalArchiveWaiter.WaitForSegmentsAsync(repository, server, segments, options.EffectiveArchiveTimeout, cancellationToken)
                     .ConfigureAwait(false);
 
-                await SyncFoldersAsync(server, id, copy.Files.Where(f => f.IsStoredHere), cancellationToken).ConfigureAwait(false);
+                // Bulk writes skipped their fsyncs: make all of them durable before the manifest makes them reachable.
+                await repository.Storage.SyncAllAsync(cancellationToken).ConfigureAwait(false);
                 var files = copy.Files.Append(labelFile).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
                 stopwatch.Stop();
                 var manifest = new BackupManifest
@@ -336,17 +337,6 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         finally
         {
             File.Delete(temp);
-        }
-    }
-
-    private async Task SyncFoldersAsync(string server, BackupId id, IEnumerable<ManifestFile> files, CancellationToken cancellationToken)
-    {
-        var folders = files.Select(f => RepositoryLayout.BackupFilePath(server, id, f.Path, ""))
-            .Select(p => p[..p.LastIndexOf('/')])
-            .Distinct(StringComparer.Ordinal);
-        foreach (var folder in folders)
-        {
-            await repository.Storage.SyncFolderAsync(folder, cancellationToken).ConfigureAwait(false);
         }
     }
 
