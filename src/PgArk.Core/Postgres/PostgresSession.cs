@@ -61,6 +61,29 @@ public sealed class PostgresSession : IAsyncDisposable
         return value is null or DBNull ? default! : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Every row of a query, each as its column values (DBNull becomes null).</summary>
+    public async Task<IReadOnlyList<object?[]>> QueryAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
+    {
+        var command = CreateCommand(sql, parameters);
+        await using var commandScope = command.ConfigureAwait(false);
+        return await Run(async () =>
+        {
+            var rows = new List<object?[]>();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var row = new object?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                }
+                rows.Add(row);
+            }
+            return rows;
+        }, sql).ConfigureAwait(false);
+    }
+
     public async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
         var command = CreateCommand(sql, parameters);

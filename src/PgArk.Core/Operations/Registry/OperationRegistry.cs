@@ -1,0 +1,175 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PgArk.Core.Catalog;
+using PgArk.Core.Errors;
+
+namespace PgArk.Core.Operations.Registry;
+
+/// <summary>The result of <see cref="OperationRegistry.InvokeAsync"/>: which operation ran (after aliases) and its JSON result.</summary>
+public sealed record OperationInvocation(RegisteredOperation Operation, JsonNode? Result);
+
+/// <summary>
+/// Every operation the API front ends (REST, MCP, the assistant) expose, each listed once, plus seed 000's aliases
+/// (DESIGN.md, "Operations"). The CLI-only operations (archive_push, archive_get, quickstart) are not here.
+/// </summary>
+public sealed class OperationRegistry
+{
+    public const string ConfirmArgument = "confirm";
+    public const string DatabaseArgument = "database";
+    public const string ServerArgument = "server";
+
+    private static readonly Dictionary<string, (string Target, string? Type)> s_aliases = new(StringComparer.Ordinal)
+    {
+        ["trigger_incremental_backup"] = ("backup", "incr"),
+        ["trigger_full_backup"] = ("backup", "full"),
+    };
+
+    private readonly Dictionary<string, RegisteredOperation> _byName;
+
+    public OperationRegistry(IEnumerable<RegisteredOperation> operations)
+    {
+        Operations = operations.ToList();
+        _byName = new Dictionary<string, RegisteredOperation>(StringComparer.Ordinal);
+        foreach (var operation in Operations)
+        {
+            if (!_byName.TryAdd(operation.Name, operation))
+            {
+                throw new InvalidOperationException($"operation '{operation.Name}' is registered twice");
+            }
+        }
+    }
+
+    public static OperationRegistry Default { get; } = new(CreateDefault());
+
+    public IReadOnlyList<RegisteredOperation> Operations { get; }
+
+    public static IReadOnlyCollection<string> Aliases => s_aliases.Keys;
+
+    private static IEnumerable<RegisteredOperation> CreateDefault()
+    {
+        yield return Register(new HealthOperation());
+        yield return Register(new InfoOperation());
+        yield return Register(new ListBackupsOperation());
+        yield return Register(new ListDatabasesOperation());
+        var backup = new BackupOperation();
+        yield return new RegisteredOperation<BackupArguments, BackupOutcome>(backup,
+            async (c, a, ct) => BackupOutcome.From(await backup.RunAsync(c, a.ToInput(), null, ct).ConfigureAwait(false)));
+        var restore = new RestoreOperation();
+        yield return new RegisteredOperation<RestoreArguments, RestoreOutcome>(restore,
+            async (c, a, ct) => RestoreOutcome.From(await restore.RunAsync(c, a.ToInput(), null, ct).ConfigureAwait(false)));
+        yield return Register(new VerifyOperation());
+        var check = new CheckOperation();
+        yield return new RegisteredOperation<CheckArguments, CheckResult>(check, (c, a, ct) => check.RunAsync(c, a.ToInput(), null, ct));
+        yield return Register(new InitOperation());
+    }
+
+    /// <summary>Registers an operation whose input record is its argument record.</summary>
+    public static RegisteredOperation Register<TInput, TResult>(Operation<TInput, TResult> operation) =>
+        new RegisteredOperation<TInput, TResult>(operation, (c, a, ct) => operation.RunAsync(c, a, null, ct));
+
+    /// <summary>The operation named <paramref name="name"/> (aliases resolved).</summary>
+    /// <exception cref="NotFoundException">No such operation or alias.</exception>
+    public RegisteredOperation Get(string name)
+    {
+        var target = s_aliases.TryGetValue(name, out var alias) ? alias.Target : name;
+        return _byName.TryGetValue(target, out var operation)
+            ? operation
+            : throw new NotFoundException($"unknown tool '{name}'",
+                $"tools: {string.Join(", ", Operations.Select(o => o.Name).Concat(s_aliases.Keys))}");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="tool"/> with JSON <paramref name="arguments"/> (an object, or null/undefined for none): resolves
+    /// aliases and <c>db_name</c>, checks confirmation, binds the arguments, runs, and serializes the result.
+    /// </summary>
+    public async Task<OperationInvocation> InvokeAsync(OperationContext context, string tool, JsonElement? arguments,
+        CancellationToken cancellationToken)
+    {
+        var (operation, bound) = await PrepareAsync(context, tool, arguments, cancellationToken).ConfigureAwait(false);
+        var result = await operation.RunAsync(context, bound, cancellationToken).ConfigureAwait(false);
+        return new OperationInvocation(operation, ArgumentBinder.ToJson(result));
+    }
+
+    /// <summary>Everything <see cref="InvokeAsync"/> does before running: the operation and its typed arguments.</summary>
+    public async Task<(RegisteredOperation Operation, object Arguments)> PrepareAsync(OperationContext context, string tool,
+        JsonElement? arguments, CancellationToken cancellationToken)
+    {
+        var operation = Get(tool);
+        var args = ToObject(arguments);
+        if (s_aliases.TryGetValue(tool, out var alias) && alias.Type is not null)
+        {
+            if (args["type"] is { } given && given.GetValueKind() == JsonValueKind.String && given.GetValue<string>() != alias.Type)
+            {
+                throw new UsageException($"'{tool}' always takes a {alias.Type} backup; use 'backup' for type '{given.GetValue<string>()}'");
+            }
+            args["type"] = alias.Type;
+        }
+        if (args.ContainsKey("db_name"))
+        {
+            if (args.ContainsKey(DatabaseArgument))
+            {
+                throw new UsageException("give either 'db_name' or 'database', not both");
+            }
+            var value = args["db_name"];
+            args.Remove("db_name");
+            args[DatabaseArgument] = value;
+        }
+        CheckConfirmation(operation, args);
+        await ResolveDatabaseAsync(context, operation, args, cancellationToken).ConfigureAwait(false);
+        return (operation, ArgumentBinder.Bind(operation, args));
+    }
+
+    private static JsonObject ToObject(JsonElement? arguments)
+    {
+        if (arguments is null || arguments.Value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return [];
+        }
+        if (arguments.Value.ValueKind != JsonValueKind.Object)
+        {
+            throw new UsageException($"'arguments' must be a JSON object, not {arguments.Value.ValueKind.ToString().ToLowerInvariant()}");
+        }
+        return JsonObject.Create(arguments.Value.Clone())!;
+    }
+
+    private static void CheckConfirmation(RegisteredOperation operation, JsonObject args)
+    {
+        var confirm = args[ConfirmArgument];
+        args.Remove(ConfirmArgument);
+        if (confirm is not null && confirm.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            throw new UsageException($"argument '{ConfirmArgument}' must be true or false");
+        }
+        if (operation.Destructive && confirm?.GetValue<bool>() != true)
+        {
+            throw new RefusedException($"'{operation.Name}' is destructive and needs confirmation",
+                $"pass \"{ConfirmArgument}\": true to go ahead");
+        }
+    }
+
+    /// <summary>
+    /// A database names its server: when 'server' is not given it is looked up (list_databases). Operations that work on
+    /// a whole cluster (backup) take the server only; the database is dropped once it has located it.
+    /// </summary>
+    private static async Task ResolveDatabaseAsync(OperationContext context, RegisteredOperation operation, JsonObject args,
+        CancellationToken cancellationToken)
+    {
+        if (args[DatabaseArgument] is not { } databaseNode || !operation.ArgumentNames.Contains(ServerArgument))
+        {
+            return;
+        }
+        if (databaseNode.GetValueKind() != JsonValueKind.String)
+        {
+            throw new UsageException($"argument '{DatabaseArgument}' of '{operation.Name}' has the wrong type: expected string");
+        }
+        if (args[ServerArgument] is null)
+        {
+            args[ServerArgument] = await new ListDatabasesOperation()
+                .FindServerAsync(context, databaseNode.GetValue<string>(), cancellationToken).ConfigureAwait(false);
+        }
+        if (!operation.ArgumentNames.Contains(DatabaseArgument))
+        {
+            args.Remove(DatabaseArgument);
+        }
+    }
+}

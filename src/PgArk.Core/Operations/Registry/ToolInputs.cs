@@ -1,0 +1,76 @@
+using PgArk.Core.Catalog;
+using PgArk.Core.Errors;
+using PgArk.Core.Physical;
+using PgArk.Core.Postgres;
+using PgArk.Core.Restore;
+
+namespace PgArk.Core.Operations.Registry;
+
+// JSON-friendly arguments for the operations whose own input records hold non-JSON types (TimeSpan, RestoreTarget).
+
+/// <param name="ArchiveTimeoutSeconds">How long to wait for the backup's WAL to be archived (default 60).</param>
+public sealed record BackupArguments(string Server, BackupType Type = BackupType.Full, string? Label = null, int Jobs = 0,
+    int? ArchiveTimeoutSeconds = null)
+{
+    internal BackupInput ToInput() => new(Server, Type, Label, Jobs, Seconds(ArchiveTimeoutSeconds, "archive_timeout_seconds"));
+
+    internal static TimeSpan? Seconds(int? value, string name) => value switch
+    {
+        null => null,
+        < 1 => throw new UsageException($"argument '{name}': must be 1 or more (got {value})"),
+        _ => TimeSpan.FromSeconds(value.Value),
+    };
+}
+
+public sealed record CheckArguments(string Server, int? ArchiveTimeoutSeconds = null)
+{
+    internal CheckInput ToInput() => new(Server, BackupArguments.Seconds(ArchiveTimeoutSeconds, "archive_timeout_seconds"));
+}
+
+/// <param name="Target">"latest" (default) or "immediate"; or give one of the target_* arguments instead.</param>
+public sealed record RestoreArguments(string Server, string Pgdata, string? BackupId = null, string? Target = null, string? TargetTime = null,
+    string? TargetLsn = null, ulong? TargetXid = null, string? TargetName = null, TargetAction? TargetAction = null, bool Delta = false,
+    int Jobs = 0)
+{
+    internal RestoreInput ToInput()
+    {
+        var given = new (string Name, bool Present)[]
+        {
+            ("target", Target is not null), ("target_time", TargetTime is not null), ("target_lsn", TargetLsn is not null),
+            ("target_xid", TargetXid is not null), ("target_name", TargetName is not null),
+        }.Where(g => g.Present).Select(g => g.Name).ToList();
+        if (given.Count > 1)
+        {
+            throw new UsageException($"arguments {string.Join(", ", given)} are exclusive: give at most one restore target");
+        }
+        var target = Target switch
+        {
+            null or "latest" when TargetTime is null && TargetLsn is null && TargetXid is null && TargetName is null => RestoreTarget.Latest,
+            "immediate" => RestoreTarget.Immediate,
+            null when TargetTime is not null => RestoreTarget.AtTime(RestoreTarget.ParseTime(TargetTime)),
+            null when TargetLsn is not null => RestoreTarget.AtLsn(Lsn.TryParse(TargetLsn, out var lsn)
+                ? lsn : throw new UsageException($"argument 'target_lsn': '{TargetLsn}' is not an LSN (e.g. 0/3000060)")),
+            null when TargetXid is not null => RestoreTarget.AtXid(TargetXid.Value),
+            null when TargetName is not null => RestoreTarget.AtName(TargetName),
+            _ => throw new UsageException($"argument 'target': '{Target}' is not one of latest, immediate"),
+        };
+        return new RestoreInput(Server, Pgdata, target, BackupId, TargetAction, null, Jobs, Delta);
+    }
+}
+
+/// <summary>What <c>backup</c> returns through the API: the backup's summary, not its whole file list.</summary>
+public sealed record BackupOutcome(string BackupId, string Server, BackupType Type, string? Parent, string? Label, DateTimeOffset StartTime,
+    DateTimeOffset StopTime, string StartLsn, string StopLsn, long Size, long StoredSize, double DurationSeconds, int FilesCopied,
+    int FilesReferenced, int FilesAsDelta, string? FallbackReason)
+{
+    internal static BackupOutcome From(BackupResult r) => new(r.Manifest.Id, r.Manifest.Server, r.Manifest.Type, r.Manifest.Parent,
+        r.Manifest.Label, r.Manifest.StartTime, r.Manifest.StopTime, r.Manifest.StartLsn, r.Manifest.StopLsn, r.Manifest.Size,
+        r.Manifest.StoredSize, r.Manifest.DurationSeconds, r.FilesCopied, r.FilesReferenced, r.FilesAsDelta, r.FallbackReason);
+}
+
+/// <summary>What <c>restore</c> returns through the API.</summary>
+public sealed record RestoreOutcome(string BackupId, string DataDirectory, string Target, int Files, long Bytes, double DurationSeconds)
+{
+    internal static RestoreOutcome From(RestoreResult r) =>
+        new(r.BackupId, r.DataDirectory, r.Target.Kind.ToString().ToLowerInvariant(), r.Files, r.Bytes, r.DurationSeconds);
+}

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PgArk.Core.Catalog;
+using PgArk.Core.Configuration;
+using PgArk.Core.Errors;
+using PgArk.Core.Operations;
+using PgArk.Core.Operations.Registry;
+
+namespace PgArk.Tests.Operations;
+
+public class OperationRegistryTests
+{
+    private static readonly OperationContext s_context = new(ConfigLoader.Parse("""
+        repositories:
+          - name: local
+            path: /var/lib/pgark/repo
+        servers:
+          - name: pg1
+            connection: "Host=/nonexistent;Username=postgres"
+            pgdata: /var/lib/postgresql/15/main
+        """, "/etc/pgark/pgark.yaml", _ => null), selfCommand: "pgark");
+
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
+
+    private static Task<(RegisteredOperation Operation, object Arguments)> PrepareAsync(string tool, string arguments) =>
+        OperationRegistry.Default.PrepareAsync(s_context, tool, Json(arguments), CancellationToken.None);
+
+    [Fact]
+    public void Default_ListsEveryApiOperationOnce()
+    {
+        var names = OperationRegistry.Default.Operations.Select(o => o.Name).ToList();
+        Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "verify", "check", "init"], names);
+        Assert.True(OperationRegistry.Default.Get("restore").Destructive);
+        Assert.Equal(OperationRole.Admin, OperationRegistry.Default.Get("restore").Role);
+        Assert.True(OperationRegistry.Default.Get("health").ReadOnly);
+    }
+
+    [Fact]
+    public void Schema_Backup_SnakeCaseRequiredAndEnum()
+    {
+        var schema = OperationRegistry.Default.Get("backup").InputSchema;
+        Assert.Equal("object", schema["type"]!.GetValue<string>());
+        var properties = (JsonObject)schema["properties"]!;
+        Assert.Equal(["server", "type", "label", "jobs", "archive_timeout_seconds"], properties.Select(p => p.Key));
+        Assert.Equal(["server"], ((JsonArray)schema["required"]!).Select(n => n!.GetValue<string>()));
+        Assert.Equal(["full", "diff", "incr"], ((JsonArray)properties["type"]!["enum"]!).Select(n => n!.GetValue<string>()));
+        Assert.False(schema["additionalProperties"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void Schema_Destructive_RequiresConfirm()
+    {
+        var schema = OperationRegistry.Default.Get("restore").InputSchema;
+        Assert.Equal("boolean", schema["properties"]!["confirm"]!["type"]!.GetValue<string>());
+        Assert.Contains("confirm", ((JsonArray)schema["required"]!).Select(n => n!.GetValue<string>()));
+        Assert.Contains("pgdata", ((JsonArray)schema["required"]!).Select(n => n!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Schema_EveryOperation_IsAnObjectSchema()
+    {
+        foreach (var operation in OperationRegistry.Default.Operations)
+        {
+            Assert.Equal("object", operation.InputSchema["type"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task Prepare_Backup_BindsSnakeCase()
+    {
+        var (operation, arguments) = await PrepareAsync("backup", """{"server":"pg1","type":"diff","label":"nightly","archive_timeout_seconds":30}""");
+        Assert.Equal("backup", operation.Name);
+        Assert.Equal(new BackupArguments("pg1", BackupType.Diff, "nightly", 0, 30), arguments);
+    }
+
+    [Fact]
+    public async Task Prepare_TriggerIncrementalBackup_IsBackupTypeIncr_DbNameDroppedWhenServerGiven()
+    {
+        var (operation, arguments) = await PrepareAsync("trigger_incremental_backup", """{"db_name":"analytics_db","server":"pg1"}""");
+        Assert.Equal("backup", operation.Name);
+        Assert.Equal(new BackupArguments("pg1", BackupType.Incr), arguments);
+    }
+
+    [Fact]
+    public async Task Prepare_TriggerFullBackup_IsBackupTypeFull()
+    {
+        var (_, arguments) = await PrepareAsync("trigger_full_backup", """{"server":"pg1"}""");
+        Assert.Equal(BackupType.Full, ((BackupArguments)arguments).Type);
+    }
+
+    [Fact]
+    public async Task Prepare_TriggerFullBackup_ConflictingType_Usage()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() => PrepareAsync("trigger_full_backup", """{"server":"pg1","type":"incr"}"""));
+        Assert.Equal("'trigger_full_backup' always takes a full backup; use 'backup' for type 'incr'", e.Message);
+    }
+
+    [Fact]
+    public async Task Prepare_ListBackups_DbNameBecomesDatabase()
+    {
+        var (_, arguments) = await PrepareAsync("list_backups", """{"db_name":"analytics_db","server":"pg1","limit":5}""");
+        Assert.Equal(new ListBackupsInput("pg1", "analytics_db", 5), arguments);
+    }
+
+    [Fact]
+    public async Task Prepare_DbNameAndDatabase_Usage()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() => PrepareAsync("list_backups", """{"db_name":"a","database":"b"}"""));
+        Assert.Equal("give either 'db_name' or 'database', not both", e.Message);
+    }
+
+    [Fact]
+    public async Task Prepare_MissingArgument_NamesIt()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() => PrepareAsync("verify", "{}"));
+        Assert.Equal("missing required argument 'server' for 'verify'", e.Message);
+    }
+
+    [Fact]
+    public async Task Prepare_WrongType_NamesArgumentAndType()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() => PrepareAsync("list_backups", """{"limit":"five"}"""));
+        Assert.Equal("argument 'limit' of 'list_backups' has the wrong type: expected integer or null", e.Message);
+    }
+
+    [Fact]
+    public async Task Prepare_BadEnum_ListsValues()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() => PrepareAsync("backup", """{"server":"pg1","type":"weekly"}"""));
+        Assert.Equal("argument 'type' of 'backup' has the wrong type: expected one of \"full\", \"diff\", \"incr\"", e.Message);
+    }
+
+    [Fact]
+    public async Task Prepare_UnknownArgument_Usage()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() => PrepareAsync("health", """{"verbose":true}"""));
+        Assert.Equal("unknown argument 'verbose' for 'health'", e.Message);
+    }
+
+    [Fact]
+    public async Task Prepare_ArgumentsNotObject_Usage()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() => PrepareAsync("health", "[1]"));
+        Assert.Equal("'arguments' must be a JSON object, not array", e.Message);
+    }
+
+    [Fact]
+    public async Task Prepare_UnknownTool_NotFound()
+    {
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => PrepareAsync("drop_everything", "{}"));
+        Assert.Equal("unknown tool 'drop_everything'", e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"server":"pg1","pgdata":"/tmp/x"}""")]
+    [InlineData("""{"server":"pg1","pgdata":"/tmp/x","confirm":false}""")]
+    public async Task Prepare_DestructiveWithoutConfirm_Refused(string arguments)
+    {
+        var e = await Assert.ThrowsAsync<RefusedException>(() => PrepareAsync("restore", arguments));
+        Assert.Equal("'restore' is destructive and needs confirmation", e.Message);
+        Assert.Equal(4, e.ExitCode);
+    }
+
+    [Fact]
+    public async Task Prepare_DestructiveWithConfirm_Binds()
+    {
+        var (_, arguments) = await PrepareAsync("restore", """{"server":"pg1","pgdata":"/tmp/x","target_time":"2026-11-21T10:30:00Z","confirm":true}""");
+        var input = ((RestoreArguments)arguments).ToInput();
+        Assert.Equal(PgArk.Core.Restore.RestoreTargetKind.Time, input.Target.Kind);
+        Assert.Equal("/tmp/x", input.DataDirectory);
+    }
+
+    [Fact]
+    public async Task Prepare_ConfirmNotBoolean_Usage()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() => PrepareAsync("restore", """{"server":"pg1","pgdata":"/x","confirm":"yes"}"""));
+        Assert.Equal("argument 'confirm' must be true or false", e.Message);
+    }
+
+    [Fact]
+    public void ToJson_SnakeCaseAndEnumStrings()
+    {
+        var json = ArgumentBinder.ToJson(new BackupArguments("pg1", BackupType.Incr, ArchiveTimeoutSeconds: 5))!.ToJsonString();
+        Assert.Equal("""{"server":"pg1","type":"incr","label":null,"jobs":0,"archive_timeout_seconds":5}""", json);
+    }
+}
