@@ -12,8 +12,12 @@ namespace PgArk.Core.Configuration;
 /// </summary>
 internal sealed partial class ConfigParser(string sourcePath, Func<string, string?> getEnvironmentVariable)
 {
-    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers"];
-    private static readonly string[] s_rootReserved = ["api", "notifications"];
+    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api"];
+    private static readonly string[] s_rootReserved = ["notifications"];
+    private static readonly string[] s_apiKeys = ["urls", "keys"];
+    private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
+    private static readonly (string, Operations.OperationRole)[] s_roles =
+        [("viewer", Operations.OperationRole.Viewer), ("operator", Operations.OperationRole.Operator), ("admin", Operations.OperationRole.Admin)];
     private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention"];
     private static readonly string[] s_repositoryReserved = ["encryption"];
     private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays"];
@@ -44,8 +48,9 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         var repositoryNames = new List<string>();
         var repositories = ParseRepositories(reader, repositoryNames);
         var servers = ParseServers(reader, repositoryNames);
+        var api = ParseApi(reader);
         _problems.ThrowIfAny(sourcePath);
-        return new PgArkOptions(sourcePath, repositories, servers, lockPath);
+        return new PgArkOptions(sourcePath, repositories, servers, lockPath, api);
     }
 
     private YamlNode? Load(string yamlText)
@@ -280,6 +285,50 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
 
         seen[name] = reader.Path;
         return name;
+    }
+
+    private ApiOptions? ParseApi(YamlMappingReader root)
+    {
+        if (root.Mapping("api") is not { } node)
+        {
+            return null;
+        }
+        var reader = new YamlMappingReader(node, "api", s_apiKeys, [], _problems);
+        var urls = reader.Scalar("urls");
+        if (urls is not null && (!Uri.TryCreate(urls, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            _problems.Add(reader.ChildPath("urls"), $"'{urls}' is not an http:// or https:// URL");
+        }
+        var keys = new List<ApiKeyOptions>();
+        var list = reader.Sequence("keys");
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; list is not null && i < list.Children.Count; i++)
+        {
+            var path = ConfigProblems.Item(reader.ChildPath("keys"), i);
+            if (list.Children[i] is not YamlMappingNode keyNode)
+            {
+                _problems.Add(path, "expected a mapping with name, sha256 and role");
+                continue;
+            }
+            var keyReader = new YamlMappingReader(keyNode, path, s_apiKeyKeys, [], _problems);
+            var name = Name(keyReader, seen, "key");
+            var sha256 = keyReader.Scalar("sha256", required: true);
+            if (sha256 is not null && (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigit)))
+            {
+                _problems.Add(keyReader.ChildPath("sha256"), "expected 64 hexadecimal digits (the SHA-256 printed by 'pgark key create')");
+                sha256 = null;
+            }
+            var role = keyReader.Has("role") ? keyReader.Choice("role", s_roles) : null;
+            if (!keyReader.Has("role"))
+            {
+                _problems.Add(keyReader.ChildPath("role"), "required (viewer, operator or admin)");
+            }
+            if (name is not null && sha256 is not null && role is not null)
+            {
+                keys.Add(new ApiKeyOptions(name, sha256.ToLowerInvariant(), role.Value));
+            }
+        }
+        return new ApiOptions(urls, keys);
     }
 
     internal static bool IsValidName(string name) =>

@@ -10,11 +10,13 @@ namespace PgArk.Core.Configuration;
 /// <param name="Repositories">At least one repository, names unique.</param>
 /// <param name="Servers">At least one server, names unique, each referring only to configured repositories.</param>
 /// <param name="LockPath">Absolute folder for lock files (YAML <c>lockPath</c>). Default <c>/tmp/pgark</c>.</param>
+/// <param name="Api">The <c>api</c> section (null: none given).</param>
 public sealed record PgArkOptions(
     string SourcePath,
     IReadOnlyList<RepositoryOptions> Repositories,
     IReadOnlyList<ServerOptions> Servers,
-    string LockPath)
+    string LockPath,
+    ApiOptions? Api = null)
 {
     /// <summary>Default of <see cref="LockPath"/>.</summary>
     public const string DefaultLockPath = "/tmp/pgark";

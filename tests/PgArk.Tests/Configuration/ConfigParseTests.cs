@@ -279,7 +279,7 @@ public class ConfigParseTests
     {
         var message = ParseError(Minimal + "\nwhatever: 1\n");
 
-        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers)"), message);
+        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api)"), message);
     }
 
     [Fact]
@@ -290,12 +290,63 @@ public class ConfigParseTests
               - { name: local, path: /r, encryption: { passphraseEnv: X } }
             servers:
               - { name: pg1, connection: "Host=h", pgdata: /d, schedule: { full: "0 3 * * 0" } }
-            api: { urls: "http://127.0.0.1:8001" }
+            notifications: { webhooks: [] }
             """);
 
         Assert.Equal(
-            Invalid("api: not supported yet", "repositories[0].encryption: not supported yet", "servers[0].schedule: not supported yet"),
+            Invalid("notifications: not supported yet", "repositories[0].encryption: not supported yet", "servers[0].schedule: not supported yet"),
             message);
+    }
+
+    [Fact]
+    public void Parse_Api_MapsUrlsAndKeys()
+    {
+        var options = Parse(Minimal + $$"""
+
+            api:
+              urls: http://127.0.0.1:9000
+              keys:
+                - { name: ops, sha256: "{{new string('A', 64)}}", role: operator }
+                - { name: ro, sha256: "{{new string('b', 64)}}", role: viewer }
+            """);
+
+        Assert.Equal("http://127.0.0.1:9000", options.Api!.Urls);
+        Assert.Equal(
+            [new ApiKeyOptions("ops", new string('a', 64), PgArk.Core.Operations.OperationRole.Operator),
+             new ApiKeyOptions("ro", new string('b', 64), PgArk.Core.Operations.OperationRole.Viewer)],
+            options.Api.Keys);
+    }
+
+    [Fact]
+    public void Parse_NoApi_IsNull()
+    {
+        Assert.Null(Parse(Minimal).Api);
+    }
+
+    [Fact]
+    public void Parse_BadApi_ReportsEveryProblemWithItsPath()
+    {
+        var message = ParseError(Minimal + $$"""
+
+            api:
+              urls: ftp://host
+              port: 8001
+              keys:
+                - { name: ops, sha256: "abc", role: operator }
+                - { name: ops, sha256: "{{new string('a', 64)}}", role: root }
+                - { sha256: "{{new string('a', 64)}}" }
+                - just-a-string
+            """);
+
+        Assert.Equal(Invalid(
+            "api.port: unknown key (known keys: urls, keys)",
+            "api.urls: 'ftp://host' is not an http:// or https:// URL",
+            "api.keys[0].sha256: expected 64 hexadecimal digits (the SHA-256 printed by 'pgark key create')",
+            "api.keys[1].name: duplicate key name 'ops' (also api.keys[0])",
+            "api.keys[1].role: 'root' is not one of viewer, operator, admin",
+            "api.keys[2].name: required",
+            "api.keys[2].role: required (viewer, operator or admin)",
+            "api.keys[3]: expected a mapping with name, sha256 and role"), message);
     }
 
     [Theory]
