@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PgArk.Core.Operations.Registry;
+
+namespace PgArk.Server.Api;
+
+/// <summary>Builds the Kestrel host for <c>pgark serve</c>; tests start and stop it in-process.</summary>
+public static class ApiHost
+{
+    public static WebApplication Build(ApiHostOptions options)
+    {
+        options.Validate();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "pgark",
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Logging.ClearProviders();
+        if (options.LoggerFactory is { } loggerFactory)
+        {
+            builder.Services.AddSingleton(loggerFactory);
+        }
+        builder.WebHost.UseUrls(options.Url);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = ApiHostOptions.MaxRequestBodyBytes;
+        });
+        var app = builder.Build();
+        var endpoints = new ApiEndpoints(options.Context, options.Registry ?? OperationRegistry.Default,
+            options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [], app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PgArk.Api"),
+            app.Lifetime.ApplicationStopping);
+        endpoints.Map(app);
+        return app;
+    }
+
+    /// <summary>Builds, starts, reports the address, and runs until <paramref name="cancellationToken"/> fires.</summary>
+    public static async Task ServeAsync(ApiHostOptions options, Func<Uri, Task> started, CancellationToken cancellationToken)
+    {
+        var app = Build(options);
+        await using var appScope = app.ConfigureAwait(false);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        await started(ListeningAddress(app)).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The address Kestrel actually listens on (after start; resolves port 0).</summary>
+    public static Uri ListeningAddress(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+}
