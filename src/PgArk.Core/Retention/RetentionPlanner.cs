@@ -18,7 +18,8 @@ namespace PgArk.Core.Retention;
 /// Hence nothing a kept backup depends on is ever removed.</item>
 /// <item>WAL: history files are always kept. A segment (or .partial/.backup file) on timeline T is kept when some kept
 /// backup B has B.Timeline == T and the segment is at or after B.StartWal, or B.Timeline &lt; T; or when it was archived
-/// within the last <c>archiveDays</c> days. With no backup at all, no WAL is removed.</item>
+/// within the last <c>archiveDays</c> days. With no backup at all, or no retention key set (other than
+/// <c>logicalDays</c>), no WAL is removed.</item>
 /// </list>
 /// </summary>
 public static class RetentionPlanner
@@ -166,7 +167,8 @@ public static class RetentionPlanner
             .Select(b => new WalKeepBound(b.Timeline, b.StartWal, b.Id))
             .OrderBy(b => b.Timeline)
             .ToList();
-        if (bounds.Count == 0)
+        var anyRule = options.ExpiresFullBackups || options.Diff is not null || options.ArchiveDays is not null;
+        if (bounds.Count == 0 || !anyRule)
         {
             return ([], bounds, 0);
         }
