@@ -22,6 +22,8 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(RestoreCommand.Create(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));
+        root.Subcommands.Add(ExpireCommand.Create(factory));
+        root.Subcommands.Add(VerifyRestoreCommand.Create(factory));
         return root;
     }
 
