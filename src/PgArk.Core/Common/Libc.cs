@@ -57,7 +57,8 @@ internal static unsafe partial class Libc
     /// <summary>Flushes the whole file system holding <paramref name="file"/>: one call instead of an fsync per restored file.</summary>
     public static void SyncFileSystem(string file)
     {
-        using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read);
+        // syncfs needs any descriptor on the file system; O_RDONLY on a folder works where File.OpenHandle would refuse.
+        using var handle = Directory.Exists(file) ? Open(file, O_RDONLY, 0) : File.OpenHandle(file, FileMode.Open, FileAccess.Read);
         if (syncfs((int)handle.DangerousGetHandle()) != 0)
         {
             throw Failure("unable to sync the file system of", file, Marshal.GetLastPInvokeError());

@@ -45,6 +45,12 @@ public interface IRepositoryStorage
     /// writes are durable on completion).
     /// </summary>
     Task SyncFolderAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes every write completed so far durable, including bulk writes that skipped their own fsync
+    /// (<see cref="WriteOptions.SyncFile"/> false). A backup calls this once before it writes its manifest.
+    /// </summary>
+    Task SyncAllAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Optional capabilities of a storage driver.</summary>
@@ -58,14 +64,17 @@ public enum StorageFeatures
     Folders = 2,
 }
 
-/// <param name="SyncFolder">
-/// After the rename, also fsync the containing folder. Bulk writers (a backup writing thousands of files) pass false
-/// and call <see cref="IRepositoryStorage.SyncFolderAsync"/> once per folder before they commit their manifest.
-/// </param>
-public sealed record WriteOptions(bool SyncFolder = true)
+/// <param name="SyncFolder">After the rename, also fsync the containing folder.</param>
+/// <param name="SyncFile">fsync the file before the rename.</param>
+/// <remarks>
+/// Bulk writers (a backup writing thousands of files) skip both and call <see cref="IRepositoryStorage.SyncAllAsync"/>
+/// once before they write the record that makes the files reachable (the manifest): a crash before that leaves only
+/// files no manifest points to, which the next backup removes.
+/// </remarks>
+public sealed record WriteOptions(bool SyncFolder = true, bool SyncFile = true)
 {
     public static WriteOptions Default { get; } = new();
-    public static WriteOptions Bulk { get; } = new(SyncFolder: false);
+    public static WriteOptions Bulk { get; } = new(SyncFolder: false, SyncFile: false);
 }
 
 /// <summary>A stored file. <see cref="Path"/> is relative to the repository root.</summary>

@@ -35,7 +35,7 @@ public static class WalArchiveWaiter
                     $"check archive_command and the server log; 'pgark check --server {server}' tests archiving");
             }
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 200));
         }
     }
 }

@@ -54,6 +54,8 @@ internal sealed class FailingStorage(IRepositoryStorage inner, int failOnWrite, 
 
     public Task SyncFolderAsync(string prefix, CancellationToken cancellationToken) => inner.SyncFolderAsync(prefix, cancellationToken);
 
+    public Task SyncAllAsync(CancellationToken cancellationToken) => inner.SyncAllAsync(cancellationToken);
+
     private sealed class FailingWriteStream(RepositoryWriteStream inner, WriteFailurePoint failAt, IOException failure)
         : RepositoryWriteStream
     {

@@ -157,6 +157,9 @@ internal sealed class InMemoryRepositoryStorage(TimeProvider? timeProvider = nul
         return Task.CompletedTask;
     }
 
+    /// <summary>Memory has nothing to flush.</summary>
+    public Task SyncAllAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>The part of <paramref name="path"/> below <paramref name="folder"/>, or null when it is not below it.</summary>
     private static string? Below(string path, string folder) =>
         folder.Length == 0 ? path

@@ -127,7 +127,7 @@ public sealed class PosixStorage : IRepositoryStorage
                     }
                 }
 
-                return new PosixWriteStream(file, temporaryPath, fullPath, foldersToSync);
+                return new PosixWriteStream(file, temporaryPath, fullPath, foldersToSync, options.SyncFile);
             },
             cancellationToken);
     }
@@ -246,6 +246,22 @@ public sealed class PosixStorage : IRepositoryStorage
             },
             cancellationToken);
     }
+
+    public Task SyncAllAsync(CancellationToken cancellationToken) => Task.Run(
+        () =>
+        {
+            try
+            {
+                // One syncfs flushes every file, rename and folder of the repository's file system.
+                Libc.SyncFileSystem(_root);
+                _unsyncedFolders.Clear();
+            }
+            catch (Exception ex) when (IsIoFailure(ex))
+            {
+                throw Failure($"unable to sync repository '{_root}'", ex);
+            }
+        },
+        cancellationToken);
 
     public Task SyncFolderAsync(string prefix, CancellationToken cancellationToken)
     {

@@ -23,14 +23,17 @@ internal sealed class PosixWriteStream : RepositoryWriteStream
     private long _offset;
     private State _state;
 
-    public PosixWriteStream(FileStream file, string temporaryPath, string finalPath, IReadOnlyList<string> foldersToSync)
+    public PosixWriteStream(FileStream file, string temporaryPath, string finalPath, IReadOnlyList<string> foldersToSync, bool syncFile = true)
     {
         _file = file;
         _handle = file.SafeFileHandle;
         _temporaryPath = temporaryPath;
         _finalPath = finalPath;
         _foldersToSync = foldersToSync;
+        _syncFile = syncFile;
     }
+
+    private readonly bool _syncFile;
 
     private enum State
     {
@@ -153,7 +156,10 @@ internal sealed class PosixWriteStream : RepositoryWriteStream
         {
             // The data must reach the disk before the rename makes it visible; otherwise a crash could leave a
             // complete-looking file with missing content.
-            await Task.Run(() => RandomAccess.FlushToDisk(_handle), cancellationToken).ConfigureAwait(false);
+            if (_syncFile)
+            {
+                await Task.Run(() => RandomAccess.FlushToDisk(_handle), cancellationToken).ConfigureAwait(false);
+            }
             _file.Dispose();
             ReturnBuffer();
 
