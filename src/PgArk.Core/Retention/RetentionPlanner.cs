@@ -14,7 +14,7 @@ namespace PgArk.Core.Retention;
 /// one); every other full backup expires.</item>
 /// <item>Differential backups: with <c>diff: N</c>, the N newest differentials that have not already expired are kept;
 /// older ones expire.</item>
-/// <item>Dependencies: a backup whose Parent chain (or a file <c>Reference</c>) reaches an expired backup expires with it.
+/// <item>Dependencies: a backup whose Parent chain (or a file <c>Reference</c> or delta base) reaches an expired backup expires with it.
 /// Hence nothing a kept backup depends on is ever removed.</item>
 /// <item>WAL: history files are always kept. A segment (or .partial/.backup file) on timeline T is kept when some kept
 /// backup B has B.Timeline == T and the segment is at or after B.StartWal, or B.Timeline &lt; T; or when it was archived
@@ -63,7 +63,10 @@ public static class RetentionPlanner
             keptByAge);
     }
 
-    /// <summary>Ids of the backups <paramref name="backup"/> needs directly: its parent and the backups holding its referenced files.</summary>
+    /// <summary>
+    /// Ids of the backups <paramref name="backup"/> needs directly: its parent, the backups holding its referenced files and
+    /// the bases of its page deltas.
+    /// </summary>
     public static IEnumerable<string> Dependencies(BackupManifest backup)
     {
         var result = new HashSet<string>(StringComparer.Ordinal);
@@ -76,6 +79,10 @@ public static class RetentionPlanner
             if (file.Reference is { } reference && reference != backup.Id)
             {
                 result.Add(reference);
+            }
+            if (file.Delta is { Base: var deltaBase } && deltaBase != backup.Id)
+            {
+                result.Add(deltaBase);
             }
         }
         return result;

@@ -192,6 +192,21 @@ public class RetentionPlannerTests
     }
 
     [Fact]
+    public void Plan_DeltaBaseOutsideParentChain_IsADependencyToo()
+    {
+        var f1 = Backup("2026-11-01 00:00", BackupType.Full, 2);
+        var f2 = Backup("2026-11-02 00:00", BackupType.Full, 6);
+        var i2 = Backup("2026-11-02 01:00", BackupType.Incr, 8, f2.Id) with
+        {
+            Files = [new ManifestFile { Path = "base/1/1259", Size = 8192, ModifiedAt = 0, Mode = 384, Sha256 = new string('0', 64), StoredSize = 10,
+                Delta = new ManifestDelta(f1.Id, 1, new string('1', 64)) }],
+        };
+        var plan = Plan([f1, f2, i2], [], Options(full: 1));
+        Assert.Equal([f1.Id, i2.Id], RemovedIds(plan));
+        Assert.Equal([f1.Id], RetentionPlanner.Dependencies(i2).Except([f2.Id]));
+    }
+
+    [Fact]
     public void Plan_ArchiveDays_KeepsRecentlyArchivedWalOlderThanOldestBackup()
     {
         var backups = new[] { Backup("2026-11-01 00:00", BackupType.Full, 2), Backup("2026-11-29 00:00", BackupType.Full, 10) };
