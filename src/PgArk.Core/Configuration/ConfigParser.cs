@@ -16,9 +16,9 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private static readonly string[] s_rootReserved = ["api", "notifications"];
     private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention"];
     private static readonly string[] s_repositoryReserved = ["encryption"];
-    private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays"];
+    private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly"];
     private static readonly string[] s_serverKeys =
-        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories"];
+        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify"];
     private static readonly string[] s_serverReserved = ["schedule"];
 
     private static readonly (string, RepositoryType)[] s_repositoryTypes = [("posix", RepositoryType.Posix), ("s3", RepositoryType.S3)];
@@ -137,7 +137,8 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         {
             var r = new YamlMappingReader(retentionNode, reader.ChildPath("retention"), s_retentionKeys, [], _problems);
             retention = new RetentionOptions(
-                r.PositiveInt("full"), r.PositiveInt("diff"), r.PositiveInt("archiveDays"), r.PositiveInt("logicalDays"));
+                r.PositiveInt("full"), r.PositiveInt("diff"), r.PositiveInt("archiveDays"), r.PositiveInt("logicalDays"),
+                r.PositiveInt("daily"), r.PositiveInt("weekly"), r.PositiveInt("monthly"));
         }
 
         // When a value is missing its problem is already recorded and these options are never returned.
@@ -210,7 +211,8 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
             }
 
             var repositories = ServerRepositories(reader, repositoryNames);
-            result.Add(new ServerOptions(name ?? "", connection ?? "", pgData ?? "", repositories, pgBin, pgVersion));
+            var verify = Verify(reader);
+            result.Add(new ServerOptions(name ?? "", connection ?? "", pgData ?? "", repositories, pgBin, pgVersion, verify));
         }
 
         return result;
