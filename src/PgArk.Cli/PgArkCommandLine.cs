@@ -23,6 +23,8 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(VerifyCommand.Create(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));
+        root.Subcommands.Add(ExpireCommand.Create(factory));
+        root.Subcommands.Add(VerifyRestoreCommand.Create(factory));
         root.Subcommands.Add(ServerCommands.CreateServe(factory));
         root.Subcommands.Add(ServerCommands.CreateMcp(factory));
         root.Subcommands.Add(ServerCommands.CreateKey(factory));

@@ -59,6 +59,12 @@ internal static class InfoCommand
                 console.WriteLine(s.Window is { } w
                     ? $"  recoverable: from {Output.Time(w.FromTime)} (LSN {w.FromLsn}, backup {w.FromBackup}) to about {Output.Time(w.ToTime)} (WAL {w.ToWal})"
                     : "  recoverable: nothing yet (no backup with its WAL)");
+                if (s.LastVerifyRestore is { } v)
+                {
+                    console.WriteLine($"  last verify-restore: {(v.Passed ? "passed" : "FAILED")} at {Output.Time(v.FinishedAt)}, backup {v.BackupId}"
+                        + (v.RtoSeconds is { } rto ? $", RTO {rto:0.0} s" : "") + $", {v.Checks.Count(c => c.Passed)}/{v.Checks.Count} checks passed"
+                        + (v.Error is { } e ? $" ({e})" : ""));
+                }
             }
             return 0;
         }, server);

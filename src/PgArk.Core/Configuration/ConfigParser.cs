@@ -20,9 +20,9 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         [("viewer", Operations.OperationRole.Viewer), ("operator", Operations.OperationRole.Operator), ("admin", Operations.OperationRole.Admin)];
     private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention"];
     private static readonly string[] s_repositoryReserved = ["encryption"];
-    private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays"];
+    private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly"];
     private static readonly string[] s_serverKeys =
-        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories"];
+        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify"];
     private static readonly string[] s_serverReserved = ["schedule"];
 
     private static readonly (string, RepositoryType)[] s_repositoryTypes = [("posix", RepositoryType.Posix), ("s3", RepositoryType.S3)];
@@ -142,7 +142,8 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         {
             var r = new YamlMappingReader(retentionNode, reader.ChildPath("retention"), s_retentionKeys, [], _problems);
             retention = new RetentionOptions(
-                r.PositiveInt("full"), r.PositiveInt("diff"), r.PositiveInt("archiveDays"), r.PositiveInt("logicalDays"));
+                r.PositiveInt("full"), r.PositiveInt("diff"), r.PositiveInt("archiveDays"), r.PositiveInt("logicalDays"),
+                r.PositiveInt("daily"), r.PositiveInt("weekly"), r.PositiveInt("monthly"));
         }
 
         // When a value is missing its problem is already recorded and these options are never returned.
@@ -215,7 +216,8 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
             }
 
             var repositories = ServerRepositories(reader, repositoryNames);
-            result.Add(new ServerOptions(name ?? "", connection ?? "", pgData ?? "", repositories, pgBin, pgVersion));
+            var verify = Verify(reader);
+            result.Add(new ServerOptions(name ?? "", connection ?? "", pgData ?? "", repositories, pgBin, pgVersion, verify));
         }
 
         return result;

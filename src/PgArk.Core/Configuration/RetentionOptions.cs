@@ -2,14 +2,28 @@ namespace PgArk.Core.Configuration;
 
 /// <summary>
 /// How much a repository keeps (YAML <c>repositories[].retention</c>). Every value is optional and, when set, a
-/// positive integer; <see langword="null"/> means "keep everything of that kind".
+/// positive integer; <see langword="null"/> means "keep everything of that kind". docs/configuration.md states the exact
+/// semantics that <see cref="Retention.RetentionPlanner"/> implements.
 /// </summary>
-/// <param name="Full">Number of full physical backups to keep (each with its differentials and increments).</param>
-/// <param name="Diff">Number of differential backups to keep per full backup.</param>
-/// <param name="ArchiveDays">Days of WAL archive to keep, counted back from now; never trims WAL a kept backup needs.</param>
+/// <param name="Full">Number of newest full physical backups to keep (each with everything that depends on it).</param>
+/// <param name="Diff">Number of newest differential backups to keep (in the whole repository area of the server).</param>
+/// <param name="ArchiveDays">
+/// Additionally keep every WAL file archived within the last this-many days, even when it is older than the oldest kept
+/// backup. WAL a kept backup needs is never removed regardless.
+/// </param>
 /// <param name="LogicalDays">Days to keep logical dumps (<c>pgark dump</c>).</param>
-public sealed record RetentionOptions(int? Full, int? Diff, int? ArchiveDays, int? LogicalDays)
+/// <param name="Daily">Grandfather-father-son: keep the newest full backup of each of the last this-many UTC days that have one.</param>
+/// <param name="Weekly">Keep the newest full backup of each of the last this-many ISO weeks (Monday to Sunday, UTC) that have one.</param>
+/// <param name="Monthly">Keep the newest full backup of each of the last this-many calendar months (UTC) that have one.</param>
+public sealed record RetentionOptions(int? Full, int? Diff, int? ArchiveDays, int? LogicalDays, int? Daily = null, int? Weekly = null,
+    int? Monthly = null)
 {
     /// <summary>Keep everything: no retention configured.</summary>
     public static RetentionOptions KeepAll { get; } = new(null, null, null, null);
+
+    /// <summary>True when any grandfather-father-son count is set.</summary>
+    public bool HasCalendarRules => Daily is not null || Weekly is not null || Monthly is not null;
+
+    /// <summary>True when full backups expire at all (<see cref="Full"/> or a calendar rule is set).</summary>
+    public bool ExpiresFullBackups => Full is not null || HasCalendarRules;
 }

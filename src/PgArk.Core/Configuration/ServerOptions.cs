@@ -13,13 +13,15 @@ namespace PgArk.Core.Configuration;
 /// <param name="Repositories">Names of the repositories this server backs up to, at least one, each configured.</param>
 /// <param name="PgBin">Absolute folder holding the PostgreSQL binaries, or <see langword="null"/> to discover them.</param>
 /// <param name="PgVersion">PostgreSQL major version (e.g. 15), or <see langword="null"/> to ask the server.</param>
+/// <param name="Verify">Checks for <c>pgark verify-restore</c>, or <see langword="null"/> for the default (amcheck only).</param>
 public sealed record ServerOptions(
     string Name,
     string Connection,
     string PgData,
     IReadOnlyList<string> Repositories,
     string? PgBin,
-    int? PgVersion)
+    int? PgVersion,
+    VerifyOptions? Verify = null)
 {
     // Records print every property by default; this keeps the password out of ToString().
     private bool PrintMembers(StringBuilder builder)

@@ -16,9 +16,10 @@ public sealed record BackupSummary(string Id, string Type, string? Parent, strin
 /// </summary>
 public sealed record RecoverableWindow(DateTimeOffset FromTime, string FromLsn, string FromBackup, DateTimeOffset ToTime, string ToWal);
 
+/// <param name="LastVerifyRestore">The newest recorded <c>verify-restore</c> run of the server, or null.</param>
 public sealed record ServerInfo(string Server, string Repository, string Location, ulong? SystemIdentifier, int? PgVersionNum,
     IReadOnlyList<BackupSummary> Backups, IReadOnlyList<WalRange> WalRanges, IReadOnlyList<string> WalGaps, RecoverableWindow? Window,
-    string? Problem);
+    string? Problem, VerifyRestoreRecord? LastVerifyRestore = null);
 
 public sealed record InfoResult(IReadOnlyList<ServerInfo> Servers);
 
@@ -76,8 +77,9 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
             window = new RecoverableWindow(backup.StopTime, backup.StopLsn, backup.Id, end.LastArchivedAt, end.Last);
             break;
         }
+        var lastVerifyRestore = await new HistoryStore(repository).ReadLastVerifyRestoreAsync(server, cancellationToken).ConfigureAwait(false);
         return new ServerInfo(server, repository.Name, repository.Storage.Location, record.SystemIdentifier, record.PgVersionNum,
-            summaries, ranges, gaps, window, null);
+            summaries, ranges, gaps, window, null, lastVerifyRestore);
     }
 
     private static WalRange? RangeCovering(IReadOnlyList<WalRange> ranges, uint timeline, string first, string last) =>

@@ -57,6 +57,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
             var label = $"pgark {id}" + (options.Label is null ? "" : $" {options.Label}");
             var startLsn = await session.BackupStartAsync(label, options.FastCheckpoint, cancellationToken).ConfigureAwait(false);
             var started = true;
+            var phase = Stopwatch.StartNew();
+            logger.LogInformation("backup start (checkpoint) done in {Seconds:0.00} s at LSN {Lsn}", stopwatch.Elapsed.TotalSeconds, startLsn);
             try
             {
                 var tablespaces = await session.GetTablespacesAsync(cancellationToken).ConfigureAwait(false);
@@ -64,6 +66,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                 var copy = await CopyFilesAsync(server, id, content, facts.DataChecksums ? new PageVerification(startLsn) : null,
                     plan.Parent, options, progress, cancellationToken).ConfigureAwait(false);
 
+                logger.LogInformation("copied {Files} files ({Bytes} bytes) in {Seconds:0.00} s", copy.Files.Count, copy.Bytes, phase.Elapsed.TotalSeconds);
+                phase.Restart();
                 progress?.Report(new OperationProgress("stop", copy.Bytes, copy.Bytes));
                 var nextXid = await session.NextXidAsync(cancellationToken).ConfigureAwait(false);
                 var stop = await session.BackupStopAsync(waitForArchive: false, cancellationToken).ConfigureAwait(false);
@@ -81,9 +85,12 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                 progress?.Report(new OperationProgress("wal", copy.Bytes, copy.Bytes));
                 await WalArchiveWaiter.WaitForSegmentsAsync(repository, server, segments, options.EffectiveArchiveTimeout, cancellationToken)
                     .ConfigureAwait(false);
+                logger.LogInformation("backup stop and WAL {First}..{Last} archived in {Seconds:0.00} s", segments[0], segments[^1], phase.Elapsed.TotalSeconds);
+                phase.Restart();
 
                 // Bulk writes skipped their fsyncs: make all of them durable before the manifest makes them reachable.
                 await repository.Storage.SyncAllAsync(cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("repository synced in {Seconds:0.00} s", phase.Elapsed.TotalSeconds);
                 var files = copy.Files.Append(labelFile).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
                 stopwatch.Stop();
                 var manifest = new BackupManifest

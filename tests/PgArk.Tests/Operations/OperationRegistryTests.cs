@@ -29,7 +29,9 @@ public class OperationRegistryTests
     public void Default_ListsEveryApiOperationOnce()
     {
         var names = OperationRegistry.Default.Operations.Select(o => o.Name).ToList();
-        Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "verify", "check", "init"], names);
+        Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "verify", "verify_restore", "expire", "check", "init"],
+            names);
+        Assert.True(OperationRegistry.Default.Get("expire").Destructive);
         Assert.True(OperationRegistry.Default.Get("restore").Destructive);
         Assert.Equal(OperationRole.Admin, OperationRegistry.Default.Get("restore").Role);
         Assert.True(OperationRegistry.Default.Get("health").ReadOnly);

@@ -58,6 +58,10 @@ public sealed class OperationRegistry
         yield return new RegisteredOperation<RestoreArguments, RestoreOutcome>(restore,
             async (c, a, ct) => RestoreOutcome.From(await restore.RunAsync(c, a.ToInput(), null, ct).ConfigureAwait(false)));
         yield return Register(new VerifyOperation());
+        var verifyRestore = new VerifyRestoreOperation();
+        yield return new RegisteredOperation<VerifyRestoreArguments, VerifyRestoreRecord>(verifyRestore,
+            (c, a, ct) => verifyRestore.RunAsync(c, new VerifyRestoreInput(a.Server, a.BackupId), null, ct));
+        yield return Register(new ExpireOperation());
         var check = new CheckOperation();
         yield return new RegisteredOperation<CheckArguments, CheckResult>(check, (c, a, ct) => check.RunAsync(c, a.ToInput(), null, ct));
         yield return Register(new InitOperation());

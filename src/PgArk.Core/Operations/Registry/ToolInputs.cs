@@ -58,6 +58,9 @@ public sealed record RestoreArguments(string Server, string Pgdata, string? Back
     }
 }
 
+/// <summary>verify_restore through the API: the sandbox goes in the default place (no caller-chosen paths).</summary>
+public sealed record VerifyRestoreArguments(string Server, string? BackupId = null);
+
 /// <summary>What <c>backup</c> returns through the API: the backup's summary, not its whole file list.</summary>
 public sealed record BackupOutcome(string BackupId, string Server, BackupType Type, string? Parent, string? Label, DateTimeOffset StartTime,
     DateTimeOffset StopTime, string StartLsn, string StopLsn, long Size, long StoredSize, double DurationSeconds, int FilesCopied,

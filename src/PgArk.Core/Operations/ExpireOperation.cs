@@ -1,0 +1,38 @@
+using PgArk.Core.Common;
+using PgArk.Core.Retention;
+
+namespace PgArk.Core.Operations;
+
+/// <param name="DryRun">Only plan: print what would be removed and change nothing.</param>
+public sealed record ExpireInput(string Server, bool DryRun = false);
+
+/// <summary>What expire removed (or, with <see cref="DryRun"/>, would remove) from one repository.</summary>
+public sealed record ExpireRepositoryResult(string Repository, ExpirePlan Plan);
+
+public sealed record ExpireResult(string Server, bool DryRun, IReadOnlyList<ExpireRepositoryResult> Repositories);
+
+/// <summary>Applies each repository's retention settings to a server's backups and archived WAL.</summary>
+public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
+{
+    public override string Name => "expire";
+    public override string Description => "Apply retention: remove expired backups and the WAL no kept backup needs (--dry-run to only plan).";
+    public override OperationRole Role => OperationRole.Admin;
+    public override bool Destructive => true;
+
+    public override async Task<ExpireResult> RunAsync(OperationContext context, ExpireInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var results = new List<ExpireRepositoryResult>();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var name in server.Repositories)
+        {
+            var options = context.Options.GetRepository(name);
+            var runner = new ExpireRunner(OperationContext.OpenRepository(options), context.CreateLogger("PgArk.Retention"));
+            var plan = await runner.RunAsync(server.Name, options.Retention, context.Options.LockPath, input.DryRun, now, cancellationToken)
+                .ConfigureAwait(false);
+            results.Add(new ExpireRepositoryResult(name, plan));
+        }
+        return new ExpireResult(server.Name, input.DryRun, results);
+    }
+}

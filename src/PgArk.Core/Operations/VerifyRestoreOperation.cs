@@ -1,0 +1,44 @@
+using PgArk.Core.Catalog;
+using PgArk.Core.Common;
+using PgArk.Core.Errors;
+using PgArk.Core.Verification;
+
+namespace PgArk.Core.Operations;
+
+/// <param name="BackupId">Backup to test (default: the newest).</param>
+/// <param name="SandboxParent">Folder the temporary sandbox is created in (default: the system temp folder).</param>
+public sealed record VerifyRestoreInput(string Server, string? BackupId = null, string? SandboxParent = null);
+
+/// <summary>
+/// Test restore of a backup into a sandbox cluster with the server's configured checks (servers[].verify). Passing
+/// returns the record; a failed check throws <see cref="IntegrityException"/> naming every failed check (exit 5). The record
+/// is stored in the repository's history either way.
+/// </summary>
+public sealed class VerifyRestoreOperation : Operation<VerifyRestoreInput, VerifyRestoreRecord>
+{
+    public override string Name => "verify_restore";
+    public override string Description => "Restore a backup into a sandbox cluster, start it, run amcheck and the configured checks, record the RTO.";
+    public override OperationRole Role => OperationRole.Operator;
+    public override bool LongRunning => true;
+
+    public override async Task<VerifyRestoreRecord> RunAsync(OperationContext context, VerifyRestoreInput input,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var verifier = new RestoreVerifier(context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Verification"));
+        var record = await verifier.RunAsync(server, input.BackupId, context.ArchiveGetCommand(server.Name), input.SandboxParent, progress,
+            cancellationToken).ConfigureAwait(false);
+        if (record.Error is not null)
+        {
+            throw new OperationFailedException($"verify-restore of backup {record.BackupId} of server '{server.Name}' failed: {record.Error}");
+        }
+        var failed = record.Checks.Where(c => !c.Passed).ToList();
+        if (failed.Count > 0)
+        {
+            throw new IntegrityException(
+                $"verify-restore of backup {record.BackupId} of server '{server.Name}': {failed.Count} of {record.Checks.Count} checks failed: "
+                + string.Join("; ", failed.Select(c => $"{c.Name} ({c.Detail})")));
+        }
+        return record;
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Logging;
+using PgArk.Core.Catalog;
+using PgArk.Core.Configuration;
+
+namespace PgArk.Core.Retention;
+
+/// <summary>
+/// Applies retention to one server in one repository: reads the catalog, plans with <see cref="RetentionPlanner"/>, and
+/// (unless a dry run) removes what the plan says, holding the server's backup lock so no backup runs meanwhile.
+/// </summary>
+public sealed class ExpireRunner(Repository repository, ILogger logger)
+{
+    public async Task<ExpirePlan> RunAsync(string server, RetentionOptions options, string lockFolder, bool dryRun, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        if (dryRun)
+        {
+            return RetentionPlanner.Plan(await ReadCatalogAsync(server, cancellationToken).ConfigureAwait(false), options, now);
+        }
+        var serverLock = await ServerLock.AcquireAsync(lockFolder, server, "backup", cancellationToken).ConfigureAwait(false);
+        await using var lockScope = serverLock.ConfigureAwait(false);
+        // Planned under the lock: the catalog cannot change until the removal is done.
+        var plan = RetentionPlanner.Plan(await ReadCatalogAsync(server, cancellationToken).ConfigureAwait(false), options, now);
+
+        // Newest first: a dependent goes before what it depends on, so an interruption never leaves a listed backup whose
+        // parent is gone.
+        foreach (var backup in plan.Backups.OrderByDescending(b => b.Id, StringComparer.Ordinal))
+        {
+            var id = BackupId.Parse(backup.Id);
+            logger.LogInformation("expiring backup {Id} of server '{Server}': {Reason}", backup.Id, server, backup.Reason);
+            // The manifest first: from then on the backup is no longer listed, and the rest of the folder is an incomplete
+            // backup that the next backup or expire removes.
+            await repository.Storage.DeleteAsync(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false);
+            await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
+            await repository.Storage.DeleteFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
+        }
+        await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupsFolder(server), cancellationToken).ConfigureAwait(false);
+
+        // Oldest first, so the archive stays one contiguous range if interrupted.
+        foreach (var file in plan.WalFiles)
+        {
+            await repository.Storage.DeleteAsync(file.Path, cancellationToken).ConfigureAwait(false);
+        }
+        if (plan.WalFiles.Count > 0)
+        {
+            logger.LogInformation("expired {Count} WAL files of server '{Server}' ({Bytes} bytes)", plan.WalFiles.Count, server, plan.WalBytes);
+        }
+        return plan;
+    }
+
+    /// <summary>The complete backups and every archived WAL file of a server.</summary>
+    public async Task<RetentionCatalog> ReadCatalogAsync(string server, CancellationToken cancellationToken)
+    {
+        var record = await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
+        var backups = await repository.ListBackupsAsync(server, cancellationToken).ConfigureAwait(false);
+        var wal = new List<RetentionWalFile>();
+        await foreach (var file in repository.ListWalAsync(server, cancellationToken).ConfigureAwait(false))
+        {
+            wal.Add(new RetentionWalFile(file.Name, file.Entry.Path, file.Entry.Size, file.Entry.ModifiedAt));
+        }
+        return new RetentionCatalog(backups, wal, record.WalSegmentSize);
+    }
+}
