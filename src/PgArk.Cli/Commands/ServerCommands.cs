@@ -21,6 +21,7 @@ internal static class ServerCommands
             var options = new ApiHostOptions(operationContext,
                 context.ParseResult.GetValue(urls) ?? operationContext.Options.Api?.Urls ?? ApiHostOptions.DefaultUrl,
                 context.ParseResult.GetValue(noAuth), context.ParseResult.GetValue(allowRemote), context.LoggerFactory);
+            options.Validate();
             if (options.NoAuth)
             {
                 await context.Error.WriteLineAsync("pgark: WARNING: --no-auth: every local process can run every operation, restore included");

@@ -195,8 +195,13 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
         }
     }
 
-    private static Task TooLargeAsync(HttpContext http) => ApiErrors.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, "payload_too_large",
-        $"request body is larger than {ApiHostOptions.MaxRequestBodyBytes} bytes");
+    private static Task TooLargeAsync(HttpContext http)
+    {
+        // The rest of the body is never read, so this connection cannot carry another request.
+        http.Response.Headers.Connection = "close";
+        return ApiErrors.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, "payload_too_large",
+            $"request body is larger than {ApiHostOptions.MaxRequestBodyBytes} bytes");
+    }
 
     private sealed class UnauthorizedException(string message) : Exception(message);
 

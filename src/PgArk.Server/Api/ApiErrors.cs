@@ -52,6 +52,6 @@ internal static class ApiJson
     public static async Task WriteAsync(HttpContext http, JsonNode? body)
     {
         http.Response.ContentType = "application/json; charset=utf-8";
-        await http.Response.WriteAsync(body?.ToJsonString() ?? "null", http.RequestAborted).ConfigureAwait(false);
+        await http.Response.WriteAsync(body?.ToJsonString(Core.Operations.Registry.ArgumentBinder.Options) ?? "null", http.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -49,7 +49,7 @@ public static class McpToolServer
                         var invocation = await registry.InvokeAsync(context, name, arguments, ct).ConfigureAwait(false);
                         return new CallToolResult
                         {
-                            Content = [new TextContentBlock { Text = invocation.Result?.ToJsonString() ?? "null" }],
+                            Content = [new TextContentBlock { Text = invocation.Result?.ToJsonString(ArgumentBinder.Options) ?? "null" }],
                         };
                     }
                     catch (PgArkException ex)

@@ -182,7 +182,8 @@ public class OperationRegistryTests
     [Fact]
     public void ToJson_SnakeCaseAndEnumStrings()
     {
-        var json = ArgumentBinder.ToJson(new BackupArguments("pg1", BackupType.Incr, ArchiveTimeoutSeconds: 5))!.ToJsonString();
-        Assert.Equal("""{"server":"pg1","type":"incr","label":null,"jobs":0,"archive_timeout_seconds":5}""", json);
+        var json = ArgumentBinder.ToJson(new BackupArguments("pg1", BackupType.Incr, "it's", ArchiveTimeoutSeconds: 5))!
+            .ToJsonString(ArgumentBinder.Options);
+        Assert.Equal("""{"server":"pg1","type":"incr","label":"it's","jobs":0,"archive_timeout_seconds":5}""", json);
     }
 }
