@@ -22,6 +22,12 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(RestoreCommand.Create(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));
+        foreach (var command in DumpCommands.Create(factory))
+        {
+            root.Subcommands.Add(command);
+        }
+        root.Subcommands.Add(ExportImportCommands.CreateExport(factory));
+        root.Subcommands.Add(ExportImportCommands.CreateImport(factory));
         return root;
     }
 
