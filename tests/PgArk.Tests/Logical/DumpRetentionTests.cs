@@ -22,10 +22,10 @@ public sealed class DumpRetentionTests
     [Fact]
     public void Plan_KeepCount_KeepsNewestPerDatabase()
     {
-        var dumps = new[] { Dump("a", 5), Dump("a", 4), Dump("a", 3), Dump("b", 10), Dump("b", 1) };
+        var dumps = new[] { Dump("a", 5), Dump("a", 4), Dump("a", 3), Dump("b", 10), Dump("b", 8), Dump("b", 1) };
         var plan = DumpRetention.Plan(dumps, keep: 2, keepDays: null, Now);
-        Assert.Equal([dumps[0].Id, dumps[3].Id], plan.Select(p => p.Id));
-        Assert.Equal("not among the 2 newest of database 'a'", plan[0].Reason);
+        Assert.Equal([dumps[3].Id, dumps[0].Id], plan.Select(p => p.Id));
+        Assert.Equal("not among the 2 newest of database 'b'", plan[0].Reason);
     }
 
     [Fact]
