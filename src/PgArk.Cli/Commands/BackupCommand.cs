@@ -14,12 +14,14 @@ internal static class BackupCommand
         var type = new Option<BackupType>("--type", "-t") { Description = "full, diff or incr", DefaultValueFactory = _ => BackupType.Full };
         var label = new Option<string?>("--label") { Description = "Free text stored with the backup" };
         var jobs = CommonOptions.Jobs();
+        var checksumAll = new Option<bool>("--checksum-all") { Description = "diff/incr: compare every file by content instead of size and modification time" };
         var archiveTimeout = new Option<int>("--archive-timeout") { Description = "Seconds to wait for the backup's last WAL segment", DefaultValueFactory = _ => 60 };
         return factory.Create("backup", "Take a physical backup of a server", async (context, ct) =>
         {
             var operationContext = context.LoadOperationContext();
             var input = new BackupInput(context.ParseResult.GetValue(server)!, context.ParseResult.GetValue(type), context.ParseResult.GetValue(label),
-                context.ParseResult.GetValue(jobs), TimeSpan.FromSeconds(context.ParseResult.GetValue(archiveTimeout)));
+                context.ParseResult.GetValue(jobs), TimeSpan.FromSeconds(context.ParseResult.GetValue(archiveTimeout)),
+                context.ParseResult.GetValue(checksumAll));
             var result = await ProgressRenderer.RunAsync(context, $"backup {input.Server}",
                 progress => new BackupOperation().RunAsync(operationContext, input, progress, ct));
             var m = result.Manifest;
@@ -27,11 +29,16 @@ internal static class BackupCommand
             {
                 await Output.WriteJsonAsync(context.Out, new
                 {
-                    id = m.Id, type = m.Type, server = m.Server, startLsn = m.StartLsn, stopLsn = m.StopLsn, startWal = m.StartWal, stopWal = m.StopWal,
+                    id = m.Id, type = m.Type, parent = m.Parent, fallbackReason = result.FallbackReason, server = m.Server, startLsn = m.StartLsn, stopLsn = m.StopLsn, startWal = m.StartWal, stopWal = m.StopWal,
                     size = m.Size, storedSize = m.StoredSize, durationSeconds = m.DurationSeconds, megabytesPerSecond = Math.Round(result.MegabytesPerSecond, 1),
-                    files = m.Files.Count, pageChecksumErrors = m.PageChecksumErrors, removedIncompleteBackups = result.RemovedIncompleteBackups,
+                    files = m.Files.Count, filesCopied = result.FilesCopied, filesReferenced = result.FilesReferenced, filesAsDelta = result.FilesAsDelta,
+                    pageChecksumErrors = m.PageChecksumErrors, removedIncompleteBackups = result.RemovedIncompleteBackups,
                 });
                 return 0;
+            }
+            if (result.FallbackReason is not null)
+            {
+                await context.Out.WriteLineAsync(result.FallbackReason);
             }
             foreach (var error in m.PageChecksumErrors)
             {
@@ -39,8 +46,9 @@ internal static class BackupCommand
             }
             await context.Out.WriteLineAsync(
                 $"backup {m.Id} ({m.Type.ToString().ToLowerInvariant()}) of server '{m.Server}' complete: size {Output.Bytes(m.Size)}, stored {Output.Bytes(m.StoredSize)}, " +
-                $"{m.DurationSeconds:0.00} s, {result.MegabytesPerSecond:0.0} MB/s, {m.Files.Count} files, WAL {m.StartWal}..{m.StopWal}");
+                $"{m.DurationSeconds:0.00} s, {result.MegabytesPerSecond:0.0} MB/s, {m.Files.Count} files, WAL {m.StartWal}..{m.StopWal}" +
+                (m.Parent is null ? "" : $"; based on {m.Parent}: {result.FilesCopied} copied, {result.FilesAsDelta} as page deltas, {result.FilesReferenced} unchanged"));
             return 0;
-        }, server, type, label, jobs, archiveTimeout);
+        }, server, type, label, jobs, checksumAll, archiveTimeout);
     }
 }

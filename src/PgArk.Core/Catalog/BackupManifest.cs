@@ -96,9 +96,24 @@ public sealed record ManifestFile
     /// <summary>Bytes stored in the repository for this file (0 when the content lives in another backup or the file is empty).</summary>
     public required long StoredSize { get; init; }
 
-    /// <summary>Id of the backup whose folder holds the bytes; null means this backup.</summary>
+    /// <summary>Id of the backup whose folder holds the stored object; null means this backup.</summary>
     public string? Reference { get; init; }
+
+    /// <summary>
+    /// Set when the stored object is a page-level delta rather than the whole file: rebuild the file as it was in
+    /// <see cref="ManifestDelta.Base"/>, then apply the delta. <see cref="Sha256"/> is still the hash of the whole rebuilt file.
+    /// </summary>
+    public ManifestDelta? Delta { get; init; }
+
+    /// <summary>True when this backup's folder holds an object for this file.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsStoredHere => Reference is null && (Size > 0 || Delta is not null);
 }
+
+/// <param name="Base">Backup whose version of the file the delta applies to.</param>
+/// <param name="Pages">Number of 8 KiB pages in the delta.</param>
+/// <param name="Sha256">SHA-256 of the plain delta object (what <c>verify</c> checks without rebuilding).</param>
+public sealed record ManifestDelta(string Base, int Pages, string Sha256);
 
 /// <param name="Path">Relation file, relative to the data directory.</param>
 /// <param name="Block">Block number within the relation (segment * 131072 + block in file).</param>

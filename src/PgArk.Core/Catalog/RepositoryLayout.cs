@@ -21,6 +21,10 @@ public static class RepositoryLayout
     public static string BackupFilePath(string server, BackupId id, string relativePath, string extension) =>
         $"{BackupFolder(server, id)}/data/{relativePath}{extension}";
 
+    /// <summary>Stored page-level delta of a relation file (see <see cref="ManifestDelta"/>).</summary>
+    public static string BackupDeltaPath(string server, BackupId id, string relativePath, string extension) =>
+        $"{BackupFolder(server, id)}/data/{relativePath}.pgdelta{extension}";
+
     public static string WalRoot(string server) => $"servers/{server}/wal";
 
     /// <summary>

@@ -10,6 +10,9 @@ using PgArk.Core.Storage;
 
 namespace PgArk.Core.Physical;
 
+/// <summary>A page-level delta: how many pages it holds and the SHA-256 of its plain form.</summary>
+public sealed record DeltaFileResult(BackupFileResult File, int Pages, string DeltaSha256);
+
 /// <summary>The outcome of copying one file into the repository.</summary>
 /// <param name="Vanished">The file disappeared before it could be opened (dropped table, removed temp file): not an error.</param>
 public sealed record BackupFileResult(SourceFile Source, bool Vanished, long Size, string Sha256, long StoredSize,
@@ -69,6 +72,91 @@ internal static class BackupFileJob
             }
         }
     }
+
+    /// <summary>
+    /// Stores only the pages of a relation file that may differ from the parent backup's copy: pages whose LSN is at or
+    /// after the parent's start LSN, pages past the parent's end of file, and all-zero pages (a relation truncated and
+    /// re-extended after the parent started has zero pages whose old content must not survive). The whole file is
+    /// still read, hashed and page-verified, so <see cref="BackupFileResult.Sha256"/> is the hash of the complete file.
+    /// </summary>
+    public static async Task<DeltaFileResult> RunDeltaAsync(SourceFile source, string storedPath, Repository repository,
+        PageVerification? verification, Lsn parentStartLsn, long parentSize, IProgress<long>? bytesRead, CancellationToken cancellationToken)
+    {
+        const int pageSize = RelationFileName.PageSize;
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(source.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new DeltaFileResult(new BackupFileResult(source, Vanished: true, 0, EmptySha256, 0, []), 0, EmptySha256);
+        }
+        using (handle)
+        {
+            var parentPages = parentSize / pageSize;
+            var pageErrors = new List<PageChecksumError>();
+            using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            var scratch = new byte[4];
+            var pages = 0;
+            long offset = 0;
+            var write = await repository.Storage.OpenWriteAsync(storedPath, WriteOptions.Bulk, cancellationToken).ConfigureAwait(false);
+            await using (write.ConfigureAwait(false))
+            {
+                var counter = new CountingStream(write, leaveOpen: true);
+                var compressor = CompressionCodec.OpenCompress(repository.Compression, counter, repository.CompressionLevel, leaveOpen: true);
+                try
+                {
+                    // verify checks the plain delta against this hash without rebuilding the file.
+                    var plain = new HashingStream(compressor, leaveOpen: true);
+                    await PageDelta.WriteHeaderAsync(plain, pageSize, cancellationToken).ConfigureAwait(false);
+                    while (true)
+                    {
+                        var read = await ReadFullAsync(handle, buffer.AsMemory(0, ChunkSize), offset, cancellationToken).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            break;
+                        }
+                        Inspect(handle, source, buffer.AsSpan(0, read), offset, verification, pageErrors, fileHash);
+                        for (var at = 0; at < read; at += pageSize)
+                        {
+                            var block = (offset + at) / pageSize;
+                            var length = Math.Min(pageSize, read - at);
+                            if (length < pageSize)
+                            {
+                                // A page being extended while we read: store it padded; the recorded size cuts it.
+                                Array.Clear(buffer, at + length, pageSize - length);
+                            }
+                            var page = buffer.AsMemory(at, pageSize);
+                            if (block >= parentPages || PageLsn(page.Span) >= parentStartLsn.Value || !page.Span.ContainsAnyExcept((byte)0))
+                            {
+                                await PageDelta.WritePageAsync(plain, (uint)block, page, scratch, cancellationToken).ConfigureAwait(false);
+                                pages++;
+                            }
+                        }
+                        offset += read;
+                        bytesRead?.Report(read);
+                    }
+                    await PageDelta.WriteTrailerAsync(plain, offset, cancellationToken).ConfigureAwait(false);
+                    var deltaSha = plain.HashHex;
+                    await plain.DisposeAsync().ConfigureAwait(false);
+                    await compressor.DisposeAsync().ConfigureAwait(false);
+                    await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                    var sha = Convert.ToHexStringLower(fileHash.GetHashAndReset());
+                    return new DeltaFileResult(new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors), pages, deltaSha);
+                }
+                finally
+                {
+                    await compressor.DisposeAsync().ConfigureAwait(false);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+    }
+
+    private static ulong PageLsn(ReadOnlySpan<byte> page) =>
+        ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(page) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(page[4..]);
 
     private static async Task<long> CopyAsOneFrameAsync(SafeFileHandle handle, SourceFile source, Stream output, byte[] buffer, Repository repository,
         PageVerification? verification, List<PageChecksumError> pageErrors, IncrementalHash hash, IProgress<long>? bytesRead,

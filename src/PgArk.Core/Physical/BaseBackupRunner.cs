@@ -23,10 +23,6 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
     public async Task<BackupResult> RunAsync(BackupTarget target, BackupOptions options, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
-        if (options.Type != BackupType.Full)
-        {
-            throw new UsageException($"backup type '{options.Type.ToString().ToLowerInvariant()}' is not available yet", "use --type full");
-        }
         var server = target.Server;
         var lockHandle = await ServerLock.AcquireAsync(target.LockFolder, server, "backup", cancellationToken).ConfigureAwait(false);
         await using (lockHandle.ConfigureAwait(false))
@@ -44,8 +40,15 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
             var facts = await session.GetClusterFactsAsync(cancellationToken).ConfigureAwait(false);
             CheckClusterMatches(target, record, facts);
 
+            var existing = await repository.ListBackupsAsync(server, cancellationToken).ConfigureAwait(false);
+            var plan = BackupPlanner.Plan(options.Type, existing, facts.SystemIdentifier, facts.Timeline,
+                await session.CurrentLsnAsync(cancellationToken).ConfigureAwait(false));
+            if (plan.FallbackReason is not null)
+            {
+                logger.LogWarning("{Reason}", plan.FallbackReason);
+            }
             var startTime = DateTimeOffset.UtcNow;
-            var id = await NewBackupIdAsync(server, startTime, options.Type, cancellationToken).ConfigureAwait(false);
+            var id = await NewBackupIdAsync(server, startTime, plan.Type, cancellationToken).ConfigureAwait(false);
             var stopwatch = Stopwatch.StartNew();
             logger.LogInformation("backup {Id} of server '{Server}' starting ({Jobs} jobs, {Compression})", id, server, options.EffectiveJobs,
                 repository.Compression.ToString().ToLowerInvariant());
@@ -59,7 +62,7 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                 var tablespaces = await session.GetTablespacesAsync(cancellationToken).ConfigureAwait(false);
                 var content = DataDirectoryScanner.Scan(facts.DataDirectory, tablespaces, facts.VersionNum);
                 var copy = await CopyFilesAsync(server, id, content, facts.DataChecksums ? new PageVerification(startLsn) : null,
-                    options.EffectiveJobs, progress, cancellationToken).ConfigureAwait(false);
+                    plan.Parent, options, progress, cancellationToken).ConfigureAwait(false);
 
                 progress?.Report(new OperationProgress("stop", copy.Bytes, copy.Bytes));
                 var nextXid = await session.NextXidAsync(cancellationToken).ConfigureAwait(false);
@@ -79,13 +82,14 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                 await WalArchiveWaiter.WaitForSegmentsAsync(repository, server, segments, options.EffectiveArchiveTimeout, cancellationToken)
                     .ConfigureAwait(false);
 
-                await SyncFoldersAsync(server, id, copy.Files, cancellationToken).ConfigureAwait(false);
+                await SyncFoldersAsync(server, id, copy.Files.Where(f => f.IsStoredHere), cancellationToken).ConfigureAwait(false);
                 var files = copy.Files.Append(labelFile).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
                 stopwatch.Stop();
                 var manifest = new BackupManifest
                 {
                     Id = id.Value,
-                    Type = options.Type,
+                    Type = plan.Type,
+                    Parent = plan.Parent?.Id,
                     Server = server,
                     Label = options.Label,
                     StartTime = startTime,
@@ -117,7 +121,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                         error.Path, error.Block, error.Expected, error.Found);
                 }
                 logger.LogInformation("backup {Id} complete: {Files} files, {Size} bytes, stop LSN {StopLsn}", id, files.Count, manifest.Size, manifest.StopLsn);
-                return new BackupResult(manifest, copy.Files.Count, copy.Vanished, lockHandle.TookOverStaleLock, removed);
+                return new BackupResult(manifest, copy.Files.Count - copy.Referenced - copy.Deltas, copy.Vanished, lockHandle.TookOverStaleLock, removed,
+                    copy.Referenced, copy.Deltas, plan.FallbackReason);
             }
             finally
             {
@@ -197,34 +202,35 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         return id;
     }
 
-    private sealed record CopyOutcome(List<ManifestFile> Files, int Vanished, long Bytes, List<PageChecksumError> PageErrors);
+    private sealed record CopyOutcome(List<ManifestFile> Files, int Vanished, long Bytes, List<PageChecksumError> PageErrors, int Referenced, int Deltas);
 
     private async Task<CopyOutcome> CopyFilesAsync(string server, BackupId id, DataDirectoryContent content, PageVerification? verification,
-        int jobs, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+        BackupManifest? parent, BackupOptions options, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var totalBytes = content.Files.Sum(f => f.Size);
         long doneBytes = 0;
         var doneFiles = 0;
-        var results = new ConcurrentBag<BackupFileResult>();
+        var results = new ConcurrentBag<(BackupFileResult Result, ManifestFile? Entry)>();
         var bytesRead = progress is null ? null : new SynchronousProgress(n =>
         {
             var done = Interlocked.Add(ref doneBytes, n);
             progress.Report(new OperationProgress("copy", done, totalBytes, Volatile.Read(ref doneFiles), content.Files.Count));
         });
+        var parentFiles = parent?.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
         // Largest files first, so one big relation segment does not finish alone at the end.
         var ordered = content.Files.OrderByDescending(f => f.Size).ToList();
-        await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = options.EffectiveJobs, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
-                var stored = RepositoryLayout.BackupFilePath(server, id, file.RelativePath, repository.Extension);
-                results.Add(await BackupFileJob.RunAsync(file, stored, repository, verification, bytesRead, ct).ConfigureAwait(false));
+                var parentEntry = parentFiles?.GetValueOrDefault(file.RelativePath);
+                results.Add(await CopyFileAsync(server, id, file, parent, parentEntry, verification, options.ChecksumAll, bytesRead, ct).ConfigureAwait(false));
                 Interlocked.Increment(ref doneFiles);
             }).ConfigureAwait(false);
 
         var files = new List<ManifestFile>();
         var vanished = 0;
         var pageErrors = new List<PageChecksumError>();
-        foreach (var result in results)
+        foreach (var (result, entry) in results)
         {
             if (result.Vanished)
             {
@@ -232,20 +238,85 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                 logger.LogDebug("{Path} vanished during the backup; skipped", result.Source.RelativePath);
                 continue;
             }
-            files.Add(new ManifestFile
-            {
-                Path = result.Source.RelativePath,
-                Size = result.Size,
-                ModifiedAt = result.Source.ModifiedAt,
-                Mode = result.Source.Mode,
-                Sha256 = result.Sha256,
-                StoredSize = result.StoredSize,
-            });
+            files.Add(entry!);
             pageErrors.AddRange(result.PageErrors);
         }
         pageErrors.Sort((a, b) => a.Path == b.Path ? a.Block.CompareTo(b.Block) : string.CompareOrdinal(a.Path, b.Path));
-        return new CopyOutcome(files, vanished, files.Sum(f => f.Size), pageErrors);
+        return new CopyOutcome(files, vanished, files.Sum(f => f.Size), pageErrors,
+            files.Count(f => f.Reference is not null || (f.Size == 0 && parentFiles?.ContainsKey(f.Path) == true)), files.Count(f => f.Delta is not null && f.Reference is null));
     }
+
+    /// <summary>
+    /// One file of a backup: referenced when unchanged since the parent (same size and mtime, the mtime safely older than
+    /// the parent's start), stored as a page delta when it is a changed main-fork relation file, copied whole otherwise.
+    /// A stored copy whose content turns out identical to the parent's is dropped in favour of a reference.
+    /// </summary>
+    private async Task<(BackupFileResult, ManifestFile?)> CopyFileAsync(string server, BackupId id, SourceFile file, BackupManifest? parent,
+        ManifestFile? parentEntry, PageVerification? verification, bool checksumAll, IProgress<long>? bytesRead, CancellationToken cancellationToken)
+    {
+        if (parent is not null && parentEntry is not null && !checksumAll && UnchangedSince(parent, parentEntry, file))
+        {
+            bytesRead?.Report(file.Size);
+            return (new BackupFileResult(file, false, file.Size, parentEntry.Sha256, 0, []), ReferenceTo(parent, parentEntry, file));
+        }
+        if (parent is not null && parentEntry is { Size: > 0 } && file.Relation is { Fork: RelationFork.Main })
+        {
+            var deltaPath = RepositoryLayout.BackupDeltaPath(server, id, file.RelativePath, repository.Extension);
+            var delta = await BackupFileJob.RunDeltaAsync(file, deltaPath, repository, verification, Lsn.Parse(parent.StartLsn), parentEntry.Size,
+                bytesRead, cancellationToken).ConfigureAwait(false);
+            var result = delta.File;
+            if (result.Vanished)
+            {
+                return (result, null);
+            }
+            if (result.Size == parentEntry.Size && result.Sha256 == parentEntry.Sha256)
+            {
+                await repository.Storage.DeleteAsync(deltaPath, cancellationToken).ConfigureAwait(false);
+                return (result with { StoredSize = 0 }, ReferenceTo(parent, parentEntry, file));
+            }
+            return (result, new ManifestFile
+            {
+                Path = file.RelativePath, Size = result.Size, ModifiedAt = file.ModifiedAt, Mode = file.Mode, Sha256 = result.Sha256,
+                StoredSize = result.StoredSize, Delta = new ManifestDelta(parent.Id, delta.Pages, delta.DeltaSha256),
+            });
+        }
+        var stored = RepositoryLayout.BackupFilePath(server, id, file.RelativePath, repository.Extension);
+        var copy = await BackupFileJob.RunAsync(file, stored, repository, verification, bytesRead, cancellationToken).ConfigureAwait(false);
+        if (copy.Vanished)
+        {
+            return (copy, null);
+        }
+        if (parent is not null && parentEntry is not null && copy.Size == parentEntry.Size && copy.Sha256 == parentEntry.Sha256)
+        {
+            if (copy.StoredSize > 0)
+            {
+                await repository.Storage.DeleteAsync(stored, cancellationToken).ConfigureAwait(false);
+            }
+            return (copy with { StoredSize = 0 }, ReferenceTo(parent, parentEntry, file));
+        }
+        return (copy, new ManifestFile
+        {
+            Path = file.RelativePath, Size = copy.Size, ModifiedAt = file.ModifiedAt, Mode = file.Mode, Sha256 = copy.Sha256, StoredSize = copy.StoredSize,
+        });
+    }
+
+    /// <summary>
+    /// Same size and modification time as in the parent, and that time at least a second before the parent started:
+    /// a write in the second the parent read the file could otherwise leave the same mtime on new content.
+    /// </summary>
+    internal static bool UnchangedSince(BackupManifest parent, ManifestFile parentEntry, SourceFile file) =>
+        parentEntry.Size == file.Size
+        && parentEntry.ModifiedAt == file.ModifiedAt
+        && file.ModifiedAt < parent.StartTime.ToUnixTimeSeconds() - 1;
+
+    /// <summary>An entry that points at the parent's stored object (or wherever the parent's entry points).</summary>
+    private static ManifestFile ReferenceTo(BackupManifest parent, ManifestFile parentEntry, SourceFile file) => parentEntry with
+    {
+        Reference = parentEntry.IsStoredHere ? parent.Id : parentEntry.Reference,
+        ModifiedAt = file.ModifiedAt,
+        Mode = file.Mode,
+        StoredSize = 0,
+    };
 
     private async Task<ManifestFile> StoreTextFileAsync(string server, BackupId id, string relativePath, string text, CancellationToken cancellationToken)
     {

@@ -145,6 +145,9 @@ public sealed class PostgresSession : IAsyncDisposable
             reader.IsDBNull(2) ? null : reader.GetString(2));
     }
 
+    public async Task<Lsn> CurrentLsnAsync(CancellationToken cancellationToken) =>
+        Lsn.Parse(await ScalarAsync<string>("SELECT pg_current_wal_lsn()::text", cancellationToken).ConfigureAwait(false));
+
     /// <summary>The next transaction id to be assigned (xid8 as a number).</summary>
     public async Task<ulong> NextXidAsync(CancellationToken cancellationToken) =>
         ulong.Parse(await ScalarAsync<string>("SELECT pg_snapshot_xmax(pg_current_snapshot())::text", cancellationToken).ConfigureAwait(false),

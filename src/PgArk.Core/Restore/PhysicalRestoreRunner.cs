@@ -26,12 +26,22 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap);
 
-        CheckEmptyTarget(dataDirectory, "data directory");
-        foreach (var location in tablespaceTargets.Values)
+        var delta = options.Delta && Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any();
+        if (delta)
         {
-            CheckEmptyTarget(location, "tablespace location");
+            CheckNotRunning(dataDirectory);
+        }
+        else
+        {
+            CheckEmptyTarget(dataDirectory, "data directory");
+            foreach (var location in tablespaceTargets.Values)
+            {
+                CheckEmptyTarget(location, "tablespace location");
+            }
         }
         await CheckWalPresentAsync(server, manifest, cancellationToken).ConfigureAwait(false);
+        var chain = new BackupChain(repository, server);
+        await chain.LineageAsync(manifest.Id, cancellationToken).ConfigureAwait(false);
 
         logger.LogInformation("restoring backup {Id} of server '{Server}' into {DataDirectory}, target {Target}", manifest.Id, server, dataDirectory, options.Target);
         var owner = ChooseOwner(dataDirectory);
@@ -39,8 +49,10 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            CreateLayout(manifest, dataDirectory, tablespaceTargets, created);
-            var bytes = await RestoreFilesAsync(server, manifest, dataDirectory, options.EffectiveJobs, progress, cancellationToken).ConfigureAwait(false);
+            CreateLayout(manifest, dataDirectory, tablespaceTargets, created, delta);
+            var removed = delta ? RemoveExtraneous(manifest, dataDirectory, tablespaceTargets) : 0;
+            var (written, bytesWritten) = await RestoreFilesAsync(chain, manifest, dataDirectory, options.EffectiveJobs, delta, progress, cancellationToken)
+                .ConfigureAwait(false);
             var settings = RecoverySettings.Build(options, manifest.Id);
             await RecoverySettings.WriteAsync(dataDirectory, settings, manifest.Id, cancellationToken).ConfigureAwait(false);
             if (owner is { } o)
@@ -53,10 +65,10 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             }
             Libc.SyncFileSystem(Path.Combine(dataDirectory, "PG_VERSION"));
             stopwatch.Stop();
-            return new RestoreResult(manifest.Id, dataDirectory, options.Target, manifest.Files.Count, bytes,
-                Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings);
+            return new RestoreResult(manifest.Id, dataDirectory, options.Target, manifest.Files.Count, manifest.Size,
+                Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings, written, bytesWritten, removed, delta);
         }
-        catch
+        catch when (!delta)
         {
             created.RemoveAll(dataDirectory, logger);
             throw;
@@ -150,7 +162,7 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         }
     }
 
-    private static void CreateLayout(BackupManifest manifest, string dataDirectory, Dictionary<uint, string> tablespaces, CreatedPaths created)
+    private static void CreateLayout(BackupManifest manifest, string dataDirectory, Dictionary<uint, string> tablespaces, CreatedPaths created, bool delta)
     {
         const UnixFileMode folderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         if (!Directory.Exists(dataDirectory))
@@ -176,118 +188,136 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             var parts = directory.Path.Split('/');
             if (parts.Length == 2 && parts[0] == "pg_tblspc" && uint.TryParse(parts[1], out var oid) && tablespaces.TryGetValue(oid, out var location))
             {
+                var existing = new FileInfo(full);
+                if (delta && existing.LinkTarget == location)
+                {
+                    continue;
+                }
+                if (delta && (existing.Exists || existing.LinkTarget is not null || Directory.Exists(full)))
+                {
+                    if (existing.LinkTarget is null && Directory.Exists(full))
+                    {
+                        Directory.Delete(full, recursive: true);
+                    }
+                    else
+                    {
+                        existing.Delete();
+                    }
+                }
                 File.CreateSymbolicLink(full, location);
                 continue;
+            }
+            if (delta && File.Exists(full))
+            {
+                File.Delete(full);
             }
             Directory.CreateDirectory(full, (UnixFileMode)(directory.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 
-    private async Task<long> RestoreFilesAsync(string server, BackupManifest manifest, string dataDirectory, int jobs,
+    private async Task<(int Files, long Bytes)> RestoreFilesAsync(BackupChain chain, BackupManifest manifest, string dataDirectory, int jobs, bool delta,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var total = manifest.Size;
         long done = 0;
+        long rewrittenBytes = 0;
+        var rewritten = 0;
         var filesDone = 0;
+        var rebuilder = new FileRebuilder(repository, chain);
         var files = manifest.Files.OrderByDescending(f => f.Size).ToList();
+        void Report(long n)
+        {
+            var d = Interlocked.Add(ref done, n);
+            progress?.Report(new OperationProgress(delta ? "delta restore" : "restore", d, total, Volatile.Read(ref filesDone), files.Count));
+        }
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
-                await RestoreFileAsync(server, manifest, file, dataDirectory, n =>
+                var target = Path.Combine(dataDirectory, file.Path);
+                var mode = (UnixFileMode)(file.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                if (delta && await MatchesAsync(target, file, ct).ConfigureAwait(false))
                 {
-                    var d = Interlocked.Add(ref done, n);
-                    progress?.Report(new OperationProgress("restore", d, total, Volatile.Read(ref filesDone), files.Count));
-                }, ct).ConfigureAwait(false);
+                    Report(file.Size);
+                }
+                else
+                {
+                    using (var handle = File.OpenHandle(target, delta ? FileMode.Create : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
+                               FileOptions.None, preallocationSize: file.Delta is null ? file.Size : 0))
+                    {
+                        await rebuilder.WriteAsync(manifest.Id, file, handle, Report, ct).ConfigureAwait(false);
+                    }
+                    File.SetUnixFileMode(target, mode);
+                    Interlocked.Increment(ref rewritten);
+                    Interlocked.Add(ref rewrittenBytes, file.Size);
+                }
+                File.SetLastWriteTimeUtc(target, DateTimeOffset.FromUnixTimeSeconds(file.ModifiedAt).UtcDateTime);
                 Interlocked.Increment(ref filesDone);
             }).ConfigureAwait(false);
-        return total;
+        return (rewritten, rewrittenBytes);
     }
 
-    private async Task RestoreFileAsync(string server, BackupManifest manifest, ManifestFile file, string dataDirectory, Action<long> report,
-        CancellationToken cancellationToken)
+    /// <summary>Delta restore: a file is kept only when its size and SHA-256 equal the backup's.</summary>
+    private static async Task<bool> MatchesAsync(string path, ManifestFile file, CancellationToken cancellationToken)
     {
-        var target = Path.Combine(dataDirectory, file.Path);
-        var mode = (UnixFileMode)(file.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        var output = new FileStream(target, new FileStreamOptions
+        var info = new FileInfo(path);
+        if (!info.Exists || info.LinkTarget is not null || info.Length != file.Size)
         {
-            Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0,
-            PreallocationSize = file.Size, UnixCreateMode = mode, Options = FileOptions.Asynchronous,
-        });
-        await using (output.ConfigureAwait(false))
+            return false;
+        }
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        var (_, sha) = await FileRebuilder.HashAsync(handle, cancellationToken).ConfigureAwait(false);
+        return sha == file.Sha256;
+    }
+
+    private static void CheckNotRunning(string dataDirectory)
+    {
+        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
         {
-            if (file.Size > 0)
+            throw new RefusedException($"unable to restore into '{dataDirectory}': PostgreSQL is running there (pid {pid})",
+                "stop the server before a delta restore");
+        }
+    }
+
+    /// <summary>Delta restore: removes what the backup does not have (WAL, stale files, dropped relations). Returns how many entries.</summary>
+    private static int RemoveExtraneous(BackupManifest manifest, string dataDirectory, Dictionary<uint, string> tablespaces)
+    {
+        var keepFiles = manifest.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        var keepFolders = manifest.Directories.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
+        var tablespaceLinks = tablespaces.Keys.Select(oid => $"pg_tblspc/{oid}").ToHashSet(StringComparer.Ordinal);
+        var removed = 0;
+        Walk(dataDirectory, "");
+        return removed;
+
+        void Walk(string folder, string relative)
+        {
+            foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
             {
-                var sourceId = BackupId.Parse(file.Reference ?? manifest.Id);
-                var compression = CompressionCodec.Parse(manifest.Compression);
-                var stored = RepositoryLayout.BackupFilePath(server, sourceId, file.Path, CompressionCodec.FileExtension(compression));
-                Stream input;
-                try
+                var path = relative.Length == 0 ? entry.Name : $"{relative}/{entry.Name}";
+                if (tablespaceLinks.Contains(path))
                 {
-                    input = await repository.Storage.OpenReadAsync(stored, cancellationToken).ConfigureAwait(false);
+                    Walk(entry.FullName, path);
+                    continue;
                 }
-                catch (NotFoundException)
+                if (entry is DirectoryInfo directory && entry.LinkTarget is null)
                 {
-                    throw new IntegrityException($"file '{file.Path}' of backup {manifest.Id} is missing from the repository ({stored})");
-                }
-                await using (input.ConfigureAwait(false))
-                {
-                    var plain = CompressionCodec.OpenDecompress(compression, input, leaveOpen: true);
-                    await using (plain.ConfigureAwait(false))
+                    if (keepFolders.Contains(path))
                     {
-                        await CopyAndVerifyAsync(plain, output, file, stored, report, cancellationToken).ConfigureAwait(false);
+                        Walk(directory.FullName, path);
+                    }
+                    else
+                    {
+                        directory.Delete(recursive: true);
+                        removed++;
                     }
                 }
+                else if (!keepFiles.Contains(path))
+                {
+                    entry.Delete();
+                    removed++;
+                }
             }
         }
-        File.SetLastWriteTimeUtc(target, DateTimeOffset.FromUnixTimeSeconds(file.ModifiedAt).UtcDateTime);
-    }
-
-    private static async Task CopyAndVerifyAsync(Stream plain, FileStream output, ManifestFile file, string stored, Action<long> report,
-        CancellationToken cancellationToken)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        long written = 0;
-        try
-        {
-            int read;
-            while ((read = await ReadFullAsync(plain, buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                written += read;
-                report(read);
-            }
-        }
-        catch (IntegrityException ex)
-        {
-            throw new IntegrityException($"file '{file.Path}' cannot be read back from the repository ({stored}): {ex.Message}");
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (written != file.Size || actual != file.Sha256)
-        {
-            throw new IntegrityException(
-                $"checksum mismatch restoring '{file.Path}' from {stored}: expected {file.Size} bytes with SHA-256 {file.Sha256}, got {written} bytes with {actual}");
-        }
-    }
-
-    private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var n = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                break;
-            }
-            total += n;
-        }
-        return total;
     }
 
     private static void ChownTree(string root, (uint Uid, uint Gid) owner)

@@ -12,6 +12,7 @@ public enum TargetAction
 /// <c>'/usr/bin/pgark' --config '/etc/pgark/pgark.yaml' archive-get --server pg1 %f "%p"</c>.
 /// </param>
 /// <param name="TablespaceMap">Old tablespace location (or OID) → new location.</param>
+/// <param name="Delta">Restore over an existing (stopped) data directory, rewriting only files whose content differs.</param>
 public sealed record RestoreOptions(
     string DataDirectory,
     RestoreTarget Target,
@@ -19,13 +20,16 @@ public sealed record RestoreOptions(
     string? BackupId = null,
     TargetAction? TargetAction = null,
     IReadOnlyDictionary<string, string>? TablespaceMap = null,
-    int Jobs = 0)
+    int Jobs = 0,
+    bool Delta = false)
 {
     public int EffectiveJobs => Jobs > 0 ? Jobs : Environment.ProcessorCount;
 }
 
+/// <param name="FilesRewritten">Files written (all of them, except in a delta restore).</param>
+/// <param name="FilesRemoved">Delta restore: files and folders removed because the backup does not have them.</param>
 public sealed record RestoreResult(string BackupId, string DataDirectory, RestoreTarget Target, int Files, long Bytes, double DurationSeconds,
-    IReadOnlyList<string> RecoverySettings)
+    IReadOnlyList<string> RecoverySettings, int FilesRewritten = 0, long BytesRewritten = 0, int FilesRemoved = 0, bool Delta = false)
 {
     public double MegabytesPerSecond => DurationSeconds <= 0 ? 0 : Bytes / 1048576.0 / DurationSeconds;
 }

@@ -1,0 +1,90 @@
+# Shared set-up for the side-by-side benchmarks: one pgbench cluster archiving through both pgark and pgBackRest.
+# Expects SCALE, JOBS and WORK to be set; defines PGARK, BIN, PGBR, PORT, DBSIZE and helper functions.
+bash scripts/install-deps.sh --bench
+PGARK="$(bash scripts/publish.sh)"
+BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+as_pg() { runuser -u postgres -- "$@"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+
+cleanup() {
+  [[ -f "$WORK/data/postmaster.pid" ]] && as_pg "$BIN/pg_ctl" -D "$WORK/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+cleanup
+rm -rf "$WORK"
+mkdir -p "$WORK"/{pgark-repo,pgbr-repo,pgbr-log,pgbr-lock,locks,segs}
+chown -R postgres:postgres "$WORK"
+PORT=$(( 20000 + RANDOM % 20000 ))
+
+cat > "$WORK/pgark.yaml" <<YAML
+lockPath: $WORK/locks
+repositories:
+  - name: local
+    path: $WORK/pgark-repo
+    compression: lz4
+    compressionLevel: 1
+servers:
+  - name: bench
+    connection: "Host=$WORK;Port=$PORT;Username=postgres"
+    pgdata: $WORK/data
+YAML
+write_pgbr_conf() { # type level
+  cat > "$WORK/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$WORK/pgbr-repo
+process-max=$JOBS
+compress-type=$1
+compress-level=$2
+start-fast=y
+log-level-console=error
+log-level-file=off
+log-path=$WORK/pgbr-log
+lock-path=$WORK/pgbr-lock
+archive-timeout=120
+
+[bench]
+pg1-path=$WORK/data
+pg1-socket-path=$WORK
+pg1-port=$PORT
+CONF
+}
+write_pgbr_conf lz4 1
+set_pgark_compression() { # type level
+  sed -i "s/^    compression: .*/    compression: $1/; s/^    compressionLevel: .*/    compressionLevel: $2/" "$WORK/pgark.yaml"
+}
+chmod 644 "$WORK/pgark.yaml" "$WORK/pgbackrest.conf"
+PGBR="pgbackrest --config=$WORK/pgbackrest.conf --stanza=bench"
+
+echo "== building a pgbench scale-$SCALE cluster in $WORK/data"
+as_pg "$BIN/initdb" -k -D "$WORK/data" -U postgres --auth=trust --locale=C -E UTF8 >/dev/null
+cat >> "$WORK/data/postgresql.conf" <<CONF
+port = $PORT
+unix_socket_directories = '$WORK'
+listen_addresses = ''
+wal_level = replica
+archive_mode = on
+archive_command = '$PGARK --config $WORK/pgark.yaml archive-push --server bench %p && $PGBR archive-push %p'
+max_wal_size = 8GB
+shared_buffers = 512MB
+CONF
+as_pg "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/postgres.log" -w start >/dev/null
+as_pg "$PGARK" --config "$WORK/pgark.yaml" init --server bench >/dev/null
+as_pg $PGBR stanza-create >/dev/null
+as_pg "$BIN/pgbench" -h "$WORK" -p "$PORT" -i -s "$SCALE" -q postgres 2>&1 | tail -1
+as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "CHECKPOINT" postgres
+# pgbench -i wrote ~1.5 GB of WAL; let the archiver drain it so neither tool's backup waits behind the backlog.
+wait_for_archiver() {
+  local last
+  last=$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT pg_walfile_name(pg_switch_wal())" postgres)
+  until [[ "$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver" postgres)" == "t" ]]; do
+    sleep 0.5
+  done
+}
+echo "== waiting for the archiver to drain the pgbench WAL"
+wait_for_archiver
+DBSIZE=$(du -sb "$WORK/data" --exclude=pg_wal | cut -f1)
+echo "data directory: $(mb "$DBSIZE") MB (without pg_wal); $(nproc) cores; jobs $JOBS"
+
