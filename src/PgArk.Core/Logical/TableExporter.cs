@@ -58,7 +58,10 @@ public sealed class TableExporter(ServerOptions server)
             await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var select = columns.Select(c => request.Format == DataFormat.Csv ? $"{PgClient.QuoteIdentifier(c.Name)}::text"
+        // A cast of char(n) to text drops its padding; concat() uses the type's output function, as COPY does.
+        var select = columns.Select(c => request.Format == DataFormat.Csv
+            ? c.TypeName == "bpchar" ? $"CASE WHEN {PgClient.QuoteIdentifier(c.Name)} IS NULL THEN NULL ELSE concat({PgClient.QuoteIdentifier(c.Name)}) END"
+                : $"{PgClient.QuoteIdentifier(c.Name)}::text"
             : c.IsBytea ? $"to_json(translate(encode({PgClient.QuoteIdentifier(c.Name)}, 'base64'), E'\\n', ''))::text"
             : $"to_json({PgClient.QuoteIdentifier(c.Name)})::text");
         var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {table.Quoted}");

@@ -57,13 +57,13 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task ExportCsv_NullIsEmptyAndEmptyStringIsQuoted()
+    public async Task ExportCsv_NullIsEmptyEmptyStringIsQuotedAndCharKeepsItsPadding()
     {
         var database = await fixture.CreateDatabaseAsync("csv");
-        await H.Cluster.ExecuteAsync("CREATE TABLE t (id int, a text, b text); INSERT INTO t VALUES (1, NULL, ''), (2, 'x,y', 'say \"hi\"')", database);
+        await H.Cluster.ExecuteAsync("CREATE TABLE t (id int, a text, b text, c char(3)); INSERT INTO t VALUES (1, NULL, '', 'x'), (2, 'x,y', 'say \"hi\"', NULL)", database);
         var run = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--limit", "5");
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal("id,a,b\r\n1,,\"\"\r\n2,\"x,y\",\"say \"\"hi\"\"\"\r\n", run.Stdout);
+        Assert.Equal("id,a,b,c\r\n1,,\"\",x  \r\n2,\"x,y\",\"say \"\"hi\"\"\",\r\n", run.Stdout);
     }
 
     [Fact]
