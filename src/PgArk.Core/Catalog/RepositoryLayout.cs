@@ -39,4 +39,13 @@ public static class RepositoryLayout
     public static string WalStoredName(WalFileName name, string sha256, string extension) => $"{name.Name}-{sha256}{extension}";
 
     public static string HistoryFolder(string server) => $"servers/{server}/history";
+
+    /// <summary>Logical dumps of a server; <paramref name="dumpId"/> is a validated <c>Logical.DumpId</c>.</summary>
+    public static string DumpsFolder(string server) => $"servers/{server}/dumps";
+    public static string DumpFolder(string server, string dumpId) => $"servers/{server}/dumps/{dumpId}";
+    public static string DumpManifestPath(string server, string dumpId) => $"{DumpFolder(server, dumpId)}/{ManifestFileName}";
+
+    /// <summary>Stored copy of one file of a pg_dump archive (a name checked by <c>Logical.DumpCatalog</c>), plus the codec extension.</summary>
+    public static string DumpFilePath(string server, string dumpId, string fileName, string extension) =>
+        $"{DumpFolder(server, dumpId)}/data/{fileName}{extension}";
 }

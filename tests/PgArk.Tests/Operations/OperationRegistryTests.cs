@@ -29,7 +29,8 @@ public class OperationRegistryTests
     public void Default_ListsEveryApiOperationOnce()
     {
         var names = OperationRegistry.Default.Operations.Select(o => o.Name).ToList();
-        Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "verify", "verify_restore", "expire", "check", "init"],
+        Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "verify", "verify_restore", "expire",
+            "list_dumps", "dump", "dump_restore", "verify_dump", "verify_dump_restore", "delete_dump", "expire_dumps", "check", "init"],
             names);
         Assert.True(OperationRegistry.Default.Get("expire").Destructive);
         Assert.True(OperationRegistry.Default.Get("restore").Destructive);
@@ -170,6 +171,14 @@ public class OperationRegistryTests
         var input = ((RestoreArguments)arguments).ToInput();
         Assert.Equal(PgArk.Core.Restore.RestoreTargetKind.Time, input.Target.Kind);
         Assert.Equal("/tmp/x", input.DataDirectory);
+    }
+
+    [Fact]
+    public async Task Prepare_OperationWithItsOwnConfirm_ReceivesIt()
+    {
+        var (_, arguments) = await PrepareAsync("delete_dump", """{"server":"pg1","dump":"20261121-103000F","confirm":true}""");
+        Assert.Equal(new DeleteDumpInput("pg1", "20261121-103000F", Confirm: true), arguments);
+        await Assert.ThrowsAsync<RefusedException>(() => PrepareAsync("delete_dump", """{"server":"pg1","dump":"x"}"""));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public static class ArgumentBinder
         var known = operation.ArgumentNames;
         foreach (var (name, _) in arguments)
         {
-            if (!known.Contains(name, StringComparer.Ordinal))
+            if (!known.Contains(name, StringComparer.Ordinal) && !(name == OperationRegistry.ConfirmArgument && operation.TakesConfirm))
             {
                 throw new UsageException($"unknown argument '{name}' for '{operation.Name}'",
                     known.Count == 0 ? $"'{operation.Name}' takes no arguments" : $"arguments: {string.Join(", ", known)}");

@@ -10,7 +10,9 @@ public sealed record OperationInvocation(RegisteredOperation Operation, JsonNode
 
 /// <summary>
 /// Every operation the API front ends (REST, MCP, the assistant) expose, each listed once, plus seed 000's aliases
-/// (DESIGN.md, "Operations"). The CLI-only operations (archive_push, archive_get, quickstart) are not here.
+/// (DESIGN.md, "Operations"). The CLI-only operations (archive_push, archive_get, quickstart) are not here, nor
+/// export_table/import_table: they read and write caller-named files on the server, which the API must not allow until
+/// they are confined to a configured export folder.
 /// </summary>
 public sealed class OperationRegistry
 {
@@ -62,6 +64,13 @@ public sealed class OperationRegistry
         yield return new RegisteredOperation<VerifyRestoreArguments, VerifyRestoreRecord>(verifyRestore,
             (c, a, ct) => verifyRestore.RunAsync(c, new VerifyRestoreInput(a.Server, a.BackupId), null, ct));
         yield return Register(new ExpireOperation());
+        yield return Register(new ListDumpsOperation());
+        yield return Register(new DumpOperation());
+        yield return Register(new DumpRestoreOperation());
+        yield return Register(new VerifyDumpOperation());
+        yield return Register(new VerifyDumpRestoreOperation());
+        yield return Register(new DeleteDumpOperation());
+        yield return Register(new ExpireDumpsOperation());
         var check = new CheckOperation();
         yield return new RegisteredOperation<CheckArguments, CheckResult>(check, (c, a, ct) => check.RunAsync(c, a.ToInput(), null, ct));
         yield return Register(new InitOperation());
@@ -139,7 +148,10 @@ public sealed class OperationRegistry
     private static void CheckConfirmation(RegisteredOperation operation, JsonObject args)
     {
         var confirm = args[ConfirmArgument];
-        args.Remove(ConfirmArgument);
+        if (!operation.TakesConfirm)
+        {
+            args.Remove(ConfirmArgument);
+        }
         if (confirm is not null && confirm.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
         {
             throw new UsageException($"argument '{ConfirmArgument}' must be true or false");

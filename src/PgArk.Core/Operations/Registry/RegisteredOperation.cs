@@ -33,6 +33,9 @@ public abstract class RegisteredOperation
 
     public Type ArgumentsType { get; }
 
+    /// <summary>The arguments record has its own <c>confirm</c> (the operation checks it too), so it is passed through.</summary>
+    internal bool TakesConfirm => ((JsonObject?)(_schema ??= BuildSchema())["properties"])?[OperationRegistry.ConfirmArgument]?["x-pgark-own"] is not null;
+
     /// <summary>JSON schema of the arguments object; destructive operations also require <c>confirm: true</c>.</summary>
     public JsonObject InputSchema => (JsonObject)(_schema ??= BuildSchema()).DeepClone();
 
@@ -53,15 +56,24 @@ public abstract class RegisteredOperation
         var schema = node as JsonObject ?? new JsonObject { ["type"] = "object" };
         schema["properties"] ??= new JsonObject();
         schema["additionalProperties"] = false;
-        if (Destructive)
+        var own = ((JsonObject)schema["properties"]!).ContainsKey(OperationRegistry.ConfirmArgument);
+        if (Destructive || own)
         {
-            ((JsonObject)schema["properties"]!)[OperationRegistry.ConfirmArgument] = new JsonObject
+            var confirm = new JsonObject
             {
                 ["type"] = "boolean",
                 ["description"] = "Must be true: this operation is destructive.",
             };
+            if (own)
+            {
+                confirm["x-pgark-own"] = true;
+            }
+            ((JsonObject)schema["properties"]!)[OperationRegistry.ConfirmArgument] = confirm;
             var required = schema["required"] as JsonArray ?? [];
-            required.Add(OperationRegistry.ConfirmArgument);
+            if (!required.Any(r => r?.GetValue<string>() == OperationRegistry.ConfirmArgument))
+            {
+                required.Add(OperationRegistry.ConfirmArgument);
+            }
             schema["required"] = required;
         }
         return schema;

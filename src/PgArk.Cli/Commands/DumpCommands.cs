@@ -1,0 +1,230 @@
+using System.CommandLine;
+using System.Globalization;
+using PgArk.Cli.Rendering;
+using PgArk.Core.Errors;
+using PgArk.Core.Logical;
+using PgArk.Core.Operations;
+
+namespace PgArk.Cli.Commands;
+
+/// <summary>Logical dumps: dump, dump-restore, dumps, verify-dump, delete-dump, expire-dumps, verify-dump-restore.</summary>
+internal static class DumpCommands
+{
+    private static Option<string[]> Tables() => new("--table", "-t") { Description = "Only this table (schema.table or table); repeat for more", AllowMultipleArgumentsPerToken = false };
+
+    private static Option<string> Database() => new("--database", "-d") { Description = "Database name", Required = true };
+
+    private static Option<bool> Yes() => new("--yes", "-y") { Description = "Confirm a destructive action" };
+
+    private static Option<string?> DumpIdOption(string description) => new("--dump") { Description = description };
+
+    public static IEnumerable<Command> Create(CommandFactory factory) =>
+        [CreateDump(factory), CreateRestore(factory), CreateList(factory), CreateVerify(factory), CreateDelete(factory), CreateExpire(factory),
+            CreateVerifyRestore(factory)];
+
+    private static Command CreateDump(CommandFactory factory)
+    {
+        var server = CommonOptions.Server();
+        var database = Database();
+        var mode = new Option<DumpMode>("--mode") { Description = "full, schema or data", DefaultValueFactory = _ => DumpMode.Full };
+        var tables = Tables();
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_dump workers (directory format only)" };
+        var label = new Option<string?>("--label") { Description = "Free text stored with the dump" };
+        var format = new Option<DumpFormat>("--format") { Description = "custom (one file, streamed into the repository) or directory (parallel)", DefaultValueFactory = _ => DumpFormat.Custom };
+        return factory.Create("dump", "Take a logical dump (pg_dump) of a database", async (context, ct) =>
+        {
+            var p = context.ParseResult;
+            var operationContext = context.LoadOperationContext();
+            var input = new DumpInput(p.GetValue(server)!, p.GetValue(database)!, p.GetValue(mode), p.GetValue(tables), p.GetValue(jobs), p.GetValue(label), p.GetValue(format));
+            var m = await ProgressRenderer.RunAsync(context, $"dump {input.Database}", progress => new DumpOperation().RunAsync(operationContext, input, progress, ct));
+            if (context.Format == OutputFormat.Json)
+            {
+                await Output.WriteJsonAsync(context.Out, ListDumpsOperation.Summarize(m));
+                return 0;
+            }
+            await context.Out.WriteLineAsync(
+                $"dump {m.Id} of database '{m.Database}' ({m.Mode.ToString().ToLowerInvariant()}, {m.DumpFormat.ToString().ToLowerInvariant()}) complete: size {Output.Bytes(m.Size)}, " +
+                $"stored {Output.Bytes(m.StoredSize)}, {m.DurationSeconds:0.00} s, {m.Tables.Count} tables" +
+                (m.Mode == DumpMode.Schema ? "" : $", {m.Tables.Sum(t => t.Rows ?? 0)} rows") + (m.AlembicRevision is { } a ? $", alembic {a}" : ""));
+            return 0;
+        }, server, database, mode, tables, jobs, label, format);
+    }
+
+    private static Command CreateRestore(CommandFactory factory)
+    {
+        var server = CommonOptions.Server();
+        var database = Database();
+        var dump = DumpIdOption("Dump id (default: the newest dump of the database)");
+        var into = new Option<string?>("--into") { Description = "Restore into this database instead" };
+        var create = new Option<bool>("--create") { Description = "Drop and recreate the target database first (needs --yes)" };
+        var tables = Tables();
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_restore workers (the dump is first copied to $TMPDIR)" };
+        var yes = Yes();
+        return factory.Create("dump-restore", "Restore a logical dump, whole or chosen tables", async (context, ct) =>
+        {
+            var p = context.ParseResult;
+            var operationContext = context.LoadOperationContext();
+            var input = new DumpRestoreInput(p.GetValue(server)!, p.GetValue(database)!, p.GetValue(dump), p.GetValue(into), p.GetValue(create), p.GetValue(tables),
+                p.GetValue(jobs), p.GetValue(yes));
+            var r = await ProgressRenderer.RunAsync(context, $"dump-restore {input.Database}", progress => new DumpRestoreOperation().RunAsync(operationContext, input, progress, ct));
+            if (context.Format == OutputFormat.Json)
+            {
+                await Output.WriteJsonAsync(context.Out, r);
+            }
+            else
+            {
+                await context.Out.WriteLineAsync($"restored dump {r.DumpId} of '{r.SourceDatabase}' into '{r.TargetDatabase}' in {r.DurationSeconds:0.00} s");
+                await WriteCountsAsync(context.Out, r.RowCounts);
+            }
+            return CheckCounts(r.RowCounts, r.TargetDatabase);
+        }, server, database, dump, into, create, tables, jobs, yes);
+    }
+
+    private static async Task WriteCountsAsync(TextWriter output, IReadOnlyList<RowCountCheck> counts)
+    {
+        foreach (var c in counts)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  {c.Table,-40} {(c.Actual < 0 ? "missing" : c.Actual.ToString(CultureInfo.InvariantCulture)),12} rows  (dump: {c.Expected}){(c.Matches ? "" : "  MISMATCH")}"));
+        }
+    }
+
+    private static int CheckCounts(IReadOnlyList<RowCountCheck> counts, string database)
+    {
+        var bad = counts.Where(c => !c.Matches).ToList();
+        return bad.Count == 0 ? 0 : throw new IntegrityException(
+            $"row counts in '{database}' differ from the dump's for {string.Join(", ", bad.Select(b => b.Table))}");
+    }
+
+    private static Command CreateList(CommandFactory factory)
+    {
+        var server = CommonOptions.Server();
+        var database = new Option<string?>("--database", "-d") { Description = "Only dumps of this database" };
+        return factory.Create("dumps", "List the logical dumps of a server", async (context, ct) =>
+        {
+            var r = await new ListDumpsOperation().RunAsync(context.LoadOperationContext(), new ListDumpsInput(context.ParseResult.GetValue(server)!,
+                context.ParseResult.GetValue(database)), null, ct);
+            if (context.Format == OutputFormat.Json)
+            {
+                await Output.WriteJsonAsync(context.Out, r);
+                return 0;
+            }
+            if (r.Dumps.Count == 0)
+            {
+                await context.Out.WriteLineAsync($"server '{r.Server}': no dumps");
+            }
+            foreach (var d in r.Dumps)
+            {
+                await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{d.Id}  {d.Database,-20} {d.Mode,-6} {d.Format,-9} {Output.Time(d.StartTime)}  {Output.Bytes(d.Size),10}  stored {Output.Bytes(d.StoredSize),10}  " +
+                    $"{d.Tables} tables{(d.Rows is { } rows ? $", {rows} rows" : "")}{(d.AlembicRevision is { } a ? $", alembic {a}" : "")}{(d.Label is { } l ? $", label '{l}'" : "")}"));
+            }
+            foreach (var id in r.Incomplete)
+            {
+                await context.Out.WriteLineAsync($"{id}  incomplete (no manifest)");
+            }
+            return 0;
+        }, server, database);
+    }
+
+    private static Command CreateVerify(CommandFactory factory)
+    {
+        var server = CommonOptions.Server();
+        var dump = DumpIdOption("Dump id (default: every dump of the server)");
+        return factory.Create("verify-dump", "Check dumps: checksums and pg_restore --list", async (context, ct) =>
+        {
+            var r = await new VerifyDumpOperation().RunAsync(context.LoadOperationContext(), new VerifyDumpInput(context.ParseResult.GetValue(server)!,
+                context.ParseResult.GetValue(dump)), null, ct);
+            if (context.Format == OutputFormat.Json)
+            {
+                await Output.WriteJsonAsync(context.Out, r);
+            }
+            else
+            {
+                foreach (var problem in r.Problems)
+                {
+                    await context.Out.WriteLineAsync($"problem: {problem}");
+                }
+                await context.Out.WriteLineAsync($"verified {r.Dumps.Count} dump(s) of server '{r.Server}': {(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)")}");
+            }
+            return r.Problems.Count == 0 ? 0 : (int)ErrorKind.Integrity;
+        }, server, dump);
+    }
+
+    private static Command CreateDelete(CommandFactory factory)
+    {
+        var server = CommonOptions.Server();
+        var dump = new Option<string>("--dump") { Description = "Dump id", Required = true };
+        var yes = Yes();
+        return factory.Create("delete-dump", "Delete a logical dump", async (context, ct) =>
+        {
+            var r = await new DeleteDumpOperation().RunAsync(context.LoadOperationContext(), new DeleteDumpInput(context.ParseResult.GetValue(server)!,
+                context.ParseResult.GetValue(dump)!, context.ParseResult.GetValue(yes)), null, ct);
+            if (context.Format == OutputFormat.Json)
+            {
+                await Output.WriteJsonAsync(context.Out, r);
+            }
+            else
+            {
+                await context.Out.WriteLineAsync($"deleted dump {r.Dump} of database '{r.Database}'");
+            }
+            return 0;
+        }, server, dump, yes);
+    }
+
+    private static Command CreateExpire(CommandFactory factory)
+    {
+        var server = CommonOptions.Server();
+        var keep = new Option<int?>("--keep") { Description = "Keep the N newest dumps of each database" };
+        var keepDays = new Option<int?>("--keep-days") { Description = "Keep dumps younger than D days (default: the repository's retention.logicalDays)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would be removed" };
+        return factory.Create("expire-dumps", "Remove logical dumps beyond retention", async (context, ct) =>
+        {
+            var p = context.ParseResult;
+            var r = await new ExpireDumpsOperation().RunAsync(context.LoadOperationContext(), new ExpireDumpsInput(p.GetValue(server)!, p.GetValue(keep),
+                p.GetValue(keepDays), p.GetValue(dryRun)), null, ct);
+            if (context.Format == OutputFormat.Json)
+            {
+                await Output.WriteJsonAsync(context.Out, r);
+                return 0;
+            }
+            foreach (var e in r.Expired)
+            {
+                await context.Out.WriteLineAsync($"{(r.DryRun ? "would remove" : "removed")} {e.Id} ({e.Database}): {e.Reason}");
+            }
+            await context.Out.WriteLineAsync($"{r.Expired.Count} dump(s) {(r.DryRun ? "to remove" : "removed")}, {r.Kept} kept");
+            return 0;
+        }, server, keep, keepDays, dryRun);
+    }
+
+    private static Command CreateVerifyRestore(CommandFactory factory)
+    {
+        var server = CommonOptions.Server();
+        var dump = DumpIdOption("Dump id (default: the newest dump)");
+        var database = new Option<string?>("--database", "-d") { Description = "Newest dump of this database" };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_restore workers" };
+        return factory.Create("verify-dump-restore", "Restore a dump into a temporary database and check it", async (context, ct) =>
+        {
+            var p = context.ParseResult;
+            var operationContext = context.LoadOperationContext();
+            var input = new VerifyDumpRestoreInput(p.GetValue(server)!, p.GetValue(dump), p.GetValue(database), p.GetValue(jobs));
+            var r = await ProgressRenderer.RunAsync(context, "verify-dump-restore", progress => new VerifyDumpRestoreOperation().RunAsync(operationContext, input, progress, ct));
+            if (context.Format == OutputFormat.Json)
+            {
+                await Output.WriteJsonAsync(context.Out, r);
+            }
+            else
+            {
+                await context.Out.WriteLineAsync($"dump {r.Dump} of '{r.Database}' restored into '{r.TemporaryDatabase}' (dropped) in {r.DurationSeconds:0.00} s");
+                await WriteCountsAsync(context.Out, r.RowCounts);
+                await context.Out.WriteLineAsync($"  alembic revision: {r.RestoredAlembicRevision ?? "none"} (dump: {r.ExpectedAlembicRevision ?? "none"})");
+                foreach (var problem in r.Problems)
+                {
+                    await context.Out.WriteLineAsync($"problem: {problem}");
+                }
+                await context.Out.WriteLineAsync(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)");
+            }
+            return r.Problems.Count == 0 ? 0 : (int)ErrorKind.Integrity;
+        }, server, dump, database, jobs);
+    }
+}

@@ -1,0 +1,234 @@
+using PgArk.Core.Common;
+using PgArk.Core.Errors;
+using PgArk.Core.Logical;
+
+namespace PgArk.Core.Operations;
+
+public sealed record DumpInput(string Server, string Database, DumpMode Mode = DumpMode.Full, IReadOnlyList<string>? Tables = null, int Jobs = 0,
+    string? Label = null, DumpFormat Format = DumpFormat.Custom);
+
+/// <summary>Takes a logical dump (pg_dump) of one database into the server's first repository.</summary>
+public sealed class DumpOperation : Operation<DumpInput, DumpManifest>
+{
+    public override string Name => "dump";
+    public override string Description => "Take a logical dump (pg_dump) of a database: full, schema or data, optionally chosen tables.";
+    public override OperationRole Role => OperationRole.Operator;
+    public override bool LongRunning => true;
+
+    public override Task<DumpManifest> RunAsync(OperationContext context, DumpInput input, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var runner = new DumpRunner(server, context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Dump"));
+        return runner.RunAsync(new DumpRequest(input.Database, input.Mode, input.Tables, input.Jobs, input.Label, input.Format), progress, cancellationToken);
+    }
+}
+
+public sealed record DumpRestoreInput(string Server, string Database, string? Dump = null, string? Into = null, bool Create = false,
+    IReadOnlyList<string>? Tables = null, int Jobs = 0, bool Confirm = false);
+
+/// <summary>Restores a dump (the newest of the database unless one is named) into that database or another.</summary>
+public sealed class DumpRestoreOperation : Operation<DumpRestoreInput, DumpRestoreResult>
+{
+    public override string Name => "dump_restore";
+    public override string Description => "Restore a logical dump, whole or chosen tables, into its database or another; compare row counts.";
+    public override OperationRole Role => OperationRole.Admin;
+    public override bool Destructive => true;
+    public override bool LongRunning => true;
+
+    public override async Task<DumpRestoreResult> RunAsync(OperationContext context, DumpRestoreInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var catalog = new DumpCatalog(context.PrimaryRepositoryFor(server));
+        var manifest = await catalog.FindAsync(server.Name, input.Dump, input.Database, cancellationToken).ConfigureAwait(false);
+        var restorer = new DumpRestorer(server, catalog, context.CreateLogger("PgArk.DumpRestore"));
+        var result = await restorer.RunAsync(manifest, new DumpRestoreRequest(input.Into ?? input.Database, input.Create, input.Confirm, input.Tables, input.Jobs),
+            progress, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+}
+
+public sealed record ListDumpsInput(string Server, string? Database = null);
+
+public sealed record DumpSummary(string Id, string Database, string Mode, string Format, string? Label, DateTimeOffset StartTime, double DurationSeconds,
+    long Size, long StoredSize, int Tables, long? Rows, string? AlembicRevision, IReadOnlyList<DumpTable> TableRows);
+
+public sealed record ListDumpsResult(string Server, string Repository, IReadOnlyList<DumpSummary> Dumps, IReadOnlyList<string> Incomplete);
+
+/// <summary>Lists a server's logical dumps, oldest first.</summary>
+public sealed class ListDumpsOperation : Operation<ListDumpsInput, ListDumpsResult>
+{
+    public override string Name => "list_dumps";
+    public override string Description => "List the logical dumps of a server (optionally of one database).";
+    public override OperationRole Role => OperationRole.Viewer;
+
+    public override async Task<ListDumpsResult> RunAsync(OperationContext context, ListDumpsInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var repository = context.PrimaryRepositoryFor(server);
+        var catalog = new DumpCatalog(repository);
+        var dumps = await catalog.ListAsync(server.Name, cancellationToken).ConfigureAwait(false);
+        var incomplete = await catalog.ListIncompleteAsync(server.Name, cancellationToken).ConfigureAwait(false);
+        return new ListDumpsResult(server.Name, repository.Name,
+            dumps.Where(d => input.Database is null || d.Database == input.Database).Select(Summarize).ToList(),
+            incomplete.Select(i => i.Value).ToList());
+    }
+
+    public static DumpSummary Summarize(DumpManifest d) => new(d.Id, d.Database, d.Mode.ToString().ToLowerInvariant(), d.DumpFormat.ToString().ToLowerInvariant(),
+        d.Label, d.StartTime, d.DurationSeconds, d.Size, d.StoredSize, d.Tables.Count,
+        d.Mode == DumpMode.Schema ? null : d.Tables.Sum(t => t.Rows ?? 0), d.AlembicRevision, d.Tables);
+}
+
+public sealed record VerifyDumpInput(string Server, string? Dump = null);
+
+public sealed record VerifyDumpResult(string Server, IReadOnlyList<string> Dumps, IReadOnlyList<string> Problems);
+
+/// <summary>Checks stored dumps (one, or all of the server): checksums and pg_restore's reading of the table of contents.</summary>
+public sealed class VerifyDumpOperation : Operation<VerifyDumpInput, VerifyDumpResult>
+{
+    public override string Name => "verify_dump";
+    public override string Description => "Check logical dumps: file checksums and a pg_restore --list reading of each archive.";
+    public override OperationRole Role => OperationRole.Operator;
+    public override bool LongRunning => true;
+
+    public override async Task<VerifyDumpResult> RunAsync(OperationContext context, VerifyDumpInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var catalog = new DumpCatalog(context.PrimaryRepositoryFor(server));
+        var dumps = input.Dump is null ? await catalog.ListAsync(server.Name, cancellationToken).ConfigureAwait(false)
+            : [await catalog.ReadAsync(server.Name, DumpId.Parse(input.Dump), cancellationToken).ConfigureAwait(false)];
+        if (dumps.Count == 0)
+        {
+            throw new NotFoundException($"server '{server.Name}' has no dumps to verify");
+        }
+        var verifier = DumpVerifier.ForServer(server);
+        var problems = new List<string>();
+        foreach (var dump in dumps)
+        {
+            problems.AddRange(await verifier.VerifyAsync(catalog, dump, cancellationToken).ConfigureAwait(false));
+        }
+        return new VerifyDumpResult(server.Name, dumps.Select(d => d.Id).ToList(), problems);
+    }
+}
+
+public sealed record DeleteDumpInput(string Server, string Dump, bool Confirm = false);
+
+public sealed record DeleteDumpResult(string Server, string Dump, string Database);
+
+/// <summary>Deletes one dump from the repository (confirmation required).</summary>
+public sealed class DeleteDumpOperation : Operation<DeleteDumpInput, DeleteDumpResult>
+{
+    public override string Name => "delete_dump";
+    public override string Description => "Delete a logical dump from the repository.";
+    public override OperationRole Role => OperationRole.Admin;
+    public override bool Destructive => true;
+
+    public override async Task<DeleteDumpResult> RunAsync(OperationContext context, DeleteDumpInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var catalog = new DumpCatalog(context.PrimaryRepositoryFor(server));
+        var id = DumpId.Parse(input.Dump);
+        var manifest = await catalog.ReadAsync(server.Name, id, cancellationToken).ConfigureAwait(false);
+        if (!input.Confirm)
+        {
+            throw new RefusedException($"deleting dump '{id}' of database '{manifest.Database}' cannot be undone", "add --yes to confirm");
+        }
+        await catalog.DeleteAsync(server.Name, id, cancellationToken).ConfigureAwait(false);
+        return new DeleteDumpResult(server.Name, id.Value, manifest.Database);
+    }
+}
+
+public sealed record ExpireDumpsInput(string Server, int? Keep = null, int? KeepDays = null, bool DryRun = false);
+
+public sealed record ExpireDumpsResult(string Server, bool DryRun, IReadOnlyList<DumpExpiry> Expired, int Kept);
+
+/// <summary>Applies dump retention: keep the N newest per database and/or those younger than D days (default: the repository's logicalDays).</summary>
+public sealed class ExpireDumpsOperation : Operation<ExpireDumpsInput, ExpireDumpsResult>
+{
+    public override string Name => "expire_dumps";
+    public override string Description => "Remove logical dumps beyond retention (keep N newest per database, keep D days).";
+    public override OperationRole Role => OperationRole.Admin;
+    public override bool Destructive => true;
+
+    public override async Task<ExpireDumpsResult> RunAsync(OperationContext context, ExpireDumpsInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var repositoryOptions = context.Options.GetRepository(server.Repositories[0]);
+        var catalog = new DumpCatalog(context.PrimaryRepositoryFor(server));
+        var dumps = await catalog.ListAsync(server.Name, cancellationToken).ConfigureAwait(false);
+        var keepDays = input.KeepDays ?? (input.Keep is null ? repositoryOptions.Retention.LogicalDays : null);
+        if (input.Keep is null && keepDays is null)
+        {
+            throw new UsageException("no dump retention given", "pass --keep N and/or --keep-days D, or set retention.logicalDays for the repository");
+        }
+        var plan = DumpRetention.Plan(dumps, input.Keep, keepDays, DateTimeOffset.UtcNow);
+        if (!input.DryRun)
+        {
+            foreach (var expiry in plan)
+            {
+                await catalog.DeleteAsync(server.Name, DumpId.Parse(expiry.Id), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return new ExpireDumpsResult(server.Name, input.DryRun, plan, dumps.Count - plan.Count);
+    }
+}
+
+public sealed record VerifyDumpRestoreInput(string Server, string? Dump = null, string? Database = null, int Jobs = 0);
+
+public sealed record VerifyDumpRestoreResult(string Server, string Dump, string Database, string TemporaryDatabase, IReadOnlyList<RowCountCheck> RowCounts,
+    string? ExpectedAlembicRevision, string? RestoredAlembicRevision, IReadOnlyList<string> Problems, double DurationSeconds);
+
+/// <summary>
+/// Test restore of a dump into <c>&lt;db&gt;_verify_&lt;timestamp&gt;</c>: every table present with the manifest's row
+/// count and the same Alembic revision. The temporary database is dropped whatever happens.
+/// </summary>
+public sealed class VerifyDumpRestoreOperation : Operation<VerifyDumpRestoreInput, VerifyDumpRestoreResult>
+{
+    public override string Name => "verify_dump_restore";
+    public override string Description => "Restore a dump into a temporary database, check tables, row counts and Alembic revision, then drop it.";
+    public override OperationRole Role => OperationRole.Operator;
+    public override bool LongRunning => true;
+
+    public override async Task<VerifyDumpRestoreResult> RunAsync(OperationContext context, VerifyDumpRestoreInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var catalog = new DumpCatalog(context.PrimaryRepositoryFor(server));
+        var manifest = await catalog.FindAsync(server.Name, input.Dump, input.Database, cancellationToken).ConfigureAwait(false);
+        var suffix = "_verify_" + DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        var temporary = (manifest.Database.Length + suffix.Length > 63 ? manifest.Database[..(63 - suffix.Length)] : manifest.Database) + suffix;
+        var client = new PgClient(server);
+        var restorer = new DumpRestorer(server, catalog, context.CreateLogger("PgArk.VerifyDumpRestore"));
+        try
+        {
+            var restored = await restorer.RunAsync(manifest, new DumpRestoreRequest(temporary, Create: true, Confirmed: true, Jobs: input.Jobs), progress,
+                cancellationToken).ConfigureAwait(false);
+            var problems = restored.RowCounts.Where(c => !c.Matches).Select(c => c.Actual < 0
+                ? $"table {c.Table} is missing after the restore" : $"table {c.Table} has {c.Actual} rows, the dump recorded {c.Expected}").ToList();
+            string? alembic = null;
+            if (manifest.Mode != DumpMode.Schema)
+            {
+                var connection = await client.OpenAsync(temporary, cancellationToken).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    alembic = await SchemaCatalog.AlembicRevisionAsync(connection, cancellationToken).ConfigureAwait(false);
+                }
+                if (alembic != manifest.AlembicRevision)
+                {
+                    problems.Add($"Alembic revision after the restore is {alembic ?? "absent"}, the dump recorded {manifest.AlembicRevision ?? "none"}");
+                }
+            }
+            return new VerifyDumpRestoreResult(server.Name, manifest.Id, manifest.Database, temporary, restored.RowCounts, manifest.AlembicRevision, alembic,
+                problems, restored.DurationSeconds);
+        }
+        finally
+        {
+            await client.ExecuteMaintenanceAsync($"DROP DATABASE IF EXISTS {PgClient.QuoteIdentifier(temporary)} WITH (FORCE)", CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using PgArk.Core.Logical;
+
+namespace PgArk.Tests.Logical;
+
+public sealed class CsvTests
+{
+    private static string Write(params string?[][] records)
+    {
+        using var text = new StringWriter();
+        var writer = new CsvWriter(text);
+        foreach (var record in records)
+        {
+            writer.WriteRecord(record);
+        }
+        return text.ToString();
+    }
+
+    [Fact]
+    public void Write_NullEmptyAndSpecialCharacters_FollowRfc4180AndPostgres()
+    {
+        Assert.Equal("1,,\"\",\"a,b\",\"say \"\"x\"\"\",\"l1\nl2\",\"\\.\",plain\r\n", Write(["1", null, "", "a,b", "say \"x\"", "l1\nl2", "\\.", "plain"]));
+    }
+
+    [Fact]
+    public void Read_WhatWriteWrote_RoundTripsIncludingNullVersusEmpty()
+    {
+        string?[] record = ["1", null, "", "a,b", "say \"x\"", "l1\r\nl2", "ü ✓", " spaced "];
+        var reader = new CsvReader(new StringReader(Write(record, ["2", "x", null, null, null, null, null, null])));
+        Assert.Equal(record, reader.ReadRecord());
+        Assert.Equal(["2", "x", null, null, null, null, null, null], reader.ReadRecord());
+        Assert.Null(reader.ReadRecord());
+        Assert.Equal(2, reader.RecordNumber);
+    }
+
+    [Fact]
+    public void Read_LfAndCrLineEnds_AreBothAccepted()
+    {
+        var reader = new CsvReader(new StringReader("a,b\nc,d\r\n"));
+        Assert.Equal(["a", "b"], reader.ReadRecord());
+        Assert.Equal(["c", "d"], reader.ReadRecord());
+        Assert.Null(reader.ReadRecord());
+    }
+
+    [Fact]
+    public void Read_UnclosedQuote_ThrowsNamingTheRecord()
+    {
+        var reader = new CsvReader(new StringReader("a\n\"open,b\n"));
+        reader.ReadRecord();
+        var ex = Assert.Throws<FormatException>(() => reader.ReadRecord());
+        Assert.Equal("record 2: a quoted field is not closed before the end of the file", ex.Message);
+    }
+
+    [Fact]
+    public void Read_QuoteInsideUnquotedField_Throws()
+    {
+        var ex = Assert.Throws<FormatException>(() => new CsvReader(new StringReader("ab\"c\n")).ReadRecord());
+        Assert.Equal("record 1: a quote inside an unquoted field (quote the field and double the quote)", ex.Message);
+    }
+}
