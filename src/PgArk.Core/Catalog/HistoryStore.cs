@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using PgArk.Core.Errors;
-using PgArk.Core.Storage;
 
 namespace PgArk.Core.Catalog;
 
@@ -15,13 +12,7 @@ public sealed class HistoryStore(Repository repository)
     {
         var name = record.StartedAt.UtcDateTime.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture) + VerifyRestoreSuffix;
         var path = $"{RepositoryLayout.HistoryFolder(record.Server)}/{name}";
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(record, HistoryJsonContext.Default.VerifyRestoreRecord);
-        var stream = await repository.Storage.OpenWriteAsync(path, WriteOptions.Default, cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-            await stream.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await repository.WriteJsonAsync(path, record, cancellationToken).ConfigureAwait(false);
         return path;
     }
 
@@ -41,18 +32,6 @@ public sealed class HistoryStore(Repository repository)
         {
             return null;
         }
-        var stream = await repository.Storage.OpenReadAsync(newest, cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            try
-            {
-                return await JsonSerializer.DeserializeAsync(stream, HistoryJsonContext.Default.VerifyRestoreRecord, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                throw new IntegrityException($"repository file '{newest}' in {repository.Storage.Location} is not valid: {ex.Message}");
-            }
-        }
+        return await repository.ReadJsonAsync<VerifyRestoreRecord>(newest, cancellationToken).ConfigureAwait(false);
     }
 }

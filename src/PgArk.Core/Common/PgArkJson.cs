@@ -5,7 +5,7 @@ using PgArk.Core.Catalog;
 namespace PgArk.Core.Common;
 
 /// <summary>
-/// JSON settings for everything PgArk stores (camelCase, enums as lowercase strings). Source-generated so that short
+/// JSON settings for everything PgArk stores (manifests, server records, history, dump catalog) (camelCase, enums as lowercase strings). Source-generated so that short
 /// commands such as archive-push do not pay for reflection-based serializer warm-up.
 /// </summary>
 [JsonSourceGenerationOptions(
@@ -17,6 +17,8 @@ namespace PgArk.Core.Common;
 [JsonSerializable(typeof(BackupManifest))]
 [JsonSerializable(typeof(ServerRecord))]
 [JsonSerializable(typeof(RepositoryMarker))]
+[JsonSerializable(typeof(VerifyRestoreRecord))]
+[JsonSerializable(typeof(PgArk.Core.Logical.DumpManifest))]
 internal sealed partial class PgArkJsonContext : JsonSerializerContext;
 
 internal static class PgArkJson

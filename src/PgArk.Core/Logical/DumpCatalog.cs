@@ -1,3 +1,4 @@
+using PgArk.Core.Common;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PgArk.Core.Catalog;
@@ -42,28 +43,8 @@ public sealed partial class DumpCatalog(Repository repository)
         return result;
     }
 
-    public async Task<DumpManifest?> TryReadAsync(string server, DumpId id, CancellationToken cancellationToken)
-    {
-        var path = RepositoryLayout.DumpManifestPath(server, id.Value);
-        if (await Repository.Storage.GetInfoAsync(path, cancellationToken).ConfigureAwait(false) is null)
-        {
-            return null;
-        }
-        var stream = await Repository.Storage.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return LogicalJson.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-            }
-            catch (JsonException ex)
-            {
-                throw new IntegrityException($"repository file '{path}' in {Repository.Storage.Location} is not valid: {ex.Message}");
-            }
-        }
-    }
+    public async Task<DumpManifest?> TryReadAsync(string server, DumpId id, CancellationToken cancellationToken) =>
+        await Repository.ReadJsonAsync<DumpManifest>(RepositoryLayout.DumpManifestPath(server, id.Value), cancellationToken).ConfigureAwait(false);
 
     public async Task<DumpManifest> ReadAsync(string server, DumpId id, CancellationToken cancellationToken) =>
         await TryReadAsync(server, id, cancellationToken).ConfigureAwait(false)
@@ -92,14 +73,7 @@ public sealed partial class DumpCatalog(Repository repository)
 
     public async Task WriteManifestAsync(DumpManifest manifest, CancellationToken cancellationToken)
     {
-        var bytes = LogicalJson.Serialize(manifest);
-        var stream = await Repository.Storage.OpenWriteAsync(RepositoryLayout.DumpManifestPath(manifest.Server, manifest.Id), WriteOptions.Default,
-            cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-            await stream.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await Repository.WriteJsonAsync(RepositoryLayout.DumpManifestPath(manifest.Server, manifest.Id), manifest, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the manifest first (the dump stops being listed at once), then the rest of the folder.</summary>
