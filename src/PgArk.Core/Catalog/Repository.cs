@@ -140,6 +140,23 @@ public sealed class Repository
         return null;
     }
 
+    /// <summary>Which of the named segments are not archived yet; each folder involved is listed once.</summary>
+    public async Task<SortedSet<string>> MissingWalSegmentsAsync(string server, IEnumerable<string> segmentNames, CancellationToken cancellationToken)
+    {
+        var missing = new SortedSet<string>(segmentNames, StringComparer.Ordinal);
+        foreach (var folder in missing.Select(n => RepositoryLayout.WalFolder(server, WalFileName.Parse(n))).Distinct().ToList())
+        {
+            await foreach (var entry in Storage.ListAsync(folder, recursive: false, cancellationToken).ConfigureAwait(false))
+            {
+                if (ArchivedWalFile.TryParse(entry, out var archived) && archived.Name.Kind == WalFileKind.Segment)
+                {
+                    missing.Remove(archived.Name.Name);
+                }
+            }
+        }
+        return missing;
+    }
+
     /// <summary>Every archived WAL file of a server (segments, partials, history and backup files).</summary>
     public async IAsyncEnumerable<ArchivedWalFile> ListWalAsync(string server,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

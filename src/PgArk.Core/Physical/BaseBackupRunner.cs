@@ -77,11 +77,7 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
 
                 var startSegment = backupLabel.StartLsn.SegmentNumber(facts.WalSegmentSize);
                 var stopSegment = new Lsn(stop.StopLsn.Value - 1).SegmentNumber(facts.WalSegmentSize);
-                var segments = new List<string>();
-                for (var s = startSegment; s <= stopSegment; s++)
-                {
-                    segments.Add(WalFileName.SegmentFileName(backupLabel.StartTimeline, s, facts.WalSegmentSize));
-                }
+                var segments = WalFileName.SegmentRange(backupLabel.StartTimeline, startSegment, stopSegment, facts.WalSegmentSize);
                 progress?.Report(new OperationProgress("wal", copy.Bytes, copy.Bytes));
                 await WalArchiveWaiter.WaitForSegmentsAsync(repository, server, segments, options.EffectiveArchiveTimeout, cancellationToken)
                     .ConfigureAwait(false);

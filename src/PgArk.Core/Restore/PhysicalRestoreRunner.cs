@@ -90,15 +90,11 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
 
     private async Task CheckWalPresentAsync(string server, BackupManifest manifest, CancellationToken cancellationToken)
     {
-        var first = WalFileName.Parse(manifest.StartWal).SegmentNumber(manifest.WalSegmentSize);
-        var last = WalFileName.Parse(manifest.StopWal).SegmentNumber(manifest.WalSegmentSize);
-        for (var segment = first; segment <= last; segment++)
+        var missing = await repository.MissingWalSegmentsAsync(server, manifest.RequiredWalSegments(), cancellationToken).ConfigureAwait(false);
+        if (missing.Count > 0)
         {
-            var name = WalFileName.Parse(WalFileName.SegmentFileName(manifest.Timeline, segment, manifest.WalSegmentSize));
-            if (await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false) is null)
-            {
-                throw new IntegrityException($"backup {manifest.Id} cannot be made consistent: WAL segment {name} is missing from repository '{repository.Name}'");
-            }
+            throw new IntegrityException(
+                $"backup {manifest.Id} cannot be made consistent: WAL segment {missing.Min} is missing from repository '{repository.Name}'");
         }
     }
 

@@ -193,17 +193,7 @@ public sealed class RepositoryVerifier(Repository repository, string server)
         var present = archived.Where(a => a.Name.Kind == WalFileKind.Segment).Select(a => a.Name.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var backup in backups)
         {
-            var firstSegment = WalFileName.Parse(backup.StartWal).SegmentNumber(backup.WalSegmentSize);
-            var lastSegment = WalFileName.Parse(backup.StopWal).SegmentNumber(backup.WalSegmentSize);
-            var missing = new List<string>();
-            for (var segment = firstSegment; segment <= lastSegment; segment++)
-            {
-                var name = WalFileName.SegmentFileName(backup.Timeline, segment, backup.WalSegmentSize);
-                if (!present.Contains(name))
-                {
-                    missing.Add(name);
-                }
-            }
+            var missing = backup.RequiredWalSegments().Where(name => !present.Contains(name)).ToList();
             if (missing.Count > 0)
             {
                 problems.Add(new VerifyProblem($"backup {backup.Id}", $"cannot be made consistent: WAL {string.Join(", ", missing)} missing"));

@@ -9,21 +9,14 @@ public static class WalArchiveWaiter
     public static async Task WaitForSegmentsAsync(Repository repository, string server, IReadOnlyList<string> segmentNames,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var missing = new SortedSet<string>(segmentNames, StringComparer.Ordinal);
         var deadline = DateTime.UtcNow + timeout;
         var delay = TimeSpan.FromMilliseconds(50);
+        IEnumerable<string> pending = segmentNames;
         while (true)
         {
-            foreach (var folder in missing.Select(n => RepositoryLayout.WalFolder(server, WalFileName.Parse(n))).Distinct().ToList())
-            {
-                await foreach (var entry in repository.Storage.ListAsync(folder, recursive: false, cancellationToken).ConfigureAwait(false))
-                {
-                    if (ArchivedWalFile.TryParse(entry, out var archived) && archived.Name.Kind == WalFileKind.Segment)
-                    {
-                        missing.Remove(archived.Name.Name);
-                    }
-                }
-            }
+            // Only what was still missing last time is looked for again.
+            var missing = await repository.MissingWalSegmentsAsync(server, pending, cancellationToken).ConfigureAwait(false);
+            pending = missing;
             if (missing.Count == 0)
             {
                 return;

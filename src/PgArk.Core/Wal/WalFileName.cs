@@ -103,6 +103,17 @@ public readonly record struct WalFileName
     public static string SegmentFileName(uint timeline, Lsn lsn, long walSegmentSize) =>
         SegmentFileName(timeline, lsn.SegmentNumber(walSegmentSize), walSegmentSize);
 
+    /// <summary>Names of the segments <paramref name="firstSegment"/>..<paramref name="lastSegment"/> (inclusive) on a timeline.</summary>
+    public static IReadOnlyList<string> SegmentRange(uint timeline, ulong firstSegment, ulong lastSegment, long walSegmentSize)
+    {
+        var names = new List<string>();
+        for (var segment = firstSegment; segment <= lastSegment; segment++)
+        {
+            names.Add(SegmentFileName(timeline, segment, walSegmentSize));
+        }
+        return names;
+    }
+
     /// <summary>Absolute segment number (start LSN / segment size) of a segment-type name.</summary>
     public ulong SegmentNumber(long walSegmentSize) => ((ulong)LogId * SegmentsPerLogId(walSegmentSize)) + SegmentInLog;
 
