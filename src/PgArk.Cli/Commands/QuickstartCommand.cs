@@ -17,7 +17,7 @@ internal static class QuickstartCommand
             var operationContext = new OperationContext(placeholder, context.LoggerFactory);
             var steps = 0;
             var progress = context.Format == OutputFormat.Text
-                ? new SynchronousProgress(p => context.Error.WriteLine($"[{++steps}] {p.Phase} ..."))
+                ? new PgArk.Core.Common.SynchronousProgress<PgArk.Core.Common.OperationProgress>(p => context.Error.WriteLine($"[{++steps}] {p.Phase} ..."))
                 : null;
             var result = await new QuickstartOperation().RunAsync(operationContext, new QuickstartInput(context.ParseResult.GetValue(dir)!), progress, ct);
             if (context.Format == OutputFormat.Json)
@@ -33,10 +33,5 @@ internal static class QuickstartCommand
             await context.Out.WriteLineAsync($"explore: pgark --config {result.ConfigFile} info");
             return 0;
         }, dir);
-    }
-
-    private sealed class SynchronousProgress(Action<PgArk.Core.Common.OperationProgress> report) : IProgress<PgArk.Core.Common.OperationProgress>
-    {
-        public void Report(PgArk.Core.Common.OperationProgress value) => report(value);
     }
 }

@@ -215,7 +215,7 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         long doneBytes = 0;
         var doneFiles = 0;
         var results = new ConcurrentBag<(BackupFileResult Result, ManifestFile? Entry)>();
-        var bytesRead = progress is null ? null : new SynchronousProgress(n =>
+        var bytesRead = progress is null ? null : new SynchronousProgress<long>(n =>
         {
             var done = Interlocked.Add(ref doneBytes, n);
             progress.Report(new OperationProgress("copy", done, totalBytes, Volatile.Read(ref doneFiles), content.Files.Count));
@@ -341,11 +341,5 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         {
             File.Delete(temp);
         }
-    }
-
-    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
-    {
-        public void Report(long value) => report(value);
     }
 }

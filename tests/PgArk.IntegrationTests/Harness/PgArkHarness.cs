@@ -94,13 +94,7 @@ public sealed class PgArkHarness : IAsyncDisposable
     }
 
     /// <summary>Runs pgark in this process, exactly as Program.Main would (same parsing, same error mapping).</summary>
-    public async Task<CliRun> RunAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await PgArk.Cli.Program.RunAsync(["--config", ConfigPath, .. args], stdout, stderr, CancellationToken.None);
-        return new CliRun(exit, stdout.ToString(), stderr.ToString());
-    }
+    public Task<CliRun> RunAsync(params string[] args) => CliRun.RunAsync(["--config", ConfigPath, .. args]);
 
     /// <summary>Starts pgark as a child process (so a test can kill it).</summary>
     public Process StartProcess(params string[] args)

@@ -6,13 +6,7 @@ namespace PgArk.IntegrationTests.Physical;
 /// <summary>Bad input gets one clear line, the documented exit code, no stack trace, and writes nothing.</summary>
 public class BadInputTests
 {
-    private static async Task<CliRun> RunAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await PgArk.Cli.Program.RunAsync(args, stdout, stderr, CancellationToken.None);
-        return new CliRun(exit, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<CliRun> RunAsync(params string[] args) => CliRun.RunAsync(args);
 
     private static void AssertCleanFailure(CliRun run, int exitCode, string messageStart)
     {

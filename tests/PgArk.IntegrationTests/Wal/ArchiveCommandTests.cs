@@ -33,13 +33,7 @@ public sealed class ArchiveCommandTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private async Task<CliRun> RunAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await PgArk.Cli.Program.RunAsync(["--config", _config, .. args], stdout, stderr, CancellationToken.None);
-        return new CliRun(exit, stdout.ToString(), stderr.ToString());
-    }
+    private Task<CliRun> RunAsync(params string[] args) => CliRun.RunAsync(["--config", _config, .. args]);
 
     /// <summary>A 16 MB segment whose first page carries a long header (system identifier and segment size), then noise.</summary>
     private string WriteSegment(string name, int seed, ulong systemIdentifier = SystemIdentifier)
