@@ -1,19 +1,7 @@
 # Shared set-up for the side-by-side benchmarks: one pgbench cluster archiving through both pgark and pgBackRest.
 # Expects SCALE, JOBS and WORK to be set; defines PGARK, BIN, PGBR, PORT, DBSIZE and helper functions.
 bash scripts/install-deps.sh --bench
-PGARK="$(bash scripts/publish.sh)"
-BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-as_pg() { runuser -u postgres -- "$@"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-
-cleanup() {
-  [[ -f "$WORK/data/postmaster.pid" ]] && as_pg "$BIN/pg_ctl" -D "$WORK/data" -m fast -w stop >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-cleanup
+source bench/common.sh
 rm -rf "$WORK"
 mkdir -p "$WORK"/{pgark-repo,pgbr-repo,pgbr-log,pgbr-lock,locks,segs}
 chown -R postgres:postgres "$WORK"

@@ -10,19 +10,7 @@ JOBS="${2:-2}"
 WORK="${PGARK_BENCH_DIR:-/tmp/pgark-bench-logical}"
 
 bash scripts/install-deps.sh
-PGARK="$(bash scripts/publish.sh)"
-BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-as_pg() { runuser -u postgres -- "$@"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-
-cleanup() {
-  [[ -f "$WORK/data/postmaster.pid" ]] && as_pg "$BIN/pg_ctl" -D "$WORK/data" -m fast -w stop >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-cleanup
+source bench/common.sh
 rm -rf "$WORK"
 mkdir -p "$WORK"/{pgark-repo,locks,tmp}
 chown -R postgres:postgres "$WORK"
