@@ -2,8 +2,9 @@
 # Installs what PgArk's build and tests need on Debian 12 (bookworm). Idempotent: prints nothing and
 # changes nothing when everything is already present.
 #
-#   scripts/install-deps.sh           PostgreSQL server/client/contrib, zstd/lz4 libraries and CLIs, util-linux
-#   scripts/install-deps.sh --bench   ... plus pgbackrest, for the comparison benchmarks in bench/
+#   scripts/install-deps.sh           PostgreSQL server/client/contrib, zstd/lz4 libraries and CLIs, util-linux,
+#                                     node + the pinned test packages in tests/js (s3rver, MCP TypeScript SDK)
+#   scripts/install-deps.sh --bench   ... plus pgbackrest and hey, for the comparison benchmarks in bench/
 #
 # PGARK_PG_MAJOR selects the PostgreSQL major version (default 15, the one bookworm ships).
 set -euo pipefail
@@ -28,6 +29,9 @@ packages=(
   lz4
   util-linux           # flock, runuser
 )
+# node/npm run the S3-compatible test server (s3rver) and the MCP TypeScript SDK client (tests/js).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [[ $bench -eq 1 ]]; then
   packages+=(pgbackrest)
 fi
@@ -102,4 +106,11 @@ if ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then
   echo "install-deps.sh: the .NET 10 SDK is required, but 'dotnet --list-sdks' shows:" >&2
   dotnet --list-sdks >&2 || true
   exit 1
+fi
+
+# The integration tests' node tools, pinned by the committed package-lock.json.
+js_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/js"
+if [[ ! -f "$js_dir/node_modules/.package-lock.json" || "$js_dir/package-lock.json" -nt "$js_dir/node_modules/.package-lock.json" ]]; then
+  echo "install-deps.sh: installing test node packages (npm ci in tests/js)"
+  (cd "$js_dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
 fi
