@@ -5,6 +5,7 @@ using PgArk.Core.Codecs;
 using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Storage;
+using PgArk.Core.Storage.Encryption;
 using PgArk.Core.Storage.Posix;
 
 namespace PgArk.Core.Operations;
@@ -39,6 +40,9 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
             RepositoryType.Posix => new PosixStorage(repository.Path),
             _ => throw new ConfigurationException($"repository '{repository.Name}': type '{repository.Type}' is not supported yet"),
         };
+        storage = repository.Encryption is { } encryption
+            ? new EncryptedStorage(storage, encryption.Key, encryption.Iterations, repository.Name)
+            : new PlaintextGuardStorage(storage, repository.Name);
         return new Repository(repository.Name, storage, repository.Compression, repository.CompressionLevel);
     }
 
