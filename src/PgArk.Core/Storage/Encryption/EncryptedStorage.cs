@@ -44,7 +44,7 @@ public sealed class EncryptedStorage : IRepositoryStorage
             await stream.DisposeAsync().ConfigureAwait(false);
             throw new NotFoundException($"unable to open missing file '{path}' in {Location} for read");
         }
-        return new AesGcmDecryptStream(stream, key, $"{path}' in '{Location}");
+        return new AesGcmDecryptStream(stream, key, $"{Location.TrimEnd('/')}/{path}");
     }
 
     public async Task<RepositoryWriteStream> OpenWriteAsync(string path, WriteOptions options, CancellationToken cancellationToken)

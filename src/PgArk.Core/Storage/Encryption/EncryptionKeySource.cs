@@ -1,3 +1,5 @@
+using PgArk.Core.Codecs;
+
 namespace PgArk.Core.Storage.Encryption;
 
 public enum EncryptionKeyKind
@@ -20,9 +22,9 @@ public sealed class EncryptionKeySource
     /// <param name="origin">Where the secret came from, for messages: "environment variable PGARK_PASSPHRASE".</param>
     public EncryptionKeySource(EncryptionKeyKind kind, ReadOnlySpan<byte> secret, string origin)
     {
-        if (kind == EncryptionKeyKind.KeyFile && secret.Length != EncryptionFormatKeySize)
+        if (kind == EncryptionKeyKind.KeyFile && secret.Length != EncryptionFormat.KeySize)
         {
-            throw new ArgumentException($"a key file holds {EncryptionFormatKeySize} bytes", nameof(secret));
+            throw new ArgumentException($"a key file holds {EncryptionFormat.KeySize} bytes", nameof(secret));
         }
         Kind = kind;
         Origin = origin;
@@ -36,6 +38,4 @@ public sealed class EncryptionKeySource
     internal ReadOnlySpan<byte> Secret => _secret;
 
     public override string ToString() => $"{(Kind == EncryptionKeyKind.Passphrase ? "passphrase" : "key file")} from {Origin}";
-
-    private const int EncryptionFormatKeySize = Codecs.EncryptionFormat.KeySize;
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using PgArk.Core.Codecs;
 using PgArk.Core.Errors;
@@ -131,6 +132,10 @@ public sealed record RepositoryKeyEnvelope
         : source.Secret.ToArray();
 
     // Binds the wrapped key to this envelope's salt and derivation, so neither can be swapped for weaker ones.
-    private byte[] AssociatedData(byte[] salt) =>
-        [.. WrapContext, .. salt, .. BitConverter.GetBytes(Iterations), .. System.Text.Encoding.ASCII.GetBytes(Kdf)];
+    private byte[] AssociatedData(byte[] salt)
+    {
+        var iterations = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(iterations, Iterations);
+        return [.. WrapContext, .. salt, .. iterations, .. System.Text.Encoding.ASCII.GetBytes(Kdf)];
+    }
 }
