@@ -25,6 +25,7 @@ internal static class DumpCommands
     private static Command CreateDump(CommandFactory factory)
     {
         var server = CommonOptions.Server();
+        var repo = CommonOptions.Repository();
         var database = Database();
         var mode = new Option<DumpMode>("--mode") { Description = "full, schema or data", DefaultValueFactory = _ => DumpMode.Full };
         var tables = Tables();
@@ -35,7 +36,7 @@ internal static class DumpCommands
         {
             var p = context.ParseResult;
             var operationContext = context.LoadOperationContext();
-            var input = new DumpInput(p.GetValue(server)!, p.GetValue(database)!, p.GetValue(mode), p.GetValue(tables), p.GetValue(jobs), p.GetValue(label), p.GetValue(format));
+            var input = new DumpInput(p.GetValue(server)!, p.GetValue(database)!, p.GetValue(mode), p.GetValue(tables), p.GetValue(jobs), p.GetValue(label), p.GetValue(format), p.GetValue(repo));
             var m = await ProgressRenderer.RunAsync(context, $"dump {input.Database}", progress => new DumpOperation().RunAsync(operationContext, input, progress, ct));
             if (context.Format == OutputFormat.Json)
             {
@@ -47,7 +48,7 @@ internal static class DumpCommands
                 $"stored {Output.Bytes(m.StoredSize)}, {m.DurationSeconds:0.00} s, {m.Tables.Count} tables" +
                 (m.Mode == DumpMode.Schema ? "" : $", {m.Tables.Sum(t => t.Rows ?? 0)} rows") + (m.AlembicRevision is { } a ? $", alembic {a}" : ""));
             return 0;
-        }, server, database, mode, tables, jobs, label, format);
+        }, server, database, mode, tables, jobs, label, format, repo);
     }
 
     private static Command CreateRestore(CommandFactory factory)

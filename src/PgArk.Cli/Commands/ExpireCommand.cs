@@ -10,10 +10,11 @@ internal static class ExpireCommand
     public static Command Create(CommandFactory factory)
     {
         var server = CommonOptions.Server();
+        var repo = CommonOptions.Repository();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be removed and change nothing" };
         return factory.Create("expire", "Apply retention: remove expired backups and WAL no kept backup needs", async (context, ct) =>
         {
-            var input = new ExpireInput(context.ParseResult.GetValue(server)!, context.ParseResult.GetValue(dryRun));
+            var input = new ExpireInput(context.ParseResult.GetValue(server)!, context.ParseResult.GetValue(dryRun), context.ParseResult.GetValue(repo));
             var result = await new ExpireOperation().RunAsync(context.LoadOperationContext(), input, null, ct);
             if (context.Format == OutputFormat.Json)
             {
@@ -44,6 +45,6 @@ internal static class ExpireCommand
                     $"  {verb} {plan.Backups.Count} backups ({Output.Bytes(plan.BackupBytes)}) and {plan.WalFiles.Count} WAL files ({Output.Bytes(plan.WalBytes)}); kept {plan.KeptBackups.Count} backups");
             }
             return 0;
-        }, server, dryRun);
+        }, server, dryRun, repo);
     }
 }

@@ -11,9 +11,10 @@ internal static class InfoCommand
     public static Command Create(CommandFactory factory)
     {
         var server = new Option<string?>("--server", "-s") { Description = "Only this server" };
+        var repo = CommonOptions.Repository();
         return factory.Create("info", "Backups, archived WAL ranges and the recoverable window", async (context, ct) =>
         {
-            var result = await new InfoOperation().RunAsync(context.LoadOperationContext(), new InfoInput(context.ParseResult.GetValue(server)), null, ct);
+            var result = await new InfoOperation().RunAsync(context.LoadOperationContext(), new InfoInput(context.ParseResult.GetValue(server), context.ParseResult.GetValue(repo)), null, ct);
             if (context.Format == OutputFormat.Json)
             {
                 await Output.WriteJsonAsync(context.Out, result);
@@ -67,6 +68,6 @@ internal static class InfoCommand
                 }
             }
             return 0;
-        }, server);
+        }, server, repo);
     }
 }

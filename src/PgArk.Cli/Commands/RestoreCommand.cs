@@ -13,6 +13,7 @@ internal static class RestoreCommand
     public static Command Create(CommandFactory factory)
     {
         var server = CommonOptions.Server();
+        var repo = CommonOptions.Repository();
         var pgdata = new Option<string>("--pgdata") { Description = "Empty (or new) data directory to restore into", Required = true };
         var backup = new Option<string?>("--backup") { Description = "Backup id (default: the newest backup that ends before the target)" };
         var time = new Option<string?>("--target-time") { Description = "Recover to this time (ISO 8601; UTC when no zone is given)" };
@@ -30,7 +31,7 @@ internal static class RestoreCommand
             var restoreTarget = ParseTarget(p.GetValue(time), p.GetValue(lsn), p.GetValue(xid), p.GetValue(name), p.GetValue(target));
             var map = ParseMap(p.GetValue(tablespaceMap) ?? []);
             var operationContext = context.LoadOperationContext();
-            var input = new RestoreInput(p.GetValue(server)!, p.GetValue(pgdata)!, restoreTarget, p.GetValue(backup), p.GetValue(action), map, p.GetValue(jobs), p.GetValue(delta));
+            var input = new RestoreInput(p.GetValue(server)!, p.GetValue(pgdata)!, restoreTarget, p.GetValue(backup), p.GetValue(action), map, p.GetValue(jobs), p.GetValue(delta), p.GetValue(repo));
             var result = await ProgressRenderer.RunAsync(context, $"restore {input.Server}", progress => new RestoreOperation().RunAsync(operationContext, input, progress, ct));
             if (context.Format == OutputFormat.Json)
             {
@@ -55,7 +56,7 @@ internal static class RestoreCommand
                 await context.Out.WriteLineAsync($"  {setting}");
             }
             return 0;
-        }, server, pgdata, backup, time, lsn, xid, name, target, action, tablespaceMap, delta, jobs);
+        }, server, pgdata, backup, time, lsn, xid, name, target, action, tablespaceMap, delta, jobs, repo);
     }
 
     public static RestoreTarget ParseTarget(string? time, string? lsn, string? xid, string? name, string? target)

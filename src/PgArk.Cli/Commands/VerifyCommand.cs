@@ -11,13 +11,14 @@ internal static class VerifyCommand
     public static Command Create(CommandFactory factory)
     {
         var server = CommonOptions.Server();
+        var repo = CommonOptions.Repository();
         var backup = new Option<string?>("--backup") { Description = "Only this backup (and the backups it depends on)" };
         var jobs = CommonOptions.Jobs();
         return factory.Create("verify", "Read back every stored file and WAL segment: checksums, backup chains, WAL continuity", async (context, ct) =>
         {
             var p = context.ParseResult;
             var report = await ProgressRenderer.RunAsync(context, $"verify {p.GetValue(server)}", progress =>
-                new VerifyOperation().RunAsync(context.LoadOperationContext(), new VerifyInput(p.GetValue(server)!, p.GetValue(backup), p.GetValue(jobs)), progress, ct));
+                new VerifyOperation().RunAsync(context.LoadOperationContext(), new VerifyInput(p.GetValue(server)!, p.GetValue(backup), p.GetValue(jobs), p.GetValue(repo)), progress, ct));
             if (context.Format == OutputFormat.Json)
             {
                 await Output.WriteJsonAsync(context.Out, report);
@@ -38,6 +39,6 @@ internal static class VerifyCommand
                 return (int)ErrorKind.Integrity;
             }
             return 0;
-        }, server, backup, jobs);
+        }, server, backup, jobs, repo);
     }
 }

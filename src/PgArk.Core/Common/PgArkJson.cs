@@ -19,6 +19,7 @@ namespace PgArk.Core.Common;
 [JsonSerializable(typeof(RepositoryMarker))]
 [JsonSerializable(typeof(VerifyRestoreRecord))]
 [JsonSerializable(typeof(PgArk.Core.Logical.DumpManifest))]
+[JsonSerializable(typeof(PgArk.Core.Storage.Encryption.RepositoryKeyEnvelope))]
 internal sealed partial class PgArkJsonContext : JsonSerializerContext;
 
 internal static class PgArkJson

@@ -18,8 +18,8 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
     private static readonly (string, Operations.OperationRole)[] s_roles =
         [("viewer", Operations.OperationRole.Viewer), ("operator", Operations.OperationRole.Operator), ("admin", Operations.OperationRole.Admin)];
-    private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention"];
-    private static readonly string[] s_repositoryReserved = ["encryption"];
+    private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention", "encryption"];
+    private static readonly string[] s_repositoryReserved = [];
     private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly"];
     private static readonly string[] s_serverKeys =
         ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify"];
@@ -148,7 +148,10 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
 
         // When a value is missing its problem is already recorded and these options are never returned.
         return new RepositoryOptions(
-            name ?? "", type ?? RepositoryType.Posix, path ?? "", compression ?? CompressionType.None, level ?? 0, retention);
+            name ?? "", type ?? RepositoryType.Posix, path ?? "", compression ?? CompressionType.None, level ?? 0, retention)
+        {
+            Encryption = Encryption(reader),
+        };
     }
 
     private int? CompressionLevel(YamlMappingReader reader, CompressionType compression, int? level)

@@ -18,4 +18,8 @@ public sealed record RepositoryOptions(
     string Path,
     CompressionType Compression,
     int CompressionLevel,
-    RetentionOptions Retention);
+    RetentionOptions Retention)
+{
+    /// <summary>Encryption at rest (AES-256-GCM), or null for a plain repository.</summary>
+    public EncryptionOptions? Encryption { get; init; }
+}

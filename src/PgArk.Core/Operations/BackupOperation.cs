@@ -4,10 +4,15 @@ using PgArk.Core.Physical;
 
 namespace PgArk.Core.Operations;
 
+/// <param name="Repository">Only this repository of the server (default: each of them).</param>
 public sealed record BackupInput(string Server, BackupType Type = BackupType.Full, string? Label = null, int Jobs = 0,
-    TimeSpan? ArchiveTimeout = null, bool ChecksumAll = false);
+    TimeSpan? ArchiveTimeout = null, bool ChecksumAll = false, string? Repository = null);
 
-/// <summary>Takes a physical backup of a server into its first repository.</summary>
+/// <summary>
+/// Takes a physical backup of a server into each of its repositories, one after the other in configuration order: every
+/// repository then holds complete, independent chains (an incremental builds on that repository's own newest backup),
+/// so losing one repository never breaks another. A repository that fails is reported after the others got theirs.
+/// </summary>
 public sealed class BackupOperation : Operation<BackupInput, BackupResult>
 {
     public override string Name => "backup";
@@ -15,13 +20,21 @@ public sealed class BackupOperation : Operation<BackupInput, BackupResult>
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override Task<BackupResult> RunAsync(OperationContext context, BackupInput input, IProgress<OperationProgress>? progress,
+    public override async Task<BackupResult> RunAsync(OperationContext context, BackupInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var repository = context.PrimaryRepositoryFor(server);
-        var runner = new BaseBackupRunner(repository, context.CreateLogger("PgArk.Backup"));
-        return runner.RunAsync(new BackupTarget(server.Name, server.Connection, server.PgData, context.Options.LockPath),
-            new BackupOptions(input.Type, input.Label, input.Jobs, input.ArchiveTimeout, ChecksumAll: input.ChecksumAll), progress, cancellationToken);
+        var logger = context.CreateLogger("PgArk.Backup");
+        var attempts = await RepositoryFanOut.RunEachAsync(context.RepositoriesFor(server, input.Repository), async repository =>
+        {
+            var runner = new BaseBackupRunner(repository, logger);
+            var result = await runner.RunAsync(new BackupTarget(server.Name, server.Connection, server.PgData, context.Options.LockPath),
+                new BackupOptions(input.Type, input.Label, input.Jobs, input.ArchiveTimeout, ChecksumAll: input.ChecksumAll), progress, cancellationToken)
+                .ConfigureAwait(false);
+            return result with { Repository = repository.Name };
+        }, logger, cancellationToken).ConfigureAwait(false);
+        RepositoryFanOut.ThrowIfAnyFailed(attempts, "backup", r => $"backup {r.Manifest.Id}");
+        var results = attempts.Select(a => a.Result!).ToList();
+        return results[0] with { Others = results.Skip(1).ToList() };
     }
 }

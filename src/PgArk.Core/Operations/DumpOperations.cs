@@ -4,10 +4,14 @@ using PgArk.Core.Logical;
 
 namespace PgArk.Core.Operations;
 
+/// <param name="Repository">Only this repository (default: each repository of the server).</param>
 public sealed record DumpInput(string Server, string Database, DumpMode Mode = DumpMode.Full, IReadOnlyList<string>? Tables = null, int Jobs = 0,
-    string? Label = null, DumpFormat Format = DumpFormat.Custom);
+    string? Label = null, DumpFormat Format = DumpFormat.Custom, string? Repository = null);
 
-/// <summary>Takes a logical dump (pg_dump) of one database into the server's first repository.</summary>
+/// <summary>
+/// Takes a logical dump (pg_dump) of one database into each repository of the server, one pg_dump per repository in
+/// configuration order; the manifest of the first is returned. A failing repository is reported after the others.
+/// </summary>
 public sealed class DumpOperation : Operation<DumpInput, DumpManifest>
 {
     public override string Name => "dump";
@@ -15,11 +19,16 @@ public sealed class DumpOperation : Operation<DumpInput, DumpManifest>
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override Task<DumpManifest> RunAsync(OperationContext context, DumpInput input, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    public override async Task<DumpManifest> RunAsync(OperationContext context, DumpInput input, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var runner = new DumpRunner(server, context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Dump"));
-        return runner.RunAsync(new DumpRequest(input.Database, input.Mode, input.Tables, input.Jobs, input.Label, input.Format), progress, cancellationToken);
+        var logger = context.CreateLogger("PgArk.Dump");
+        var attempts = await RepositoryFanOut.RunEachAsync(context.RepositoriesFor(server, input.Repository), repository =>
+            new DumpRunner(server, repository, logger).RunAsync(
+                new DumpRequest(input.Database, input.Mode, input.Tables, input.Jobs, input.Label, input.Format), progress, cancellationToken),
+            logger, cancellationToken).ConfigureAwait(false);
+        RepositoryFanOut.ThrowIfAnyFailed(attempts, "dump", m => $"dump {m.Id}");
+        return attempts[0].Result!;
     }
 }
 
@@ -39,12 +48,31 @@ public sealed class DumpRestoreOperation : Operation<DumpRestoreInput, DumpResto
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var catalog = new DumpCatalog(context.PrimaryRepositoryFor(server));
-        var manifest = await catalog.FindAsync(server.Name, input.Dump, input.Database, cancellationToken).ConfigureAwait(false);
+        var (catalog, manifest) = await FindAsync(context.RepositoriesFor(server), server.Name, input, cancellationToken).ConfigureAwait(false);
         var restorer = new DumpRestorer(server, catalog, context.CreateLogger("PgArk.DumpRestore"));
         var result = await restorer.RunAsync(manifest, new DumpRestoreRequest(input.Into ?? input.Database, input.Create, input.Confirm, input.Tables, input.Jobs),
             progress, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>The dump from the first repository (configuration order) that has it; the first repository's error when none has.</summary>
+    private static async Task<(DumpCatalog, DumpManifest)> FindAsync(IReadOnlyList<Catalog.Repository> repositories, string server,
+        DumpRestoreInput input, CancellationToken cancellationToken)
+    {
+        PgArkException? first = null;
+        foreach (var repository in repositories)
+        {
+            var catalog = new DumpCatalog(repository);
+            try
+            {
+                return (catalog, await catalog.FindAsync(server, input.Dump, input.Database, cancellationToken).ConfigureAwait(false));
+            }
+            catch (PgArkException ex) when (repositories.Count > 1 && ex.Kind != ErrorKind.Usage)
+            {
+                first ??= ex;
+            }
+        }
+        throw first!;
     }
 }
 

@@ -4,7 +4,8 @@ using PgArk.Core.Retention;
 namespace PgArk.Core.Operations;
 
 /// <param name="DryRun">Only plan: print what would be removed and change nothing.</param>
-public sealed record ExpireInput(string Server, bool DryRun = false);
+/// <param name="Repository">Only this repository (default: each repository of the server).</param>
+public sealed record ExpireInput(string Server, bool DryRun = false, string? Repository = null);
 
 /// <summary>What expire removed (or, with <see cref="DryRun"/>, would remove) from one repository.</summary>
 public sealed record ExpireRepositoryResult(string Repository, ExpirePlan Plan);
@@ -23,16 +24,16 @@ public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var results = new List<ExpireRepositoryResult>();
         var now = DateTimeOffset.UtcNow;
-        foreach (var name in server.Repositories)
+        var logger = context.CreateLogger("PgArk.Retention");
+        var attempts = await RepositoryFanOut.RunEachAsync(context.RepositoriesFor(server, input.Repository), async repository =>
         {
-            var options = context.Options.GetRepository(name);
-            var runner = new ExpireRunner(OperationContext.OpenRepository(options), context.CreateLogger("PgArk.Retention"));
-            var plan = await runner.RunAsync(server.Name, options.Retention, context.Options.LockPath, input.DryRun, now, cancellationToken)
-                .ConfigureAwait(false);
-            results.Add(new ExpireRepositoryResult(name, plan));
-        }
-        return new ExpireResult(server.Name, input.DryRun, results);
+            var runner = new ExpireRunner(repository, logger);
+            var plan = await runner.RunAsync(server.Name, context.Options.GetRepository(repository.Name).Retention, context.Options.LockPath,
+                input.DryRun, now, cancellationToken).ConfigureAwait(false);
+            return new ExpireRepositoryResult(repository.Name, plan);
+        }, logger, cancellationToken).ConfigureAwait(false);
+        RepositoryFanOut.ThrowIfAnyFailed(attempts, "expire", r => "expired");
+        return new ExpireResult(server.Name, input.DryRun, attempts.Select(a => a.Result!).ToList());
     }
 }

@@ -1,10 +1,12 @@
 using PgArk.Core.Catalog;
 using PgArk.Core.Common;
+using PgArk.Core.Errors;
 using PgArk.Core.Wal;
 
 namespace PgArk.Core.Operations;
 
-public sealed record InfoInput(string? Server = null);
+/// <param name="Repository">Only this repository (default: each repository of each server).</param>
+public sealed record InfoInput(string? Server = null, string? Repository = null);
 
 public sealed record BackupSummary(string Id, string Type, string? Parent, string? Label, DateTimeOffset StartTime, DateTimeOffset StopTime,
     string StartLsn, string StopLsn, uint Timeline, string StartWal, string StopWal, long Size, long StoredSize, double DurationSeconds,
@@ -37,10 +39,36 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
         var result = new List<ServerInfo>();
         foreach (var server in servers)
         {
-            var repository = context.PrimaryRepositoryFor(server);
-            result.Add(await DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false));
+            if (input.Repository is not null && input.Server is null
+                && !server.Repositories.Contains(input.Repository, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            var repositories = context.RepositoriesFor(server, input.Repository);
+            foreach (var repository in repositories)
+            {
+                result.Add(repositories.Count == 1
+                    ? await DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false)
+                    : await DescribeOrReportAsync(server.Name, repository, cancellationToken).ConfigureAwait(false));
+            }
         }
         return new InfoResult(result);
+    }
+
+    /// <summary>
+    /// Like <see cref="DescribeAsync"/>, but a repository that cannot be read becomes an entry with its problem, so that
+    /// with several repositories the others are still shown (with one, the error itself is the clearer answer).
+    /// </summary>
+    public static async Task<ServerInfo> DescribeOrReportAsync(string server, Repository repository, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DescribeAsync(server, repository, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PgArkException ex) when (ex.Kind != ErrorKind.Usage)
+        {
+            return new ServerInfo(server, repository.Name, repository.Storage.Location, null, null, [], [], [], null, ex.Message);
+        }
     }
 
     public static async Task<ServerInfo> DescribeAsync(string server, Repository repository, CancellationToken cancellationToken)

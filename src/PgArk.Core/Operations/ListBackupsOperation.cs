@@ -36,13 +36,19 @@ public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBacku
         var result = new List<ServerBackups>();
         foreach (var server in servers)
         {
-            var info = await InfoOperation.DescribeAsync(server.Name, context.PrimaryRepositoryFor(server), cancellationToken).ConfigureAwait(false);
-            IEnumerable<BackupSummary> backups = info.Backups.OrderByDescending(b => b.StopTime);
-            if (input.Limit is { } limit)
+            var repositories = context.RepositoriesFor(server);
+            foreach (var repository in repositories)
             {
-                backups = backups.Take(limit);
+                var info = repositories.Count == 1
+                    ? await InfoOperation.DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false)
+                    : await InfoOperation.DescribeOrReportAsync(server.Name, repository, cancellationToken).ConfigureAwait(false);
+                IEnumerable<BackupSummary> backups = info.Backups.OrderByDescending(b => b.StopTime);
+                if (input.Limit is { } limit)
+                {
+                    backups = backups.Take(limit);
+                }
+                result.Add(new ServerBackups(info.Server, info.Repository, backups.ToList(), info.Problem));
             }
-            result.Add(new ServerBackups(info.Server, info.Repository, backups.ToList(), info.Problem));
         }
         return new ListBackupsResult(input.Database, result);
     }

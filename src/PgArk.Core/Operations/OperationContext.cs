@@ -5,6 +5,7 @@ using PgArk.Core.Codecs;
 using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Storage;
+using PgArk.Core.Storage.Encryption;
 using PgArk.Core.Storage.Posix;
 
 namespace PgArk.Core.Operations;
@@ -32,6 +33,22 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
 
     public Repository PrimaryRepositoryFor(ServerOptions server) => RepositoriesFor(server)[0];
 
+    /// <summary>
+    /// The server's repositories in configuration order, or only <paramref name="only"/> when given (it must be one of
+    /// the server's repositories).
+    /// </summary>
+    public IReadOnlyList<Repository> RepositoriesFor(ServerOptions server, string? only)
+    {
+        if (only is null)
+        {
+            return RepositoriesFor(server);
+        }
+        var name = server.Repositories.FirstOrDefault(r => string.Equals(r, only, StringComparison.OrdinalIgnoreCase))
+            ?? throw new UsageException($"server '{server.Name}' does not use repository '{only}'",
+                $"its repositories are: {string.Join(", ", server.Repositories)}");
+        return [OpenRepository(Options.GetRepository(name))];
+    }
+
     public static Repository OpenRepository(RepositoryOptions repository)
     {
         IRepositoryStorage storage = repository.Type switch
@@ -39,6 +56,9 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
             RepositoryType.Posix => new PosixStorage(repository.Path),
             _ => throw new ConfigurationException($"repository '{repository.Name}': type '{repository.Type}' is not supported yet"),
         };
+        storage = repository.Encryption is { } encryption
+            ? new EncryptedStorage(storage, encryption.Key, encryption.Iterations, repository.Name)
+            : new PlaintextGuardStorage(storage, repository.Name);
         return new Repository(repository.Name, storage, repository.Compression, repository.CompressionLevel);
     }
 

@@ -1,10 +1,15 @@
+using Microsoft.Extensions.Logging;
+using PgArk.Core.Catalog;
 using PgArk.Core.Common;
+using PgArk.Core.Errors;
 using PgArk.Core.Restore;
 
 namespace PgArk.Core.Operations;
 
+/// <param name="Repository">Only this repository (default: the first, in configuration order, whose backups can reach the target).</param>
 public sealed record RestoreInput(string Server, string DataDirectory, RestoreTarget Target, string? BackupId = null,
-    TargetAction? TargetAction = null, IReadOnlyDictionary<string, string>? TablespaceMap = null, int Jobs = 0, bool Delta = false);
+    TargetAction? TargetAction = null, IReadOnlyDictionary<string, string>? TablespaceMap = null, int Jobs = 0, bool Delta = false,
+    string? Repository = null);
 
 /// <summary>Restores a physical backup into an empty data directory, configured to recover to the target.</summary>
 public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
@@ -15,12 +20,44 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
     public override bool Destructive => true;
     public override bool LongRunning => true;
 
-    public override Task<RestoreResult> RunAsync(OperationContext context, RestoreInput input, IProgress<OperationProgress>? progress,
+    public override async Task<RestoreResult> RunAsync(OperationContext context, RestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var runner = new PhysicalRestoreRunner(context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Restore"));
-        return runner.RunAsync(server.Name, new RestoreOptions(input.DataDirectory, input.Target, context.ArchiveGetCommand(server.Name),
-            input.BackupId, input.TargetAction, input.TablespaceMap, input.Jobs, input.Delta), progress, cancellationToken);
+        var logger = context.CreateLogger("PgArk.Restore");
+        var repository = await ChooseRepositoryAsync(server.Name, context.RepositoriesFor(server, input.Repository), input, logger, cancellationToken)
+            .ConfigureAwait(false);
+        var runner = new PhysicalRestoreRunner(repository, logger);
+        return await runner.RunAsync(server.Name, new RestoreOptions(input.DataDirectory, input.Target, context.ArchiveGetCommand(server.Name),
+            input.BackupId, input.TargetAction, input.TablespaceMap, input.Jobs, input.Delta), progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The first repository whose backups can reach the target; a repository that cannot be read is skipped with a
+    /// warning. When none can, the first repository's reason is the error.
+    /// </summary>
+    private static async Task<Repository> ChooseRepositoryAsync(string server, IReadOnlyList<Repository> repositories, RestoreInput input,
+        ILogger logger, CancellationToken cancellationToken)
+    {
+        if (repositories.Count == 1)
+        {
+            return repositories[0];
+        }
+        PgArkException? first = null;
+        foreach (var repository in repositories)
+        {
+            try
+            {
+                var backups = await repository.ListBackupsAsync(server, cancellationToken).ConfigureAwait(false);
+                RestorePlanner.ChooseBackup(server, backups, input.Target, input.BackupId);
+                return repository;
+            }
+            catch (PgArkException ex)
+            {
+                logger.LogWarning("repository '{Repository}' cannot serve this restore: {Message}", repository.Name, ex.Message);
+                first ??= ex;
+            }
+        }
+        throw first!;
     }
 }

@@ -23,4 +23,10 @@ public sealed record BackupResult(BackupManifest Manifest, int FilesCopied, int 
     IReadOnlyList<string> RemovedIncompleteBackups, int FilesReferenced = 0, int FilesAsDelta = 0, string? FallbackReason = null)
 {
     public double MegabytesPerSecond => Manifest.DurationSeconds <= 0 ? 0 : Manifest.Size / 1048576.0 / Manifest.DurationSeconds;
+
+    /// <summary>Name of the repository this backup went to.</summary>
+    public string? Repository { get; init; }
+
+    /// <summary>With several repositories: the backups taken into the others, in configuration order.</summary>
+    public IReadOnlyList<BackupResult> Others { get; init; } = [];
 }

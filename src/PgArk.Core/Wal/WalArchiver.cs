@@ -21,54 +21,139 @@ public enum WalPushOutcome
 /// </summary>
 public sealed class WalArchiver(ILogger logger)
 {
-    /// <summary>Stores the WAL file at <paramref name="walPath"/> in every repository. Returns per-repository outcomes.</summary>
+    /// <summary>Segments pushed ahead per call while a repository is failing (see <see cref="PushReadyAheadAsync"/>).</summary>
+    private const int ReadAheadLimit = 64;
+
+    /// <summary>
+    /// Stores the WAL file at <paramref name="walPath"/> in every repository. Returns per-repository outcomes. A repository
+    /// that fails does not keep the others from storing the file; the failure is thrown afterwards, so PostgreSQL keeps
+    /// the segment and retries (a repeated push of identical content succeeds).
+    /// </summary>
     public async Task<IReadOnlyList<WalPushOutcome>> PushAsync(string server, string walPath, IReadOnlyList<Repository> repositories,
         CancellationToken cancellationToken)
     {
         var name = WalFileName.Parse(Path.GetFileName(walPath));
-        byte[] content;
+        var content = await ReadWalAsync(walPath, cancellationToken).ConfigureAwait(false);
+        var outcomes = new List<WalPushOutcome>();
+        var healthy = new List<Repository>();
+        var failures = new List<(Repository Repository, PgArkException Failure)>();
+        foreach (var repository in repositories)
+        {
+            try
+            {
+                outcomes.Add(await PushOneAsync(server, name, content, repository, cancellationToken).ConfigureAwait(false));
+                healthy.Add(repository);
+            }
+            catch (PgArkException ex) when (repositories.Count > 1 && !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogError("unable to push WAL file {Name} to repository '{Repository}': {Message}", name, repository.Name, ex.Message);
+                failures.Add((repository, ex));
+            }
+        }
+        if (failures.Count == 0)
+        {
+            return outcomes;
+        }
+        if (healthy.Count > 0)
+        {
+            await PushReadyAheadAsync(server, walPath, name, healthy, cancellationToken).ConfigureAwait(false);
+        }
+        var message = string.Join("; ", failures.Select(f => $"repository '{f.Repository.Name}': {f.Failure.Message}"));
+        throw new PgArkException(failures[0].Failure.Kind,
+            $"WAL file {name} was not stored in every repository ({message})" +
+            (healthy.Count > 0 ? $"; stored in {string.Join(", ", healthy.Select(h => $"'{h.Name}'"))}" : ""),
+            "PostgreSQL keeps the file and retries; fix the failing repository", failures[0].Failure);
+    }
+
+    /// <summary>
+    /// While one repository fails, PostgreSQL retries the same segment and hands over no later one, so the healthy
+    /// repositories would fall behind too. Instead, push the segments PostgreSQL has marked ready
+    /// (<c>archive_status/*.ready</c> beside the file) to the healthy repositories now; when PostgreSQL gets to them
+    /// they are already there and only the failing repository still needs them.
+    /// </summary>
+    private async Task PushReadyAheadAsync(string server, string walPath, WalFileName current, IReadOnlyList<Repository> healthy,
+        CancellationToken cancellationToken)
+    {
+        var walFolder = Path.GetDirectoryName(Path.GetFullPath(walPath))!;
+        var statusFolder = Path.Combine(walFolder, "archive_status");
+        if (!Directory.Exists(statusFolder))
+        {
+            return;
+        }
+        var ready = Directory.EnumerateFiles(statusFolder, "*.ready")
+            .Select(f => Path.GetFileNameWithoutExtension(f))
+            .Where(n => n != current.Name && WalFileName.TryParse(n, out _))
+            .Order(StringComparer.Ordinal)
+            .Take(ReadAheadLimit)
+            .ToList();
+        foreach (var readyName in ready)
+        {
+            byte[] content;
+            try
+            {
+                content = await ReadWalAsync(Path.Combine(walFolder, readyName), cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                continue;
+            }
+            foreach (var repository in healthy)
+            {
+                try
+                {
+                    await PushOneAsync(server, WalFileName.Parse(readyName), content, repository, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PgArkException ex)
+                {
+                    logger.LogWarning("unable to push ready WAL file {Name} ahead to repository '{Repository}': {Message}", readyName, repository.Name, ex.Message);
+                }
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadWalAsync(string walPath, CancellationToken cancellationToken)
+    {
         try
         {
-            content = await File.ReadAllBytesAsync(walPath, cancellationToken).ConfigureAwait(false);
+            return await File.ReadAllBytesAsync(walPath, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new NotFoundException($"WAL file '{walPath}' does not exist");
         }
+    }
+
+    private async Task<WalPushOutcome> PushOneAsync(string server, WalFileName name, byte[] content, Repository repository,
+        CancellationToken cancellationToken)
+    {
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
-        var outcomes = new List<WalPushOutcome>();
-        foreach (var repository in repositories)
+        var record = await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
+        CheckSegmentHeader(name, content, record, server);
+        var existing = await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
         {
-            var record = await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
-            CheckSegmentHeader(name, content, record, server);
-            var existing = await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false);
-            if (existing is not null)
+            if (existing.Sha256 != sha)
             {
-                if (existing.Sha256 != sha)
-                {
-                    throw new IntegrityException(
-                        $"WAL file {name} is already in repository '{repository.Name}' with different content (stored SHA-256 {existing.Sha256}, pushed {sha})",
-                        "two clusters may be archiving into the same server area; the stored file was left untouched");
-                }
-                logger.LogInformation("WAL file {Name} already archived in repository '{Repository}' with identical content", name, repository.Name);
-                outcomes.Add(WalPushOutcome.AlreadyArchived);
-                continue;
+                throw new IntegrityException(
+                    $"WAL file {name} is already in repository '{repository.Name}' with different content (stored SHA-256 {existing.Sha256}, pushed {sha})",
+                    "two clusters may be archiving into the same server area; the stored file was left untouched");
             }
-            var path = $"{RepositoryLayout.WalFolder(server, name)}/{RepositoryLayout.WalStoredName(name, sha, repository.Extension)}";
-            var write = await repository.Storage.OpenWriteAsync(path, WriteOptions.Default, cancellationToken).ConfigureAwait(false);
-            await using (write.ConfigureAwait(false))
-            {
-                var compressor = CompressionCodec.OpenCompress(repository.Compression, write, repository.CompressionLevel, leaveOpen: true);
-                await using (compressor.ConfigureAwait(false))
-                {
-                    await compressor.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                }
-                await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            }
-            logger.LogInformation("pushed WAL file {Name} to repository '{Repository}'", name, repository.Name);
-            outcomes.Add(WalPushOutcome.Stored);
+            logger.LogInformation("WAL file {Name} already archived in repository '{Repository}' with identical content", name, repository.Name);
+            return WalPushOutcome.AlreadyArchived;
         }
-        return outcomes;
+        var path = $"{RepositoryLayout.WalFolder(server, name)}/{RepositoryLayout.WalStoredName(name, sha, repository.Extension)}";
+        var write = await repository.Storage.OpenWriteAsync(path, WriteOptions.Default, cancellationToken).ConfigureAwait(false);
+        await using (write.ConfigureAwait(false))
+        {
+            var compressor = CompressionCodec.OpenCompress(repository.Compression, write, repository.CompressionLevel, leaveOpen: true);
+            await using (compressor.ConfigureAwait(false))
+            {
+                await compressor.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+            }
+            await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        logger.LogInformation("pushed WAL file {Name} to repository '{Repository}'", name, repository.Name);
+        return WalPushOutcome.Stored;
     }
 
     /// <summary>
@@ -79,54 +164,77 @@ public sealed class WalArchiver(ILogger logger)
         CancellationToken cancellationToken)
     {
         var name = WalFileName.Parse(walName);
+        PgArkException? failure = null;
         foreach (var repository in repositories)
         {
-            var archived = await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false);
-            if (archived is null)
-            {
-                continue;
-            }
-            var temp = destination + ".pgark-tmp";
             try
             {
-                var stream = await repository.Storage.OpenReadAsync(archived.Entry.Path, cancellationToken).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
+                if (await TryGetOneAsync(server, name, destination, repository, cancellationToken).ConfigureAwait(false))
                 {
-                    var plain = CompressionCodec.OpenDecompress(archived.Compression, stream, leaveOpen: true);
-                    await using (plain.ConfigureAwait(false))
+                    return repository.Name;
+                }
+            }
+            catch (PgArkException ex) when (repositories.Count > 1 && !cancellationToken.IsCancellationRequested)
+            {
+                // Another repository may hold a good copy; a repository that cannot be read must not look like the end of the archive.
+                logger.LogWarning("unable to get WAL file {Name} from repository '{Repository}': {Message}", name, repository.Name, ex.Message);
+                failure ??= ex;
+            }
+        }
+        if (failure is not null)
+        {
+            throw failure;
+        }
+        throw new NotFoundException($"WAL file {name} is not in the archive of server '{server}'");
+    }
+
+    private static async Task<bool> TryGetOneAsync(string server, WalFileName name, string destination, Repository repository,
+        CancellationToken cancellationToken)
+    {
+        var archived = await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false);
+        if (archived is null)
+        {
+            return false;
+        }
+        var temp = destination + ".pgark-tmp";
+        try
+        {
+            var stream = await repository.Storage.OpenReadAsync(archived.Entry.Path, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var plain = CompressionCodec.OpenDecompress(archived.Compression, stream, leaveOpen: true);
+                await using (plain.ConfigureAwait(false))
+                {
+                    var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+                    await using (output.ConfigureAwait(false))
                     {
-                        var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
-                        await using (output.ConfigureAwait(false))
+                        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                        var buffer = new byte[1 << 20];
+                        int read;
+                        while ((read = await plain.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
                         {
-                            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                            var buffer = new byte[1 << 20];
-                            int read;
-                            while ((read = await plain.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                            {
-                                hash.AppendData(buffer, 0, read);
-                                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                            }
-                            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-                            if (actual != archived.Sha256)
-                            {
-                                throw new IntegrityException(
-                                    $"WAL file {name} in repository '{repository.Name}' is corrupt: SHA-256 {actual}, expected {archived.Sha256} ({archived.Entry.Path})");
-                            }
+                            hash.AppendData(buffer, 0, read);
+                            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                        }
+                        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+                        if (actual != archived.Sha256)
+                        {
+                            throw new IntegrityException(
+                                $"WAL file {name} in repository '{repository.Name}' is corrupt: SHA-256 {actual}, expected {archived.Sha256} ({archived.Entry.Path})");
                         }
                     }
                 }
-                File.Move(temp, destination, overwrite: true);
-                return repository.Name;
             }
-            finally
+            File.Move(temp, destination, overwrite: true);
+            return true;
+        }
+        finally
+        {
+            if (File.Exists(temp))
             {
-                if (File.Exists(temp))
-                {
-                    File.Delete(temp);
-                }
+                File.Delete(temp);
             }
         }
-        throw new NotFoundException($"WAL file {name} is not in the archive of server '{server}'");
     }
 
     /// <summary>

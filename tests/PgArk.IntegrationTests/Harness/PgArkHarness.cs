@@ -51,8 +51,18 @@ public sealed class PgArkHarness : IAsyncDisposable
         throw new InvalidOperationException($"cannot find the repository root above {baseDirectory}");
     });
 
+    /// <summary>Folder of a repository created with <c>extraRepositories</c> (the first one, "local", is <see cref="RepositoryPath"/>).</summary>
+    public string RepositoryPathOf(string name) => name == "local" ? RepositoryPath : Folder.Combine($"repo-{name}");
+
+    /// <summary>The passphrase of an encrypted harness (in a file only postgres and root can read), else null.</summary>
+    public string? Passphrase { get; private set; }
+
+    /// <param name="encrypted">Encrypt every repository with a random passphrase from a file (see <see cref="Passphrase"/>).</param>
+    /// <param name="extraRepositories">Names of further posix repositories the server also uses, after "local".</param>
+    /// <param name="repositoryYaml">Extra YAML keys for every repository (e.g. "retention: { full: 1 }").</param>
     public static async Task<PgArkHarness> CreateAsync(string compression = "zstd", IReadOnlyDictionary<string, string>? settings = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool encrypted = false, IReadOnlyList<string>? extraRepositories = null,
+        string? repositoryYaml = null)
     {
         // In-process runs would otherwise write the test host's path into restore_command.
         Environment.SetEnvironmentVariable(SelfCommand.ExecutableVariable, Executable);
@@ -88,9 +98,65 @@ public sealed class PgArkHarness : IAsyncDisposable
             """, cancellationToken);
         File.SetUnixFileMode(configPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var harness = new PgArkHarness(folder, cluster, configPath, repository);
+        if (encrypted || extraRepositories is { Count: > 0 } || repositoryYaml is not null)
+        {
+            await harness.WriteRepositoriesAsync(compression, encrypted, extraRepositories ?? [], repositoryYaml, cancellationToken);
+        }
         var init = await harness.RunAsync("init", "--server", Server);
         Assert.True(init.ExitCode == 0, init.ToString());
         return harness;
+    }
+
+    private async Task WriteRepositoriesAsync(string compression, bool encrypted, IReadOnlyList<string> extraRepositories, string? repositoryYaml,
+        CancellationToken cancellationToken)
+    {
+        var extra = new List<string>();
+        if (encrypted)
+        {
+            Passphrase = $"pass-{Guid.NewGuid():N}";
+            await WritePassphraseFileAsync("passphrase", Passphrase, cancellationToken);
+            extra.Add($"encryption: {{ passphraseFile: {Folder.Combine("passphrase")}, iterations: 100000 }}");
+        }
+        if (repositoryYaml is not null)
+        {
+            extra.Add(repositoryYaml);
+        }
+        var names = new List<string> { "local" };
+        foreach (var name in extraRepositories)
+        {
+            Directory.CreateDirectory(RepositoryPathOf(name));
+            await Posix.ChownToPostgresAsync(RepositoryPathOf(name), recursive: false, cancellationToken);
+            names.Add(name);
+        }
+        var repositories = new System.Text.StringBuilder();
+        foreach (var name in names)
+        {
+            repositories.Append($"  - name: {name}\n    type: posix\n    path: {RepositoryPathOf(name)}\n    compression: {compression}\n");
+            foreach (var line in extra)
+            {
+                repositories.Append($"    {line}\n");
+            }
+        }
+        await File.WriteAllTextAsync(ConfigPath, $"""
+            lockPath: {Folder.Combine("locks")}
+            repositories:
+            {repositories}servers:
+              - name: {Server}
+                connection: "{Cluster.ConnectionString()}"
+                pgdata: {Cluster.DataDirectory}
+                repositories: [{string.Join(", ", names)}]
+
+            """, cancellationToken);
+    }
+
+    /// <summary>Writes a secret file that root and the postgres user (who runs archive_command) can read, nobody else.</summary>
+    public async Task<string> WritePassphraseFileAsync(string name, string passphrase, CancellationToken cancellationToken = default)
+    {
+        var path = Folder.Combine(name);
+        await File.WriteAllTextAsync(path, passphrase + "\n", cancellationToken);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await Posix.ChownToPostgresAsync(path, recursive: false, cancellationToken);
+        return path;
     }
 
     /// <summary>Runs pgark in this process, exactly as Program.Main would (same parsing, same error mapping).</summary>

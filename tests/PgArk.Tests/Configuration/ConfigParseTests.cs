@@ -287,14 +287,14 @@ public class ConfigParseTests
     {
         var message = ParseError("""
             repositories:
-              - { name: local, path: /r, encryption: { passphraseEnv: X } }
+              - { name: local, path: /r }
             servers:
               - { name: pg1, connection: "Host=h", pgdata: /d, schedule: { full: "0 3 * * 0" } }
             notifications: { webhooks: [] }
             """);
 
         Assert.Equal(
-            Invalid("notifications: not supported yet", "repositories[0].encryption: not supported yet", "servers[0].schedule: not supported yet"),
+            Invalid("notifications: not supported yet", "servers[0].schedule: not supported yet"),
             message);
     }
 

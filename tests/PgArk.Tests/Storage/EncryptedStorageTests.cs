@@ -1,0 +1,133 @@
+using System.Security.Cryptography;
+using System.Text;
+using PgArk.Core.Errors;
+using PgArk.Core.Storage;
+using PgArk.Core.Storage.Encryption;
+using PgArk.Core.Storage.Posix;
+using PgArk.Tests.Configuration;
+
+namespace PgArk.Tests.Storage;
+
+public sealed class EncryptedStorageTests
+{
+    // The minimum count keeps these tests fast; the format does not depend on it.
+    private const int Iterations = 100_000;
+
+    private static EncryptionKeySource Passphrase(string text) =>
+        new(EncryptionKeyKind.Passphrase, Encoding.UTF8.GetBytes(text), "environment variable TEST_PASS");
+
+    private static EncryptedStorage Open(string path, EncryptionKeySource key) => new(new PosixStorage(path), key, Iterations, "test");
+
+    [Fact]
+    public async Task WriteThenRead_RoundTrips_AndStoresNoPlainText()
+    {
+        using var folder = new TempFolder();
+        var storage = Open(folder.Path, Passphrase("right"));
+        await WriteAsync(storage, "a/b.txt", "secret-row-value-314159");
+
+        Assert.Equal("secret-row-value-314159", await ReadAsync(Open(folder.Path, Passphrase("right")), "a/b.txt"));
+        var raw = await File.ReadAllBytesAsync(Path.Combine(folder.Path, "a/b.txt"));
+        Assert.Equal(-1, raw.AsSpan().IndexOf("secret-row-value"u8));
+        Assert.True(File.Exists(Path.Combine(folder.Path, EncryptedStorage.KeyFileName)));
+        var listed = new List<string>();
+        await foreach (var entry in storage.ListAsync("", recursive: true, CancellationToken.None))
+        {
+            listed.Add(entry.Path);
+        }
+        Assert.Equal(["a/b.txt"], listed);
+    }
+
+    [Fact]
+    public async Task WrongPassphrase_FailsBeforeWritingOrDeleting()
+    {
+        using var folder = new TempFolder();
+        await WriteAsync(Open(folder.Path, Passphrase("right")), "a/b.txt", "content");
+        var before = Snapshot(folder.Path);
+        var wrong = Open(folder.Path, Passphrase("wrong"));
+
+        var ex = await Assert.ThrowsAsync<IntegrityException>(() => WriteAsync(wrong, "a/c.txt", "more"));
+        Assert.Equal(5, ex.ExitCode);
+        Assert.Equal($"wrong passphrase for encrypted repository 'test' ({folder.Path}): the key check failed", ex.Message);
+        await Assert.ThrowsAsync<IntegrityException>(() => wrong.DeleteFolderAsync("a", CancellationToken.None));
+        await Assert.ThrowsAsync<IntegrityException>(() => ReadAsync(wrong, "a/b.txt"));
+        Assert.Equal(before, Snapshot(folder.Path));
+    }
+
+    [Fact]
+    public async Task EncryptingARepositoryWithPlainData_IsRefused()
+    {
+        using var folder = new TempFolder();
+        await WriteAsync(new PosixStorage(folder.Path), "pgark-repository.json", "{}");
+
+        var ex = await Assert.ThrowsAsync<RefusedException>(() => WriteAsync(Open(folder.Path, Passphrase("p")), "x", "y"));
+        Assert.Equal($"repository 'test' ({folder.Path}) already holds unencrypted data; refusing to encrypt into it", ex.Message);
+        Assert.False(File.Exists(Path.Combine(folder.Path, EncryptedStorage.KeyFileName)));
+    }
+
+    [Fact]
+    public async Task PlainConfigurationOnEncryptedRepository_IsRefused()
+    {
+        using var folder = new TempFolder();
+        await WriteAsync(Open(folder.Path, Passphrase("p")), "x", "y");
+
+        var ex = await Assert.ThrowsAsync<RefusedException>(() => ReadAsync(new PlaintextGuardStorage(new PosixStorage(folder.Path), "test"), "x"));
+        Assert.Equal($"repository 'test' ({folder.Path}) is encrypted, but its configuration has no encryption", ex.Message);
+    }
+
+    [Fact]
+    public async Task KeyFile_RoundTrips_AndAPassphraseCannotOpenIt()
+    {
+        using var folder = new TempFolder();
+        var key = new EncryptionKeySource(EncryptionKeyKind.KeyFile, RandomNumberGenerator.GetBytes(32), "key file /k");
+        await WriteAsync(Open(folder.Path, key), "f", "content");
+
+        Assert.Equal("content", await ReadAsync(Open(folder.Path, key), "f"));
+        await Assert.ThrowsAsync<ConfigurationException>(() => ReadAsync(Open(folder.Path, Passphrase("p")), "f"));
+        var other = new EncryptionKeySource(EncryptionKeyKind.KeyFile, RandomNumberGenerator.GetBytes(32), "key file /k");
+        await Assert.ThrowsAsync<IntegrityException>(() => ReadAsync(Open(folder.Path, other), "f"));
+    }
+
+    [Fact]
+    public async Task ReadOnEmptyEncryptedRepository_IsNotFound_AndCreatesNothing()
+    {
+        using var folder = new TempFolder();
+        var storage = Open(folder.Path, Passphrase("p"));
+        Assert.Null(await storage.GetInfoAsync("x", CancellationToken.None));
+        await Assert.ThrowsAsync<NotFoundException>(() => ReadAsync(storage, "x"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+    }
+
+    [Fact]
+    public async Task UncompletedWrite_LeavesNothing()
+    {
+        using var folder = new TempFolder();
+        var storage = Open(folder.Path, Passphrase("p"));
+        var write = await storage.OpenWriteAsync("f", WriteOptions.Default, CancellationToken.None);
+        await write.WriteAsync(new byte[200_000]);
+        await write.DisposeAsync();
+        Assert.Null(await storage.GetInfoAsync("f", CancellationToken.None));
+    }
+
+    private static async Task WriteAsync(IRepositoryStorage storage, string path, string content)
+    {
+        var write = await storage.OpenWriteAsync(path, WriteOptions.Default, CancellationToken.None);
+        await using (write)
+        {
+            await write.WriteAsync(Encoding.UTF8.GetBytes(content));
+            await write.CompleteAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<string> ReadAsync(IRepositoryStorage storage, string path)
+    {
+        var stream = await storage.OpenReadAsync(path, CancellationToken.None);
+        await using (stream)
+        {
+            using var reader = new StreamReader(stream);
+            return await reader.ReadToEndAsync();
+        }
+    }
+
+    private static string Snapshot(string root) => string.Join("\n", Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+        .Order(StringComparer.Ordinal).Select(f => $"{f} {new FileInfo(f).Length} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))}"));
+}
