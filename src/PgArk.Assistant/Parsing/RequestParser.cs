@@ -395,7 +395,13 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         FullPattern().IsMatch(lower) ? "full" : DiffPattern().IsMatch(lower) ? "diff" : "incr";
 
     private string KnownDatabases() =>
-        string.Join(", ", catalog.Servers.Select(s => $"{s} ({string.Join(", ", catalog.Databases.Where(d => catalog.ServersOf(d).Contains(s)).Order(StringComparer.Ordinal))})"));
+        string.Join(", ", catalog.Servers.Select(s => $"{s} ({DatabasesOf(s)})"));
+
+    private string DatabasesOf(string server)
+    {
+        var databases = catalog.Databases.Where(d => catalog.ServersOf(d).Contains(server)).Order(StringComparer.Ordinal).ToList();
+        return databases.Count == 0 ? "none known" : string.Join(", ", databases);
+    }
 
     private static string? Note(string operation, StepContext context, IReadOnlyList<string>? databases = null) => operation switch
     {
