@@ -29,7 +29,8 @@ internal static class ArgumentSchemaCheck
         }
         foreach (var required in schema["required"]?.AsArray().Select(r => r!.GetValue<string>()) ?? [])
         {
-            if (arguments[required] is null && !(required == "server" && arguments["database"] is not null))
+            // Confirmation is the user's to give, never the model's; a database stands for its server (as at /invoke).
+            if (arguments[required] is null && required != "confirm" && !(required == "server" && arguments["database"] is not null))
             {
                 return $"missing required argument '{required}'";
             }

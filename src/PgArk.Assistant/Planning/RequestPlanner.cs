@@ -14,16 +14,18 @@ public sealed class RequestPlanner(ServerDirectory directory, TimeProvider clock
     public async Task<Plan> PlanAsync(string request, CancellationToken cancellationToken)
     {
         var catalog = await directory.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
-        var plan = await PlanWithAsync(request, catalog, cancellationToken).ConfigureAwait(false);
+        var plan = await PlanWithAsync(request, catalog, model, clock, zone, cancellationToken).ConfigureAwait(false);
         if (plan.UnknownDatabase is not null)
         {
             catalog = await directory.RefreshAsync(cancellationToken).ConfigureAwait(false);
-            plan = await PlanWithAsync(request, catalog, cancellationToken).ConfigureAwait(false);
+            plan = await PlanWithAsync(request, catalog, model, clock, zone, cancellationToken).ConfigureAwait(false);
         }
         return await LocalizeAsync(plan, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<Plan> PlanWithAsync(string request, DatabaseCatalog catalog, CancellationToken cancellationToken)
+    /// <summary>One planning pass over a known map: the model's plan if usable, else the parser's (saying why).</summary>
+    internal static async Task<Plan> PlanWithAsync(string request, DatabaseCatalog catalog, ModelPlanner? model, TimeProvider clock,
+        TimeZoneInfo zone, CancellationToken cancellationToken)
     {
         var parser = new RequestParser(catalog, clock, zone);
         if (model is null || string.IsNullOrWhiteSpace(request))
