@@ -417,7 +417,7 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
     [GeneratedRegex(@"\b(?:all|every|everything|each|both)\b")]
     private static partial Regex AllPattern();
 
-    [GeneratedRegex(@"--server[= ](?<name>[A-Za-z0-9_-]+)")]
+    [GeneratedRegex(@"--server[= ](?<name>[A-Za-z0-9_/-]+)")]
     private static partial Regex ServerOptionPattern();
 
     [GeneratedRegex(@"\bfull\b")]
