@@ -13,7 +13,8 @@ namespace PgArk.IntegrationTests.Assistant;
 /// <c>pgark ask</c> as seed 000's supervisor: it learns which agent holds which database from the agents' list_databases,
 /// plans and runs each request on the right one, asks when a name is on two, and relearns on a miss.
 /// </summary>
-public class AskRoutingTests(TwoAgentsFixture fixture) : IClassFixture<TwoAgentsFixture>
+[Collection(TwoAgentsCollection.Name)]
+public class AskRoutingTests(TwoAgentsFixture fixture)
 {
     private Task<CliRun> AskAsync(params string[] args) => CliRun.RunAsync(["--config", fixture.SupervisorConfig, .. args]);
 

@@ -12,6 +12,12 @@ namespace PgArk.IntegrationTests.Assistant;
 /// Kestrel on a free port, bearer keys), customer_db on the first and hr_db on the second (shared_db on both), and a
 /// supervisor configuration that lists only the two agents by URL and key variable.
 /// </summary>
+[CollectionDefinition(Name)]
+public sealed class TwoAgentsCollection : ICollectionFixture<TwoAgentsFixture>
+{
+    public const string Name = "two-agents";
+}
+
 public sealed class TwoAgentsFixture : IAsyncLifetime
 {
     private readonly List<WebApplication> _apps = [];
