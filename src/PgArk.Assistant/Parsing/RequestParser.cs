@@ -359,7 +359,7 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
     {
         var lower = word.ToLowerInvariant();
         var best = catalog.Databases
-            .Select(d => (Name: d, Distance: EditDistance.Compute(lower, d.ToLowerInvariant())))
+            .Select(d => (Name: d, Distance: PgArk.Core.Configuration.KeySuggestion.Distance(lower, d.ToLowerInvariant())))
             .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
         if (best.Name is not null && best.Distance <= Math.Max(2, lower.Length / 4))
         {
