@@ -34,6 +34,7 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(ServerCommands.CreateServe(factory));
         root.Subcommands.Add(ServerCommands.CreateMcp(factory));
         root.Subcommands.Add(ServerCommands.CreateKey(factory));
+        root.Subcommands.Add(AskCommand.Create(factory));
         return root;
     }
 

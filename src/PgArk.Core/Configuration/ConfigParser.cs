@@ -12,7 +12,7 @@ namespace PgArk.Core.Configuration;
 /// </summary>
 internal sealed partial class ConfigParser(string sourcePath, Func<string, string?> getEnvironmentVariable)
 {
-    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api"];
+    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant"];
     private static readonly string[] s_rootReserved = ["notifications"];
     private static readonly string[] s_apiKeys = ["urls", "keys"];
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
@@ -32,6 +32,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private const int MinimumPgVersion = 10;
 
     private readonly ConfigProblems _problems = new();
+    private bool _localOptional;
 
     public PgArkOptions Parse(string yamlText)
     {
@@ -45,12 +46,16 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         var root = node as YamlMappingNode ?? new YamlMappingNode();
         var reader = new YamlMappingReader(root, "", s_rootKeys, s_rootReserved, _problems);
         var lockPath = reader.AbsolutePath("lockPath") ?? PgArkOptions.DefaultLockPath;
+        var agents = ParseAgents(reader);
+        // A supervisor that only routes to agents needs no local server or repository.
+        _localOptional = agents.Count > 0;
         var repositoryNames = new List<string>();
         var repositories = ParseRepositories(reader, repositoryNames);
         var servers = ParseServers(reader, repositoryNames);
         var api = ParseApi(reader);
+        var assistant = ParseAssistant(reader);
         _problems.ThrowIfAny(sourcePath);
-        return new PgArkOptions(sourcePath, repositories, servers, lockPath, api);
+        return new PgArkOptions(sourcePath, repositories, servers, lockPath, api) { Agents = agents, Assistant = assistant };
     }
 
     private YamlNode? Load(string yamlText)
@@ -87,13 +92,13 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private List<RepositoryOptions> ParseRepositories(YamlMappingReader root, List<string> names)
     {
         var result = new List<RepositoryOptions>();
-        var list = root.Sequence("repositories", required: true);
+        var list = root.Sequence("repositories", required: !_localOptional);
         if (list is null)
         {
             return result;
         }
 
-        if (list.Children.Count == 0)
+        if (list.Children.Count == 0 && !_localOptional)
         {
             _problems.Add("repositories", "at least one repository is required");
         }
@@ -185,13 +190,13 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private List<ServerOptions> ParseServers(YamlMappingReader root, List<string> repositoryNames)
     {
         var result = new List<ServerOptions>();
-        var list = root.Sequence("servers", required: true);
+        var list = root.Sequence("servers", required: !_localOptional);
         if (list is null)
         {
             return result;
         }
 
-        if (list.Children.Count == 0)
+        if (list.Children.Count == 0 && !_localOptional)
         {
             _problems.Add("servers", "at least one server is required");
         }

@@ -21,6 +21,12 @@ public sealed record PgArkOptions(
     /// <summary>Default of <see cref="LockPath"/>.</summary>
     public const string DefaultLockPath = "/tmp/pgark";
 
+    /// <summary>Remote <c>pgark serve</c> agents the assistant routes to (YAML <c>agents</c>); names unique.</summary>
+    public IReadOnlyList<AgentOptions> Agents { get; init; } = [];
+
+    /// <summary>The assistant's optional language model (YAML <c>assistant</c>).</summary>
+    public AssistantOptions? Assistant { get; init; }
+
     /// <summary>The server named <paramref name="name"/> (case-sensitive).</summary>
     /// <exception cref="NotFoundException">No server has that name.</exception>
     public ServerOptions GetServer(string name)

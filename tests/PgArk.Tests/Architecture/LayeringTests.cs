@@ -15,10 +15,27 @@ public class LayeringTests
     [InlineData("ModelContextProtocol")]
     [InlineData("PgArk.Cli")]
     [InlineData("PgArk.Server")]
+    [InlineData("PgArk.Assistant")]
     public void Core_DoesNotReferenceShellPackages(string forbiddenPrefix)
     {
         var offending = s_core.GetReferencedAssemblies().Where(a => a.Name!.StartsWith(forbiddenPrefix, StringComparison.Ordinal)).ToList();
         Assert.True(offending.Count == 0, $"PgArk.Core references {string.Join(", ", offending)}");
+    }
+
+    /// <summary>The assistant plans and routes; rendering and prompting belong to the CLI, HTTP hosting to the server.</summary>
+    [Theory]
+    [InlineData("Microsoft.AspNetCore")]
+    [InlineData("Spectre")]
+    [InlineData("System.CommandLine")]
+    [InlineData("System.Console")]
+    [InlineData("ModelContextProtocol")]
+    [InlineData("PgArk.Cli")]
+    [InlineData("PgArk.Server")]
+    public void Assistant_DoesNotReferenceConsoleOrHostPackages(string forbiddenPrefix)
+    {
+        var assistant = typeof(PgArk.Assistant.Planning.Plan).Assembly;
+        var offending = assistant.GetReferencedAssemblies().Where(a => a.Name!.StartsWith(forbiddenPrefix, StringComparison.Ordinal)).ToList();
+        Assert.True(offending.Count == 0, $"PgArk.Assistant references {string.Join(", ", offending)}");
     }
 
     [Fact]

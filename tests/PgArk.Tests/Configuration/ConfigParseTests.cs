@@ -279,7 +279,7 @@ public class ConfigParseTests
     {
         var message = ParseError(Minimal + "\nwhatever: 1\n");
 
-        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api)"), message);
+        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api, agents, assistant)"), message);
     }
 
     [Fact]
