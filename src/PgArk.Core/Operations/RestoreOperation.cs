@@ -15,7 +15,7 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
     public override bool Destructive => true;
     public override bool LongRunning => true;
 
-    public override Task<RestoreResult> RunAsync(OperationContext context, RestoreInput input, IProgress<OperationProgress>? progress,
+    protected override Task<RestoreResult> ExecuteAsync(OperationContext context, RestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
