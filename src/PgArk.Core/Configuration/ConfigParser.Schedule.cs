@@ -170,8 +170,8 @@ internal sealed partial class ConfigParser
                 }
             }
         }
-        var secret = reader.Has("secretEnv") ? FromEnvironment(reader, "secretEnv") : null;
-        return url is null || (reader.Has("secretEnv") && secret is null) ? null : new WebhookOptions(url, onFailure, onSuccess, headers, secret);
+        var secretEnv = reader.Scalar("secretEnv");
+        return url is null ? null : new WebhookOptions(url, onFailure, onSuccess, headers, secretEnv);
     }
 
     private CatalogOptions? ParseCatalog(YamlMappingReader root)

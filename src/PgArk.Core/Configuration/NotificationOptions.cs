@@ -10,8 +10,12 @@ public sealed record NotificationOptions(IReadOnlyList<WebhookOptions> Webhooks)
 /// <param name="OnFailure">Post when a run fails (default).</param>
 /// <param name="OnSuccess">Post when a run succeeds.</param>
 /// <param name="Headers">Extra request headers (e.g. Authorization); never logged.</param>
-/// <param name="Secret">HMAC-SHA256 key from <c>secretEnv</c>: the body is signed in <c>X-PgArk-Signature: sha256=HEX</c>.</param>
-public sealed record WebhookOptions(Uri Url, bool OnFailure, bool OnSuccess, IReadOnlyDictionary<string, string> Headers, string? Secret)
+/// <param name="SecretEnv">
+/// Environment variable holding an HMAC-SHA256 key: the body is signed in <c>X-PgArk-Signature: sha256=HEX</c>. Read when a
+/// notification is sent, not when the configuration is loaded, so that processes that never notify (archive_command runs
+/// with PostgreSQL's environment) do not need it.
+/// </param>
+public sealed record WebhookOptions(Uri Url, bool OnFailure, bool OnSuccess, IReadOnlyDictionary<string, string> Headers, string? SecretEnv)
 {
     // Records print every property by default; this keeps the URL path, headers and secret out of ToString().
     private bool PrintMembers(StringBuilder builder)

@@ -104,6 +104,13 @@ public sealed class WebhookNotifier : IDisposable
 
     private async Task DeliverAsync(WebhookOptions webhook, string body)
     {
+        string? secret = null;
+        if (webhook.SecretEnv is { } variable && string.IsNullOrEmpty(secret = Environment.GetEnvironmentVariable(variable)))
+        {
+            // Unsigned, the receiver would reject it (or worse, accept unsigned notifications): do not send.
+            _logger.LogWarning("webhook {Url} not called: environment variable '{Variable}' (secretEnv) is not set", webhook.RedactedUrl, variable);
+            return;
+        }
         try
         {
             using var response = await _pipeline.ExecuteAsync(async ct =>
@@ -117,7 +124,7 @@ public sealed class WebhookNotifier : IDisposable
                 {
                     request.Headers.TryAddWithoutValidation(name, value);
                 }
-                if (webhook.Secret is { } secret)
+                if (secret is not null)
                 {
                     var signature = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body));
                     request.Headers.TryAddWithoutValidation(SignatureHeader, "sha256=" + Convert.ToHexStringLower(signature));

@@ -20,23 +20,18 @@ public sealed class OperationRunRecorder
 
     private readonly OperationContext _context;
     private readonly ILogger _logger;
-    private readonly TimeProvider _clock;
-    private readonly BackupHistoryTable? _table;
-    private readonly WebhookNotifier? _notifier;
+    private readonly Lazy<BackupHistoryTable?> _table;
+    private readonly Lazy<WebhookNotifier?> _notifier;
 
-    internal OperationRunRecorder(OperationContext context, TimeProvider? clock = null)
+    // Light on purpose: archive-push runs once per WAL segment and never records, so it must not pay for HTTP or Npgsql set-up.
+    internal OperationRunRecorder(OperationContext context)
     {
         _context = context;
-        _clock = clock ?? TimeProvider.System;
         _logger = context.CreateLogger("PgArk.Runs");
-        if (context.Options.Catalog is { } catalog)
-        {
-            _table = new BackupHistoryTable(catalog, _logger);
-        }
-        if (context.Options.Notifications is { Webhooks.Count: > 0 } notifications)
-        {
-            _notifier = new WebhookNotifier(notifications.Webhooks, context.CreateLogger("PgArk.Notifications"));
-        }
+        _table = new(() => context.Options.Catalog is { } catalog ? new BackupHistoryTable(catalog, _logger) : null);
+        _notifier = new(() => context.Options.Notifications is { Webhooks.Count: > 0 } notifications
+            ? new WebhookNotifier(notifications.Webhooks, context.CreateLogger("PgArk.Notifications"))
+            : null);
     }
 
     /// <summary>Marks the runs started inside the returned scope as started by the scheduler for <paramref name="scheduleKey"/>.</summary>
@@ -47,11 +42,8 @@ public sealed class OperationRunRecorder
         return new Scope(() => s_scheduled.Value = previous);
     }
 
-    /// <summary>The record of the last run this recorder finished (tests and the scheduler read it).</summary>
-    public OperationRunRecord? LastRecord { get; private set; }
-
     /// <summary>Waits until queued webhooks are delivered or given up, at most <paramref name="timeout"/> (the CLI calls this before exiting).</summary>
-    public Task FlushAsync(TimeSpan timeout) => _notifier?.FlushAsync(timeout) ?? Task.CompletedTask;
+    public Task FlushAsync(TimeSpan timeout) => _notifier.IsValueCreated && _notifier.Value is { } notifier ? notifier.FlushAsync(timeout) : Task.CompletedTask;
 
     internal async Task<TResult> RecordAsync<TInput, TResult>(IOperation operation, TInput input, Func<CancellationToken, Task<TResult>> run,
         CancellationToken cancellationToken)
@@ -63,7 +55,7 @@ public sealed class OperationRunRecorder
         var scheduled = s_scheduled.Value;
         // A nested run (an operation calling another) belongs to the outer run's schedule entry only once.
         s_scheduled.Value = null;
-        var startedAt = _clock.GetUtcNow();
+        var startedAt = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         var facts = RunFacts.FromInput(input);
         try
@@ -122,14 +114,13 @@ public sealed class OperationRunRecorder
             Host = Environment.MachineName,
             ProcessId = Environment.ProcessId,
         };
-        LastRecord = record;
         // Recording must not be cut short by the operation's own cancellation; each step bounds its own time.
         await WriteHistoryAsync(record).ConfigureAwait(false);
-        if (_table is not null)
+        if (_table.Value is { } table)
         {
-            await _table.InsertAsync(record, CancellationToken.None).ConfigureAwait(false);
+            await table.InsertAsync(record, CancellationToken.None).ConfigureAwait(false);
         }
-        _notifier?.Enqueue(record);
+        _notifier.Value?.Enqueue(record);
     }
 
     private async Task WriteHistoryAsync(OperationRunRecord record)
