@@ -10,8 +10,8 @@ namespace PgArk.Core.Operations.Runs;
 /// <summary>
 /// Wraps every operation run (<see cref="Operation{TInput,TResult}.RunAsync"/>): afterwards it writes the run's record to
 /// the server's repository history and to the <c>backup_history</c> catalog table (when configured), and queues webhooks.
-/// None of that can fail the operation: problems are logged. Viewer operations (lists, info, health) and archive
-/// push/get (one call per WAL segment, retried by PostgreSQL itself) are not recorded.
+/// None of that can fail the operation: problems are logged. Viewer operations (lists, info, health), archive push/get
+/// (one call per WAL segment, retried by PostgreSQL itself) and dry runs (which promise to change nothing) are not recorded.
 /// </summary>
 public sealed class OperationRunRecorder
 {
@@ -48,7 +48,7 @@ public sealed class OperationRunRecorder
     internal async Task<TResult> RecordAsync<TInput, TResult>(IOperation operation, TInput input, Func<CancellationToken, Task<TResult>> run,
         CancellationToken cancellationToken)
     {
-        if (operation.Role == OperationRole.Viewer || s_unrecorded.Contains(operation.Name))
+        if (operation.Role == OperationRole.Viewer || s_unrecorded.Contains(operation.Name) || RunFacts.IsDryRun(input))
         {
             return await run(cancellationToken).ConfigureAwait(false);
         }

@@ -23,6 +23,9 @@ internal sealed record RunFacts
     /// <summary>Set when the operation returned normally but reported a failure (a verification that found problems).</summary>
     public string? Failure { get; init; }
 
+    /// <summary>A dry run promises to change nothing, the repository's history included.</summary>
+    public static bool IsDryRun(object? input) => input is ExpireInput { DryRun: true } or ExpireDumpsInput { DryRun: true };
+
     public static RunFacts FromInput(object? input) => input switch
     {
         BackupInput b => new() { Server = b.Server, Type = Lower(b.Type), Label = b.Label },
