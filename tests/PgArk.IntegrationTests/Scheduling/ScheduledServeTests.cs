@@ -150,9 +150,12 @@ public class ScheduledServeTests
     {
         await using var harness = await PgArkHarness.CreateAsync();
         var viewer = ApiKeys.Create().Key;
+        var operatorKey = ApiKeys.Create().Key;
         await File.AppendAllTextAsync(harness.ConfigPath, $$"""
             api:
-              keys: [ { name: prometheus, sha256: "{{ApiKeys.Hash(viewer)}}", role: viewer } ]
+              keys:
+                - { name: prometheus, sha256: "{{ApiKeys.Hash(viewer)}}", role: viewer }
+                - { name: ops, sha256: "{{ApiKeys.Hash(operatorKey)}}", role: operator }
 
             """);
         var backup = await harness.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", "full");
@@ -167,7 +170,16 @@ public class ScheduledServeTests
         string contentType;
         try
         {
-            using var client = new HttpClient { BaseAddress = ApiHost.ListeningAddress(app) };
+            using var client = new HttpClient { BaseAddress = ApiHost.ListeningAddress(app), Timeout = TimeSpan.FromMinutes(3) };
+            // A run started over REST is recorded like one from the CLI (the recorder sits under every front end).
+            using (var invoke = new HttpRequestMessage(HttpMethod.Post, "/invoke"))
+            {
+                invoke.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", operatorKey);
+                invoke.Content = new StringContent("""{"tool": "backup", "arguments": {"server": "pg1", "type": "incr"}}""", System.Text.Encoding.UTF8,
+                    "application/json");
+                using var invoked = await client.SendAsync(invoke);
+                Assert.True(invoked.IsSuccessStatusCode, await invoked.Content.ReadAsStringAsync());
+            }
             using (var response = await client.GetAsync("/metrics"))
             {
                 anonymous = response.StatusCode;
@@ -189,6 +201,8 @@ public class ScheduledServeTests
         var samples = PrometheusText.Parse(text);
         var full = $"server=\"{PgArkHarness.Server}\",type=\"full\"";
         Assert.Equal(1, samples[$"pgark_backups{{{full}}}"]);
+        Assert.Equal(1, samples[$"pgark_backups{{server=\"{PgArkHarness.Server}\",type=\"incr\"}}"]);
+        Assert.Equal(1, samples[$"pgark_operation_last_status{{server=\"{PgArkHarness.Server}\",operation=\"backup\",type=\"incr\"}}"]);
         Assert.Equal(manifest.GetProperty("size").GetInt64(), samples[$"pgark_backup_last_size_bytes{{{full}}}"]);
         Assert.Equal(manifest.GetProperty("storedSize").GetInt64(), samples[$"pgark_backup_last_stored_bytes{{{full}}}"]);
         Assert.Equal(manifest.GetProperty("durationSeconds").GetDouble(), samples[$"pgark_backup_last_duration_seconds{{{full}}}"], 3);
@@ -197,7 +211,7 @@ public class ScheduledServeTests
         Assert.Equal(1, samples[$"pgark_server_up{{server=\"{PgArkHarness.Server}\"}}"]);
         Assert.InRange(samples[$"pgark_wal_archive_lag_seconds{{server=\"{PgArkHarness.Server}\"}}"], 0, 300);
         Assert.InRange(samples[$"pgark_archiver_lag_seconds{{server=\"{PgArkHarness.Server}\"}}"], 0, 300);
-        Assert.Equal(1, samples[$"pgark_operation_runs_total{{server=\"{PgArkHarness.Server}\",operation=\"backup\",status=\"success\"}}"]);
+        Assert.Equal(2, samples[$"pgark_operation_runs_total{{server=\"{PgArkHarness.Server}\",operation=\"backup\",status=\"success\"}}"]);
         Assert.Equal(1, samples[$"pgark_operation_failures_total{{server=\"{PgArkHarness.Server}\",operation=\"dump\"}}"]);
         Assert.Equal(0, samples[$"pgark_operation_failures_total{{server=\"{PgArkHarness.Server}\",operation=\"backup\"}}"]);
         Assert.Equal(0, samples[$"pgark_operation_last_status{{server=\"{PgArkHarness.Server}\",operation=\"dump\",type=\"full\"}}"]);
