@@ -24,7 +24,23 @@ internal sealed class CliContext(ParseResult parseResult, TextWriter stdout, Tex
 
     public ILoggerFactory LoggerFactory => _loggerFactory ??= new Rendering.StderrLoggerFactory(Error, ParseResult.GetValue(GlobalOptions.LogLevel));
 
-    public OperationContext LoadOperationContext() => new(ConfigLoader.Load(ConfigPath), LoggerFactory);
+    private readonly List<OperationContext> _operationContexts = [];
+
+    public OperationContext LoadOperationContext()
+    {
+        var operationContext = new OperationContext(ConfigLoader.Load(ConfigPath), LoggerFactory);
+        _operationContexts.Add(operationContext);
+        return operationContext;
+    }
+
+    /// <summary>Lets webhooks queued by this command's runs go out before the process exits (bounded: never hangs the CLI).</summary>
+    public async Task FlushNotificationsAsync()
+    {
+        foreach (var operationContext in _operationContexts)
+        {
+            await operationContext.Runs.FlushAsync(TimeSpan.FromSeconds(30));
+        }
+    }
 
     /// <summary>Whether to draw a progress bar: only for text output on an interactive terminal.</summary>
     public bool ShowProgress => Format == OutputFormat.Text && !Console.IsErrorRedirected && ReferenceEquals(Error, Console.Error);

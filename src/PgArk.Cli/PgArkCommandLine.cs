@@ -35,6 +35,7 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(ServerCommands.CreateMcp(factory));
         root.Subcommands.Add(ServerCommands.CreateKey(factory));
         root.Subcommands.Add(AskCommand.Create(factory));
+        root.Subcommands.Add(ScheduleCommand.Create(factory));
         return root;
     }
 
@@ -77,7 +78,14 @@ internal sealed class CommandFactory(TextWriter stdout, TextWriter stderr)
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             using var context = new CliContext(parseResult, stdout, stderr);
-            return await action(context, cancellationToken);
+            try
+            {
+                return await action(context, cancellationToken);
+            }
+            finally
+            {
+                await context.FlushNotificationsAsync();
+            }
         });
         return command;
     }

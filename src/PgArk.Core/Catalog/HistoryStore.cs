@@ -6,6 +6,7 @@ namespace PgArk.Core.Catalog;
 public sealed class HistoryStore(Repository repository)
 {
     public const string VerifyRestoreSuffix = "-verify-restore.json";
+    public const string RunSuffix = ".run.json";
 
     /// <summary>Stores a verify-restore record under a name built from its start time; returns the path.</summary>
     public async Task<string> WriteVerifyRestoreAsync(VerifyRestoreRecord record, CancellationToken cancellationToken)
@@ -34,4 +35,33 @@ public sealed class HistoryStore(Repository repository)
         }
         return await repository.ReadJsonAsync<VerifyRestoreRecord>(newest, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Stores the record of an operation run; returns the path.</summary>
+    public async Task<string> WriteRunAsync(OperationRunRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record.Server);
+        var name = record.StartedAt.UtcDateTime.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture) + $"-{record.Operation}{RunSuffix}";
+        var path = $"{RepositoryLayout.HistoryFolder(record.Server)}/{name}";
+        await repository.WriteJsonAsync(path, record, cancellationToken).ConfigureAwait(false);
+        return path;
+    }
+
+    /// <summary>Paths of a server's run records, oldest first (names start with the start time).</summary>
+    public async Task<IReadOnlyList<string>> ListRunsAsync(string server, CancellationToken cancellationToken)
+    {
+        var paths = new List<string>();
+        await foreach (var entry in repository.Storage.ListAsync(RepositoryLayout.HistoryFolder(server), recursive: false, cancellationToken)
+                           .ConfigureAwait(false))
+        {
+            if (entry.Path.EndsWith(RunSuffix, StringComparison.Ordinal))
+            {
+                paths.Add(entry.Path);
+            }
+        }
+        paths.Sort(StringComparer.Ordinal);
+        return paths;
+    }
+
+    public Task<OperationRunRecord?> ReadRunAsync(string path, CancellationToken cancellationToken) =>
+        repository.ReadJsonAsync<OperationRunRecord>(path, cancellationToken);
 }

@@ -40,6 +40,9 @@ public static class RepositoryLayout
 
     public static string HistoryFolder(string server) => $"servers/{server}/history";
 
+    /// <summary>The scheduler's per-entry state (last run, outcome) of a server.</summary>
+    public static string ScheduleStatePath(string server) => $"servers/{server}/schedule-state.json";
+
     /// <summary>Logical dumps of a server; <paramref name="dumpId"/> is a validated <c>Logical.DumpId</c>.</summary>
     public static string DumpsFolder(string server) => $"servers/{server}/dumps";
     public static string DumpFolder(string server, string dumpId) => $"servers/{server}/dumps/{dumpId}";

@@ -18,6 +18,8 @@ namespace PgArk.Core.Common;
 [JsonSerializable(typeof(ServerRecord))]
 [JsonSerializable(typeof(RepositoryMarker))]
 [JsonSerializable(typeof(VerifyRestoreRecord))]
+[JsonSerializable(typeof(OperationRunRecord))]
+[JsonSerializable(typeof(PgArk.Core.Scheduling.ScheduleState))]
 [JsonSerializable(typeof(PgArk.Core.Logical.DumpManifest))]
 [JsonSerializable(typeof(PgArk.Core.Storage.Encryption.RepositoryKeyEnvelope))]
 internal sealed partial class PgArkJsonContext : JsonSerializerContext;

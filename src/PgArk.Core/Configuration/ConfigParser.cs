@@ -12,8 +12,8 @@ namespace PgArk.Core.Configuration;
 /// </summary>
 internal sealed partial class ConfigParser(string sourcePath, Func<string, string?> getEnvironmentVariable)
 {
-    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant"];
-    private static readonly string[] s_rootReserved = ["notifications"];
+    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant", "notifications", "catalog"];
+    private static readonly string[] s_rootReserved = [];
     private static readonly string[] s_apiKeys = ["urls", "keys"];
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
     private static readonly (string, Operations.OperationRole)[] s_roles =
@@ -22,8 +22,8 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private static readonly string[] s_repositoryReserved = [];
     private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly"];
     private static readonly string[] s_serverKeys =
-        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify"];
-    private static readonly string[] s_serverReserved = ["schedule"];
+        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify", "schedule"];
+    private static readonly string[] s_serverReserved = [];
 
     private static readonly (string, RepositoryType)[] s_repositoryTypes = [("posix", RepositoryType.Posix), ("s3", RepositoryType.S3)];
     private static readonly (string, CompressionType)[] s_compressionTypes =
@@ -54,8 +54,13 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         var servers = ParseServers(reader, repositoryNames);
         var api = ParseApi(reader);
         var assistant = ParseAssistant(reader);
+        var notifications = ParseNotifications(reader);
+        var catalog = ParseCatalog(reader);
         _problems.ThrowIfAny(sourcePath);
-        return new PgArkOptions(sourcePath, repositories, servers, lockPath, api) { Agents = agents, Assistant = assistant };
+        return new PgArkOptions(sourcePath, repositories, servers, lockPath, api)
+        {
+            Agents = agents, Assistant = assistant, Notifications = notifications, Catalog = catalog,
+        };
     }
 
     private YamlNode? Load(string yamlText)
@@ -225,7 +230,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
 
             var repositories = ServerRepositories(reader, repositoryNames);
             var verify = Verify(reader);
-            result.Add(new ServerOptions(name ?? "", connection ?? "", pgData ?? "", repositories, pgBin, pgVersion, verify));
+            result.Add(new ServerOptions(name ?? "", connection ?? "", pgData ?? "", repositories, pgBin, pgVersion, verify) { Schedule = Schedule(reader) });
         }
 
         return result;

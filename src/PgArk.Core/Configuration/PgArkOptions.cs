@@ -18,6 +18,12 @@ public sealed record PgArkOptions(
     string LockPath,
     ApiOptions? Api = null)
 {
+    /// <summary>Webhooks called after operation runs (YAML <c>notifications</c>); null: none.</summary>
+    public NotificationOptions? Notifications { get; init; }
+
+    /// <summary>The PostgreSQL <c>backup_history</c> catalog (YAML <c>catalog</c>); null: runs are recorded in the repository only.</summary>
+    public CatalogOptions? Catalog { get; init; }
+
     /// <summary>Default of <see cref="LockPath"/>.</summary>
     public const string DefaultLockPath = "/tmp/pgark";
 

@@ -23,6 +23,9 @@ public sealed record ServerOptions(
     int? PgVersion,
     VerifyOptions? Verify = null)
 {
+    /// <summary>Cron schedules run by <c>pgark serve</c> (YAML <c>schedule</c>); null: none.</summary>
+    public ScheduleOptions? Schedule { get; init; }
+
     // Records print every property by default; this keeps the password out of ToString().
     private bool PrintMembers(StringBuilder builder)
     {

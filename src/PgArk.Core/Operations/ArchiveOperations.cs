@@ -14,7 +14,7 @@ public sealed class ArchivePushOperation : Operation<ArchivePushInput, ArchivePu
     public override string Description => "Store a WAL file in the repositories (PostgreSQL's archive_command).";
     public override OperationRole Role => OperationRole.Operator;
 
-    public override async Task<ArchivePushResult> RunAsync(OperationContext context, ArchivePushInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<ArchivePushResult> ExecuteAsync(OperationContext context, ArchivePushInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
@@ -35,7 +35,7 @@ public sealed class ArchiveGetOperation : Operation<ArchiveGetInput, ArchiveGetR
     public override string Description => "Fetch a WAL file from the repositories (PostgreSQL's restore_command).";
     public override OperationRole Role => OperationRole.Operator;
 
-    public override async Task<ArchiveGetResult> RunAsync(OperationContext context, ArchiveGetInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<ArchiveGetResult> ExecuteAsync(OperationContext context, ArchiveGetInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);

@@ -20,7 +20,7 @@ public sealed class BackupOperation : Operation<BackupInput, BackupResult>
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override async Task<BackupResult> RunAsync(OperationContext context, BackupInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<BackupResult> ExecuteAsync(OperationContext context, BackupInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);

@@ -25,7 +25,7 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
     public override string Description => "Check connection, WAL settings and that archive_command delivers WAL to the repository.";
     public override OperationRole Role => OperationRole.Operator;
 
-    public override async Task<CheckResult> RunAsync(OperationContext context, CheckInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<CheckResult> ExecuteAsync(OperationContext context, CheckInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);

@@ -19,7 +19,7 @@ public sealed class DumpOperation : Operation<DumpInput, DumpManifest>
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override async Task<DumpManifest> RunAsync(OperationContext context, DumpInput input, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    protected override async Task<DumpManifest> ExecuteAsync(OperationContext context, DumpInput input, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
         var logger = context.CreateLogger("PgArk.Dump");
@@ -44,7 +44,7 @@ public sealed class DumpRestoreOperation : Operation<DumpRestoreInput, DumpResto
     public override bool Destructive => true;
     public override bool LongRunning => true;
 
-    public override async Task<DumpRestoreResult> RunAsync(OperationContext context, DumpRestoreInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<DumpRestoreResult> ExecuteAsync(OperationContext context, DumpRestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
@@ -90,7 +90,7 @@ public sealed class ListDumpsOperation : Operation<ListDumpsInput, ListDumpsResu
     public override string Description => "List the logical dumps of a server (optionally of one database).";
     public override OperationRole Role => OperationRole.Viewer;
 
-    public override async Task<ListDumpsResult> RunAsync(OperationContext context, ListDumpsInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<ListDumpsResult> ExecuteAsync(OperationContext context, ListDumpsInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
@@ -120,7 +120,7 @@ public sealed class VerifyDumpOperation : Operation<VerifyDumpInput, VerifyDumpR
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override async Task<VerifyDumpResult> RunAsync(OperationContext context, VerifyDumpInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<VerifyDumpResult> ExecuteAsync(OperationContext context, VerifyDumpInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
@@ -153,7 +153,7 @@ public sealed class DeleteDumpOperation : Operation<DeleteDumpInput, DeleteDumpR
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
 
-    public override async Task<DeleteDumpResult> RunAsync(OperationContext context, DeleteDumpInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<DeleteDumpResult> ExecuteAsync(OperationContext context, DeleteDumpInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
@@ -181,7 +181,7 @@ public sealed class ExpireDumpsOperation : Operation<ExpireDumpsInput, ExpireDum
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
 
-    public override async Task<ExpireDumpsResult> RunAsync(OperationContext context, ExpireDumpsInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<ExpireDumpsResult> ExecuteAsync(OperationContext context, ExpireDumpsInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
@@ -221,7 +221,7 @@ public sealed class VerifyDumpRestoreOperation : Operation<VerifyDumpRestoreInpu
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override async Task<VerifyDumpRestoreResult> RunAsync(OperationContext context, VerifyDumpRestoreInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<VerifyDumpRestoreResult> ExecuteAsync(OperationContext context, VerifyDumpRestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);

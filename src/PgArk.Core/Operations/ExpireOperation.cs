@@ -20,7 +20,7 @@ public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
 
-    public override async Task<ExpireResult> RunAsync(OperationContext context, ExpireInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<ExpireResult> ExecuteAsync(OperationContext context, ExpireInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);

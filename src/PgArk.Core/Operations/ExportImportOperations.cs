@@ -17,7 +17,7 @@ public sealed class ExportTableOperation : Operation<ExportInput, ExportResult>
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override async Task<ExportResult> RunAsync(OperationContext context, ExportInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<ExportResult> ExecuteAsync(OperationContext context, ExportInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var exporter = new TableExporter(context.GetServer(input.Server));
@@ -41,7 +41,7 @@ public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
     public override bool Destructive => true;
     public override bool LongRunning => true;
 
-    public override async Task<ImportResult> RunAsync(OperationContext context, ImportInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<ImportResult> ExecuteAsync(OperationContext context, ImportInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         if (!File.Exists(input.From))

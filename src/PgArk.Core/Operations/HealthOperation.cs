@@ -28,7 +28,7 @@ public sealed class HealthOperation : Operation<HealthInput, HealthResult>
     public override string Description => "Check each server (connection, PostgreSQL version, WAL archiving status from pg_stat_archiver) and that each repository is reachable.";
     public override OperationRole Role => OperationRole.Viewer;
 
-    public override async Task<HealthResult> RunAsync(OperationContext context, HealthInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<HealthResult> ExecuteAsync(OperationContext context, HealthInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var servers = input.Server is null ? context.Options.Servers : [context.GetServer(input.Server)];

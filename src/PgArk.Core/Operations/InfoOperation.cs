@@ -32,7 +32,7 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
     public override string Description => "List backups, archived WAL ranges and the recoverable window per server.";
     public override OperationRole Role => OperationRole.Viewer;
 
-    public override async Task<InfoResult> RunAsync(OperationContext context, InfoInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<InfoResult> ExecuteAsync(OperationContext context, InfoInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var servers = input.Server is null ? context.Options.Servers : [context.GetServer(input.Server)];

@@ -18,7 +18,7 @@ public sealed class InitOperation : Operation<InitInput, InitResult>
     public override string Description => "Create the server's area in each repository and record its system identifier.";
     public override OperationRole Role => OperationRole.Admin;
 
-    public override async Task<InitResult> RunAsync(OperationContext context, InitInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<InitResult> ExecuteAsync(OperationContext context, InitInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);

@@ -20,7 +20,7 @@ public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBacku
     public override string Description => "List the backups of each server (or of the server holding 'database'), newest first; 'limit' caps the count per server.";
     public override OperationRole Role => OperationRole.Viewer;
 
-    public override async Task<ListBackupsResult> RunAsync(OperationContext context, ListBackupsInput input,
+    protected override async Task<ListBackupsResult> ExecuteAsync(OperationContext context, ListBackupsInput input,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         if (input.Limit is < 1)

@@ -18,7 +18,7 @@ public sealed class ListDatabasesOperation : Operation<ListDatabasesInput, ListD
     public override string Description => "List the databases of each configured server (non-template), i.e. which server holds which database.";
     public override OperationRole Role => OperationRole.Viewer;
 
-    public override async Task<ListDatabasesResult> RunAsync(OperationContext context, ListDatabasesInput input,
+    protected override async Task<ListDatabasesResult> ExecuteAsync(OperationContext context, ListDatabasesInput input,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var servers = input.Server is null ? context.Options.Servers : [context.GetServer(input.Server)];

@@ -35,6 +35,18 @@ public abstract class Operation<TInput, TResult> : IOperation
     public virtual bool Destructive => false;
     public virtual bool LongRunning => false;
 
-    public abstract Task<TResult> RunAsync(OperationContext context, TInput input, IProgress<OperationProgress>? progress,
+    /// <summary>
+    /// Runs the operation. Every front end comes through here, so this is the one place a run is recorded (repository
+    /// history, the <c>backup_history</c> table) and announced (webhooks); see <see cref="Runs.OperationRunRecorder"/>.
+    /// </summary>
+    public Task<TResult> RunAsync(OperationContext context, TInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Runs.RecordAsync(this, input, ct => ExecuteAsync(context, input, progress, ct), cancellationToken);
+    }
+
+    /// <summary>The operation itself; called only by <see cref="RunAsync"/>.</summary>
+    protected abstract Task<TResult> ExecuteAsync(OperationContext context, TInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken);
 }

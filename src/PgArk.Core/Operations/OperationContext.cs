@@ -18,7 +18,12 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
 {
     public PgArkOptions Options { get; } = options;
 
+    private Runs.OperationRunRecorder? _runs;
+
     public ILoggerFactory LoggerFactory { get; } = loggerFactory ?? NullLoggerFactory.Instance;
+
+    /// <summary>Records and announces every run made with this context (created on first use from <see cref="Options"/>).</summary>
+    public Runs.OperationRunRecorder Runs => LazyInitializer.EnsureInitialized(ref _runs, () => new Runs.OperationRunRecorder(this));
 
     /// <summary>Shell-quoted command that starts pgark, e.g. <c>'/usr/local/bin/pgark'</c>.</summary>
     public string SelfCommand { get; } = selfCommand ?? Common.SelfCommand.Detect();

@@ -33,7 +33,7 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
     public override OperationRole Role => OperationRole.Admin;
     public override bool LongRunning => true;
 
-    public override async Task<QuickstartResult> RunAsync(OperationContext context, QuickstartInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<QuickstartResult> ExecuteAsync(OperationContext context, QuickstartInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();

@@ -20,7 +20,7 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
     public override bool Destructive => true;
     public override bool LongRunning => true;
 
-    public override async Task<RestoreResult> RunAsync(OperationContext context, RestoreInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<RestoreResult> ExecuteAsync(OperationContext context, RestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);

@@ -18,7 +18,7 @@ public sealed class VerifyOperation : Operation<VerifyInput, VerifyReport>
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override async Task<VerifyReport> RunAsync(OperationContext context, VerifyInput input, IProgress<OperationProgress>? progress,
+    protected override async Task<VerifyReport> ExecuteAsync(OperationContext context, VerifyInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);

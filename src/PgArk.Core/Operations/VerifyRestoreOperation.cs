@@ -21,7 +21,7 @@ public sealed class VerifyRestoreOperation : Operation<VerifyRestoreInput, Verif
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override async Task<VerifyRestoreRecord> RunAsync(OperationContext context, VerifyRestoreInput input,
+    protected override async Task<VerifyRestoreRecord> ExecuteAsync(OperationContext context, VerifyRestoreInput input,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);

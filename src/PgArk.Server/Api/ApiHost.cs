@@ -32,11 +32,14 @@ public static class ApiHost
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = ApiHostOptions.MaxRequestBodyBytes;
         });
+        Scheduling.SchedulerService.Add(builder.Services, options.Context);
         var app = builder.Build();
         var endpoints = new ApiEndpoints(options.Context, options.Registry ?? OperationRegistry.Default,
             options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [], app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PgArk.Api"),
             app.Lifetime.ApplicationStopping);
         endpoints.Map(app);
+        new MetricsEndpoints(options.Context, options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [],
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PgArk.Metrics"), app.Lifetime.ApplicationStopping).Map(app);
         return app;
     }
 

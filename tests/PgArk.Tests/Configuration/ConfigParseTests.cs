@@ -279,23 +279,7 @@ public class ConfigParseTests
     {
         var message = ParseError(Minimal + "\nwhatever: 1\n");
 
-        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api, agents, assistant)"), message);
-    }
-
-    [Fact]
-    public void Parse_FutureKeys_AreRejectedNotIgnored()
-    {
-        var message = ParseError("""
-            repositories:
-              - { name: local, path: /r }
-            servers:
-              - { name: pg1, connection: "Host=h", pgdata: /d, schedule: { full: "0 3 * * 0" } }
-            notifications: { webhooks: [] }
-            """);
-
-        Assert.Equal(
-            Invalid("notifications: not supported yet", "servers[0].schedule: not supported yet"),
-            message);
+        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api, agents, assistant, notifications, catalog)"), message);
     }
 
     [Fact]

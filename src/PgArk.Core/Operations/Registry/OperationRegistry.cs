@@ -74,6 +74,7 @@ public sealed class OperationRegistry
         var check = new CheckOperation();
         yield return new RegisteredOperation<CheckArguments, CheckResult>(check, (c, a, ct) => check.RunAsync(c, a.ToInput(), null, ct));
         yield return Register(new InitOperation());
+        yield return Register(new ScheduleOperation());
     }
 
     /// <summary>Registers an operation whose input record is its argument record.</summary>

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using PgArk.Core.Catalog;
+using PgArk.Core.Errors;
+using PgArk.Core.Operations;
+
+namespace PgArk.Server.Api;
+
+/// <summary>
+/// Gathers what <c>GET /metrics</c> reports, from the same sources as the CLI: each server's repository (backups, archived
+/// WAL, run history, so runs made by the CLI count too) and the server itself (pg_stat_archiver).
+/// </summary>
+internal sealed class MetricsCollector(OperationContext context, TimeProvider clock)
+{
+    // Run records never change once written: each is read once per process.
+    private readonly ConcurrentDictionary<string, OperationRunRecord?> _runs = new(StringComparer.Ordinal);
+
+    public async Task<string> CollectAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var w = new PrometheusWriter();
+        w.Describe("pgark_backups", "gauge", "Complete physical backups in the repository.");
+        w.Describe("pgark_backup_last_success_timestamp_seconds", "gauge", "Stop time of the newest complete backup of this type (Unix seconds).");
+        w.Describe("pgark_backup_last_duration_seconds", "gauge", "Duration of the newest backup of this type.");
+        w.Describe("pgark_backup_last_size_bytes", "gauge", "Plain size of the newest backup of this type.");
+        w.Describe("pgark_backup_last_stored_bytes", "gauge", "Bytes stored for the newest backup of this type.");
+        w.Describe("pgark_wal_archive_last_segment_timestamp_seconds", "gauge", "When the newest WAL file reached the repository (Unix seconds).");
+        w.Describe("pgark_wal_archive_lag_seconds", "gauge", "Seconds since the newest WAL file reached the repository.");
+        w.Describe("pgark_server_up", "gauge", "1 when the server answered, else 0.");
+        w.Describe("pgark_archiver_lag_seconds", "gauge", "Seconds since pg_stat_archiver.last_archived_time.");
+        w.Describe("pgark_archiver_failed_total", "counter", "pg_stat_archiver.failed_count.");
+        w.Describe("pgark_operation_runs_total", "counter", "Recorded operation runs by outcome (repository history).");
+        w.Describe("pgark_operation_failures_total", "counter", "Recorded failed operation runs (repository history).");
+        w.Describe("pgark_operation_last_success_timestamp_seconds", "gauge", "End of the last successful run (Unix seconds).");
+        w.Describe("pgark_operation_last_duration_seconds", "gauge", "Duration of the last run, whatever its outcome.");
+        w.Describe("pgark_operation_last_size_bytes", "gauge", "Size reported by the last successful run (backups and dumps).");
+        w.Describe("pgark_operation_last_status", "gauge", "1 when the last run succeeded, 0 when it failed or was skipped.");
+
+        var health = await new HealthOperation().RunAsync(context, new HealthInput(), null, cancellationToken).ConfigureAwait(false);
+        foreach (var server in health.Servers)
+        {
+            w.Sample("pgark_server_up", server.Connected ? 1 : 0, ("server", server.Server));
+            if (server.Archive is { } archive)
+            {
+                w.Sample("pgark_archiver_failed_total", archive.FailedCount, ("server", server.Server));
+                if (archive.LastArchivedTime is { } archived)
+                {
+                    w.Sample("pgark_archiver_lag_seconds", Seconds(now - archived), ("server", server.Server));
+                }
+            }
+        }
+        foreach (var server in context.Options.Servers)
+        {
+            var repository = context.PrimaryRepositoryFor(server);
+            ServerInfo info;
+            try
+            {
+                info = await InfoOperation.DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is PgArkException or IOException)
+            {
+                continue;
+            }
+            WriteBackups(w, server.Name, info);
+            if (info.WalRanges.Count > 0)
+            {
+                var last = info.WalRanges.Max(r => r.LastArchivedAt);
+                w.Sample("pgark_wal_archive_last_segment_timestamp_seconds", last.ToUnixTimeMilliseconds() / 1000.0, ("server", server.Name));
+                w.Sample("pgark_wal_archive_lag_seconds", Seconds(now - last), ("server", server.Name));
+            }
+            await WriteRunsAsync(w, server.Name, repository, cancellationToken).ConfigureAwait(false);
+        }
+        return w.ToString();
+    }
+
+    private static void WriteBackups(PrometheusWriter w, string server, ServerInfo info)
+    {
+        foreach (var group in info.Backups.GroupBy(b => b.Type))
+        {
+            var newest = group.MaxBy(b => b.StopTime)!;
+            var labels = new (string, string?)[] { ("server", server), ("type", group.Key) };
+            w.Sample("pgark_backups", group.Count(), labels);
+            w.Sample("pgark_backup_last_success_timestamp_seconds", newest.StopTime.ToUnixTimeMilliseconds() / 1000.0, labels);
+            w.Sample("pgark_backup_last_duration_seconds", newest.DurationSeconds, labels);
+            w.Sample("pgark_backup_last_size_bytes", newest.Size, labels);
+            w.Sample("pgark_backup_last_stored_bytes", newest.StoredSize, labels);
+        }
+    }
+
+    private async Task WriteRunsAsync(PrometheusWriter w, string server, Repository repository, CancellationToken cancellationToken)
+    {
+        var history = new HistoryStore(repository);
+        var records = new List<OperationRunRecord>();
+        foreach (var path in await history.ListRunsAsync(server, cancellationToken).ConfigureAwait(false))
+        {
+            var key = $"{repository.Storage.Location}\n{path}";
+            if (!_runs.TryGetValue(key, out var record))
+            {
+                try
+                {
+                    record = await history.ReadRunAsync(path, cancellationToken).ConfigureAwait(false);
+                }
+                catch (IntegrityException)
+                {
+                    record = null;
+                }
+                _runs[key] = record;
+            }
+            if (record is not null)
+            {
+                records.Add(record);
+            }
+        }
+        foreach (var group in records.GroupBy(r => (r.Operation, r.Type)))
+        {
+            var labels = new (string, string?)[] { ("server", server), ("operation", group.Key.Operation), ("type", group.Key.Type) };
+            var ordered = group.OrderBy(r => r.StartedAt).ToList();
+            var last = ordered[^1];
+            w.Sample("pgark_operation_last_duration_seconds", last.DurationSeconds, labels);
+            w.Sample("pgark_operation_last_status", last.Status == RunStatus.Success ? 1 : 0, labels);
+            if (ordered.LastOrDefault(r => r.Status == RunStatus.Success) is { } success)
+            {
+                w.Sample("pgark_operation_last_success_timestamp_seconds", success.FinishedAt.ToUnixTimeMilliseconds() / 1000.0, labels);
+                if (success.SizeBytes is { } size)
+                {
+                    w.Sample("pgark_operation_last_size_bytes", size, labels);
+                }
+            }
+        }
+        foreach (var group in records.GroupBy(r => (r.Operation, r.Status)))
+        {
+            w.Sample("pgark_operation_runs_total", group.Count(), ("server", server), ("operation", group.Key.Operation), ("status", group.Key.Status));
+        }
+        foreach (var group in records.GroupBy(r => r.Operation))
+        {
+            w.Sample("pgark_operation_failures_total", group.Count(r => r.Status == RunStatus.Failure), ("server", server), ("operation", group.Key));
+        }
+    }
+
+    private static double Seconds(TimeSpan span) => Math.Round(Math.Max(0, span.TotalSeconds), 3);
+}
