@@ -83,7 +83,8 @@ MANIFEST_KB=$(du -k "$(ls -d "$WORK"/repo/servers/bench/backups/*/manifest.json 
 echo "   $(ls "$WORK/repo/servers/bench/backups" | wc -l) backups in the repository (manifest ~${MANIFEST_KB} KB each)"
 
 echo "== pgark serve on 127.0.0.1:$HTTP_PORT"
-as_pg "$PGARK" --config "$WORK/pgark.yaml" serve --urls "http://127.0.0.1:$HTTP_PORT" > "$WORK/serve.log" 2>&1 &
+# As root (it only reads the repository), so $! is pgark itself and the exit trap stops it.
+"$PGARK" --config "$WORK/pgark.yaml" serve --urls "http://127.0.0.1:$HTTP_PORT" > "$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 URL="http://127.0.0.1:$HTTP_PORT/api/servers/bench/backups"
 for _ in $(seq 100); do curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "$URL" && break; sleep 0.2; done

@@ -82,7 +82,7 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
         context.GetServer(server);
         var result = await new ListBackupsOperation().RunAsync(context, new ListBackupsInput(server, null, limit), null, stopping)
             .ConfigureAwait(false);
-        await ApiJson.WriteAsync(http, ArgumentBinder.ToJson(result.Servers[0])).ConfigureAwait(false);
+        await ApiJson.WriteValueAsync(http, result.Servers[0]).ConfigureAwait(false);
     });
 
     private Task DatabasesAsync(HttpContext http) => GuardAsync(http, async () =>
