@@ -63,6 +63,7 @@ public sealed class JobManager(OperationContext context, ILogger logger, Cancell
             job.Finish(JobState.Failed, null, new JobError(ErrorKind.Failed, "internal error (see the server log)"));
         }
         Trim();
+        job.SignalFinished();
     }
 
     private void Trim()

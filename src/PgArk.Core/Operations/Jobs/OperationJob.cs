@@ -101,8 +101,10 @@ public sealed class OperationJob : IProgress<OperationProgress>
             _error = error;
             _finishedAt = DateTimeOffset.UtcNow;
         }
-        _finished.TrySetResult();
     }
+
+    /// <summary>Completes <see cref="Finished"/>; called after the manager has filed the final state (retention included).</summary>
+    internal void SignalFinished() => _finished.TrySetResult();
 
     /// <summary>Releases the cancellation source (linked to the service's stopping token) once the job is dropped.</summary>
     internal void Release() => _cancellation.Dispose();

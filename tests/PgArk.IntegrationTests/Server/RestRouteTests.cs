@@ -8,10 +8,10 @@ using static PgArk.IntegrationTests.Server.ApiCalls;
 namespace PgArk.IntegrationTests.Server;
 
 /// <summary>
-/// Every mutating route the host maps, read from its endpoint data source (so routes added later are covered too):
+/// The resource routes over the registry, and every mutating route the host maps, read from its endpoint data source (so routes added later are covered too):
 /// 401 without a key, 403 with a viewer key. /invoke and /mcp decide by the body, so they get a call of 'backup'.
 /// </summary>
-public class RouteAuthTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public class RestRouteTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string McpBackupCall = """{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "backup", "arguments": {"server": "pg1"}}}""";
 
@@ -94,4 +94,63 @@ public class RouteAuthTests(ServerFixture fixture) : IClassFixture<ServerFixture
             Assert.Contains(JsonDocument.Parse(r.text).RootElement.GetProperty("backups").EnumerateArray(),
                 b => b.GetProperty("id").GetString() == fixture.FullBackupId));
     }
+
+    [Fact]
+    public async Task ResourceRoutes_CallTheRegistry_ErrorsAreTyped_OpenApiListsThem()
+    {
+        using var viewer = fixture.Client(fixture.ViewerKey);
+        using var admin = fixture.Client(fixture.AdminKey);
+        var server = PgArkHarness.Server;
+
+        var (status, info, r1) = await SendAsync(viewer, HttpMethod.Get, $"/api/servers/{server}/info");
+        r1.Dispose();
+        Assert.True(status == HttpStatusCode.OK, info.ToString());
+        var described = Assert.Single(info.GetProperty("servers").EnumerateArray());
+        Assert.Contains(described.GetProperty("backups").EnumerateArray(), b => b.GetProperty("id").GetString() == fixture.FullBackupId);
+
+        var (healthStatus, health, r2) = await SendAsync(viewer, HttpMethod.Get, $"/api/health?server={server}");
+        r2.Dispose();
+        Assert.True(healthStatus == HttpStatusCode.OK, health.ToString());
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+
+        var (dumpsStatus, dumps, r3) = await SendAsync(viewer, HttpMethod.Get, $"/api/servers/{server}/dumps?database={ServerFixture.Database}");
+        r3.Dispose();
+        Assert.True(dumpsStatus == HttpStatusCode.OK, dumps.ToString());
+
+        var (refused, refusal, r4) = await SendAsync(admin, HttpMethod.Post, $"/api/servers/{server}/expire", "{}");
+        r4.Dispose();
+        Assert.True(refused == HttpStatusCode.Conflict, refusal.ToString());
+        Assert.StartsWith("'expire' is destructive and needs confirmation", Message(refusal), StringComparison.Ordinal);
+
+        var (badType, typeError, r5) = await SendAsync(admin, HttpMethod.Post, $"/api/servers/{server}/backups", """{"jobs": "many"}""");
+        r5.Dispose();
+        Assert.True(badType == HttpStatusCode.BadRequest, typeError.ToString());
+        Assert.StartsWith("argument 'jobs' of 'backup' has the wrong type", Message(typeError), StringComparison.Ordinal);
+        var (otherServer, conflict, r6) = await SendAsync(admin, HttpMethod.Post, $"/api/servers/{server}/backups", """{"server": "pg2"}""");
+        r6.Dispose();
+        Assert.True(otherServer == HttpStatusCode.BadRequest, conflict.ToString());
+        var (notJson, parseError, r7) = await SendAsync(admin, HttpMethod.Post, $"/api/servers/{server}/verify", "{oops");
+        r7.Dispose();
+        Assert.True(notJson == HttpStatusCode.BadRequest, parseError.ToString());
+        Assert.StartsWith("request body is not valid JSON", Message(parseError), StringComparison.Ordinal);
+        var (badQuery, queryError, r8) = await SendAsync(viewer, HttpMethod.Get, $"/api/servers/{server}/info?server=other");
+        r8.Dispose();
+        Assert.True(badQuery == HttpStatusCode.BadRequest, queryError.ToString());
+        var (missing, notFound, r9) = await SendAsync(viewer, HttpMethod.Get, "/api/servers/nope/info");
+        r9.Dispose();
+        Assert.True(missing == HttpStatusCode.NotFound, notFound.ToString());
+
+        var (_, openApi, r10) = await SendAsync(viewer, HttpMethod.Get, "/openapi.json");
+        r10.Dispose();
+        var paths = openApi.GetProperty("paths");
+        Assert.True(paths.GetProperty("/api/servers/{server}/backups").GetProperty("post").GetProperty("responses").TryGetProperty("202", out _));
+        Assert.True(paths.GetProperty("/api/jobs/{id}").TryGetProperty("delete", out _));
+        foreach (var route in ((IEndpointRouteBuilder)fixture.App).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+                     .Select(e => e.RoutePattern.RawText!).Where(p => p.StartsWith("/api/", StringComparison.Ordinal)))
+        {
+            Assert.True(paths.TryGetProperty(route, out _), $"{route} is not in /openapi.json");
+        }
+    }
+
+    private static string? Message(JsonElement error) => error.GetProperty("error").GetProperty("message").GetString();
 }
