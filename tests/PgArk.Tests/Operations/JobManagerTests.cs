@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using PgArk.Core.Common;
-using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Operations;
 using PgArk.Core.Operations.Jobs;
@@ -11,15 +10,7 @@ namespace PgArk.Tests.Operations;
 /// <summary>The job life cycle with an operation the test steps through: progress, success, failure, cancellation, retention.</summary>
 public class JobManagerTests
 {
-    private static readonly OperationContext s_context = new(ConfigLoader.Parse("""
-        repositories:
-          - name: local
-            path: /var/lib/pgark/repo
-        servers:
-          - name: pg1
-            connection: "Host=/nonexistent;Username=postgres"
-            pgdata: /var/lib/postgresql/15/main
-        """, "/etc/pgark/pgark.yaml", _ => null), selfCommand: "pgark");
+    private static readonly OperationContext s_context = OperationRegistryTests.OfflineContext;
 
     public sealed record StepArguments(string Outcome);
 
