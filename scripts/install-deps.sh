@@ -33,7 +33,7 @@ packages=(
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [[ $bench -eq 1 ]]; then
-  packages+=(pgbackrest)
+  packages+=(pgbackrest hey)
 fi
 
 is_installed() {

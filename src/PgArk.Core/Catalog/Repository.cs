@@ -105,6 +105,13 @@ public sealed class Repository
         return result;
     }
 
+    /// <summary>
+    /// <see cref="ListBackupsAsync"/> without the file lists, for listings: each manifest is parsed once per process and
+    /// reused while its size and modification time stay the same (<see cref="BackupHeaderCache"/>).
+    /// </summary>
+    public Task<IReadOnlyList<BackupHeader>> ListBackupHeadersAsync(string server, CancellationToken cancellationToken) =>
+        BackupHeaderCache.ListAsync(this, server, cancellationToken);
+
     /// <summary>Backup folders that have no manifest: backups that were interrupted (crash, kill, failure).</summary>
     public async Task<IReadOnlyList<BackupId>> ListIncompleteBackupsAsync(string server, CancellationToken cancellationToken)
     {

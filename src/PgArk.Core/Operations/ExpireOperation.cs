@@ -19,6 +19,7 @@ public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
     public override string Description => "Apply retention: remove expired backups and the WAL no kept backup needs (--dry-run to only plan).";
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
+    public override bool LongRunning => true;
 
     protected override async Task<ExpireResult> ExecuteAsync(OperationContext context, ExpireInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

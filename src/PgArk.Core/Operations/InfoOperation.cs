@@ -79,7 +79,7 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
             return new ServerInfo(server, repository.Name, repository.Storage.Location, null, null, [], [], [], null,
                 $"not initialised: run 'pgark init --server {server}'");
         }
-        var backups = await repository.ListBackupsAsync(server, cancellationToken).ConfigureAwait(false);
+        var backups = await repository.ListBackupHeadersAsync(server, cancellationToken).ConfigureAwait(false);
         var wal = new List<(WalFileName, DateTimeOffset)>();
         await foreach (var file in repository.ListWalAsync(server, cancellationToken).ConfigureAwait(false))
         {
@@ -89,7 +89,7 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
         var gaps = WalRanges.Gaps(ranges, record.WalSegmentSize).Select(g => g.FirstMissing == g.LastMissing ? g.FirstMissing : $"{g.FirstMissing}..{g.LastMissing}").ToList();
 
         var summaries = backups.Select(b => new BackupSummary(b.Id, b.Type.ToString().ToLowerInvariant(), b.Parent, b.Label, b.StartTime, b.StopTime,
-            b.StartLsn, b.StopLsn, b.Timeline, b.StartWal, b.StopWal, b.Size, b.StoredSize, b.DurationSeconds, b.PageChecksumErrors.Count,
+            b.StartLsn, b.StopLsn, b.Timeline, b.StartWal, b.StopWal, b.Size, b.StoredSize, b.DurationSeconds, b.PageChecksumErrors,
             RangeCovering(ranges, b.Timeline, b.StartWal, b.StopWal) is not null)).ToList();
 
         RecoverableWindow? window = null;

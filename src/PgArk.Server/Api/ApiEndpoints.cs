@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Operations;
+using PgArk.Core.Operations.Jobs;
 using PgArk.Core.Operations.Registry;
 using PgArk.Server.Auth;
 
@@ -17,8 +18,11 @@ namespace PgArk.Server.Api;
 /// the OpenAPI document. Every call is authenticated (bearer API key) unless the server runs with --no-auth.
 /// </summary>
 internal sealed class ApiEndpoints(OperationContext context, OperationRegistry registry, IReadOnlyList<ApiKeyOptions>? keys, ILogger logger,
-    CancellationToken stopping)
+    CancellationToken stopping, JobManager? jobs = null)
 {
+    /// <summary><c>Prefer: respond-async</c> (RFC 7240) asks /invoke for a job instead of waiting, like <c>"async": true</c>.</summary>
+    private const string PreferAsync = "respond-async";
+
     public void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/invoke", (RequestDelegate)InvokeAsync);
@@ -31,9 +35,16 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
     private Task InvokeAsync(HttpContext http) => GuardAsync(http, async () =>
     {
         var caller = Authenticate(http);
-        var (tool, arguments) = await ReadInvocationAsync(http).ConfigureAwait(false);
+        var (tool, arguments, runAsync) = await ReadInvocationAsync(http).ConfigureAwait(false);
         var operation = registry.Get(tool);
         Authorize(caller, operation);
+        if (runAsync || http.Request.Headers["Prefer"].ToString().Contains(PreferAsync, StringComparison.OrdinalIgnoreCase))
+        {
+            var (prepared, bound) = await registry.PrepareAsync(context, tool, arguments, stopping).ConfigureAwait(false);
+            var jobManager = jobs ?? throw new InvalidOperationException("jobs are not enabled on this host");
+            await JobEndpoints.WriteAcceptedAsync(http, jobManager.Start(tool, prepared, bound)).ConfigureAwait(false);
+            return;
+        }
         var invocation = await registry.InvokeAsync(context, tool, arguments, stopping).ConfigureAwait(false);
         await ApiJson.WriteAsync(http, new JsonObject
         {
@@ -71,7 +82,7 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
         context.GetServer(server);
         var result = await new ListBackupsOperation().RunAsync(context, new ListBackupsInput(server, null, limit), null, stopping)
             .ConfigureAwait(false);
-        await ApiJson.WriteAsync(http, ArgumentBinder.ToJson(result.Servers[0])).ConfigureAwait(false);
+        await ApiJson.WriteValueAsync(http, result.Servers[0]).ConfigureAwait(false);
     });
 
     private Task DatabasesAsync(HttpContext http) => GuardAsync(http, async () =>
@@ -84,7 +95,7 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
     private Task OpenApiAsync(HttpContext http) => GuardAsync(http, () =>
         ApiJson.WriteAsync(http, OpenApiDocument.Build(registry)));
 
-    private async Task<(string Tool, JsonElement? Arguments)> ReadInvocationAsync(HttpContext http)
+    private async Task<(string Tool, JsonElement? Arguments, bool Async)> ReadInvocationAsync(HttpContext http)
     {
         if (http.Request.ContentLength > ApiHostOptions.MaxRequestBodyBytes)
         {
@@ -109,18 +120,28 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
             }
             foreach (var property in root.EnumerateObject())
             {
-                if (property.Name is not ("tool" or "arguments"))
+                if (property.Name is not ("tool" or "arguments" or "async"))
                 {
-                    throw new UsageException($"unknown request field '{property.Name}' (expected 'tool' and 'arguments')");
+                    throw new UsageException($"unknown request field '{property.Name}' (expected 'tool', 'arguments' and 'async')");
                 }
             }
+            var runAsync = false;
+            if (root.TryGetProperty("async", out var asyncFlag))
+            {
+                runAsync = asyncFlag.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    _ => throw new UsageException("request field 'async' must be true or false"),
+                };
+            }
             JsonElement? arguments = root.TryGetProperty("arguments", out var args) ? args.Clone() : null;
-            return (tool.GetString()!, arguments);
+            return (tool.GetString()!, arguments, runAsync);
         }
     }
 
     /// <summary>The caller's key, or null when authentication is off.</summary>
-    private ApiKeyOptions? Authenticate(HttpContext http)
+    internal ApiKeyOptions? Authenticate(HttpContext http)
     {
         if (keys is null)
         {
@@ -134,17 +155,18 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
         return ApiKeys.Find(keys, header[7..].Trim()) ?? throw new UnauthorizedException("unknown API key");
     }
 
-    private static void Authorize(ApiKeyOptions? caller, RegisteredOperation operation)
+    internal static void Authorize(ApiKeyOptions? caller, RegisteredOperation operation) => Authorize(caller, operation.Name, operation.Role);
+
+    internal static void Authorize(ApiKeyOptions? caller, string what, OperationRole needed)
     {
-        if (caller is not null && caller.Role < operation.Role)
+        if (caller is not null && ApiCaller.Refusal(caller.Name, caller.Role, what, needed) is { } refusal)
         {
-            throw new ForbiddenException(
-                $"key '{caller.Name}' has role {caller.Role.ToString().ToLowerInvariant()}; '{operation.Name}' needs {operation.Role.ToString().ToLowerInvariant()}");
+            throw new ForbiddenException(refusal);
         }
     }
 
     /// <summary>Maps every failure to one JSON error; nothing else (no stack trace) reaches the client.</summary>
-    private async Task GuardAsync(HttpContext http, Func<Task> action)
+    internal async Task GuardAsync(HttpContext http, Func<Task> action)
     {
         try
         {
@@ -203,9 +225,9 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
             $"request body is larger than {ApiHostOptions.MaxRequestBodyBytes} bytes");
     }
 
-    private sealed class UnauthorizedException(string message) : Exception(message);
+    internal sealed class UnauthorizedException(string message) : Exception(message);
 
-    private sealed class ForbiddenException(string message) : Exception(message);
+    internal sealed class ForbiddenException(string message) : Exception(message);
 
-    private sealed class PayloadTooLargeException : Exception;
+    internal sealed class PayloadTooLargeException : Exception;
 }

@@ -54,4 +54,12 @@ internal static class ApiJson
         http.Response.ContentType = "application/json; charset=utf-8";
         await http.Response.WriteAsync(body?.ToJsonString(Core.Operations.Registry.ArgumentBinder.Options) ?? "null", http.RequestAborted).ConfigureAwait(false);
     }
+
+    /// <summary>Serializes straight to the response, without building a JSON tree first (large listings).</summary>
+    public static async Task WriteValueAsync<T>(HttpContext http, T value)
+    {
+        http.Response.ContentType = "application/json; charset=utf-8";
+        await System.Text.Json.JsonSerializer.SerializeAsync(http.Response.Body, value, Core.Operations.Registry.ArgumentBinder.Options, http.RequestAborted)
+            .ConfigureAwait(false);
+    }
 }

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PgArk.Core.Operations.Jobs;
 using PgArk.Core.Operations.Registry;
+using PgArk.Server.Mcp;
 
 namespace PgArk.Server.Api;
 
@@ -34,12 +36,18 @@ public static class ApiHost
         });
         Scheduling.SchedulerService.Add(builder.Services, options.Context);
         var app = builder.Build();
-        var endpoints = new ApiEndpoints(options.Context, options.Registry ?? OperationRegistry.Default,
-            options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [], app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PgArk.Api"),
-            app.Lifetime.ApplicationStopping);
+        var registry = options.Registry ?? OperationRegistry.Default;
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var stopping = app.Lifetime.ApplicationStopping;
+        var jobs = new JobManager(options.Context, loggers.CreateLogger("PgArk.Jobs"), stopping);
+        var endpoints = new ApiEndpoints(options.Context, registry,
+            options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [], loggers.CreateLogger("PgArk.Api"), stopping, jobs);
         endpoints.Map(app);
         new MetricsEndpoints(options.Context, options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [],
-            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PgArk.Metrics"), app.Lifetime.ApplicationStopping).Map(app);
+            loggers.CreateLogger("PgArk.Metrics"), stopping).Map(app);
+        new ResourceEndpoints(endpoints, options.Context, registry, jobs, stopping).Map(app);
+        new JobEndpoints(endpoints, jobs).Map(app);
+        new McpHttpEndpoint(endpoints, options.Context, registry, loggers).Map(app);
         return app;
     }
 

@@ -35,7 +35,7 @@ internal static class OpenApiDocument
                 ["properties"] = new JsonObject { ["tool"] = new JsonObject { ["const"] = alias }, ["arguments"] = new JsonObject { ["type"] = "object" } },
             });
         }
-        return new JsonObject
+        var document = new JsonObject
         {
             ["openapi"] = "3.1.0",
             ["info"] = new JsonObject { ["title"] = "PgArk API", ["version"] = "1" },
@@ -85,6 +85,8 @@ internal static class OpenApiDocument
                 ["/api/databases"] = Get("Databases of each server"),
             },
         };
+        OpenApiResourcePaths.Add((JsonObject)document["paths"]!, registry);
+        return document;
     }
 
     private static JsonObject Get(string summary, JsonArray? parameters = null)
@@ -97,7 +99,7 @@ internal static class OpenApiDocument
         return new JsonObject { ["get"] = get };
     }
 
-    private static JsonObject Parameter(string name, string where, string type) => new()
+    internal static JsonObject Parameter(string name, string where, string type) => new()
     {
         ["name"] = name,
         ["in"] = where,
@@ -105,7 +107,7 @@ internal static class OpenApiDocument
         ["schema"] = new JsonObject { ["type"] = type },
     };
 
-    private static JsonObject Responses(string success)
+    internal static JsonObject Responses(string success)
     {
         var responses = new JsonObject { ["200"] = new JsonObject { ["description"] = success } };
         foreach (var (status, meaning) in new[] { ("400", "bad arguments"), ("401", "missing or unknown API key"), ("403", "role too low"),

@@ -5,12 +5,15 @@ using ModelContextProtocol.Server;
 using PgArk.Core.Errors;
 using PgArk.Core.Operations;
 using PgArk.Core.Operations.Registry;
+using PgArk.Server.Auth;
 
 namespace PgArk.Server.Mcp;
 
 /// <summary>
-/// The registry as MCP tools (name, description, input schema, destructive/read-only annotations). Results are JSON text
-/// content; PgArk errors come back as tool errors (isError) carrying the PgArk message, so the model can read them.
+/// The registry as MCP tools (name, description, input schema, destructive/read-only annotations) plus read-only
+/// resources per server, shared by <c>pgark mcp</c> (stdio) and <c>/mcp</c> in <c>pgark serve</c> (Streamable HTTP).
+/// Results are JSON text content; PgArk errors come back as tool errors (isError) carrying the PgArk message, so the
+/// model can read them. Over HTTP each message carries the caller's API key as its user, checked against the tool's role.
 /// </summary>
 public static class McpToolServer
 {
@@ -29,43 +32,75 @@ public static class McpToolServer
     public static McpServerOptions CreateOptions(OperationContext context, OperationRegistry registry)
     {
         var tools = registry.Operations.Select(ToTool).ToList();
+        var resources = new McpResources(context, registry);
         return new McpServerOptions
         {
             ServerInfo = new Implementation { Name = "pgark", Version = typeof(McpToolServer).Assembly.GetName().Version?.ToString() ?? "0" },
-            Capabilities = new ServerCapabilities { Tools = new ToolsCapability() },
+            Capabilities = new ServerCapabilities { Tools = new ToolsCapability(), Resources = new ResourcesCapability() },
             ServerInstructions = "PgArk: PostgreSQL physical backups, WAL archiving and point-in-time restore. "
-                + "Use list_databases to see which server holds a database; destructive tools need \"confirm\": true.",
+                + "Use list_databases to see which server holds a database; destructive tools need \"confirm\": true. "
+                + "Resources pgark://servers/{server}/backups and pgark://servers/{server}/info describe each server.",
             Handlers = new McpServerHandlers
             {
                 ListToolsHandler = (_, _) => ValueTask.FromResult(new ListToolsResult { Tools = tools }),
-                CallToolHandler = async (request, ct) =>
-                {
-                    var name = request.Params?.Name ?? "";
-                    JsonElement? arguments = request.Params?.Arguments is { } args
-                        ? JsonSerializer.SerializeToElement(args, McpJsonContext.Default.IDictionaryStringJsonElement)
-                        : null;
-                    try
-                    {
-                        var invocation = await registry.InvokeAsync(context, name, arguments, ct).ConfigureAwait(false);
-                        return new CallToolResult
-                        {
-                            Content = [new TextContentBlock { Text = invocation.Result?.ToJsonString(ArgumentBinder.Options) ?? "null" }],
-                        };
-                    }
-                    catch (PgArkException ex)
-                    {
-                        var text = ex.Hint is null ? ex.Message : $"{ex.Message}\nhint: {ex.Hint}";
-                        return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = text }] };
-                    }
-                },
+                CallToolHandler = (request, ct) => CallToolAsync(context, registry, request, ct),
+                ListResourcesHandler = (_, ct) => resources.ListAsync(ct),
+                ListResourceTemplatesHandler = (_, _) => ValueTask.FromResult(new ListResourceTemplatesResult { ResourceTemplates = McpResources.Templates }),
+                ReadResourceHandler = (request, ct) => resources.ReadAsync(request.Params?.Uri ?? "", ct),
             },
         };
     }
 
+    private static async ValueTask<CallToolResult> CallToolAsync(OperationContext context, OperationRegistry registry,
+        RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
+    {
+        var name = request.Params?.Name ?? "";
+        JsonElement? arguments = request.Params?.Arguments is { } args
+            ? JsonSerializer.SerializeToElement(args, McpJsonContext.Default.IDictionaryStringJsonElement)
+            : null;
+        try
+        {
+            var operation = registry.Get(name);
+            if (ApiCaller.FromPrincipal(request.User) is { } caller
+                && ApiCaller.Refusal(caller.Name, caller.Role, operation.Name, operation.Role) is { } refusal)
+            {
+                return Error($"forbidden: {refusal}");
+            }
+            McpProgressSender? progress = null;
+            if (operation.LongRunning && request.Params?.ProgressToken is { } token)
+            {
+                progress = new McpProgressSender(request.Server, token);
+            }
+            try
+            {
+                var invocation = await registry.InvokeAsync(context, name, arguments, progress, cancellationToken).ConfigureAwait(false);
+                return new CallToolResult
+                {
+                    Content = [new TextContentBlock { Text = invocation.Result?.ToJsonString(ArgumentBinder.Options) ?? "null" }],
+                };
+            }
+            finally
+            {
+                if (progress is not null)
+                {
+                    // Every notification goes out before the result, which ends the request's stream.
+                    await progress.CompleteAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (PgArkException ex)
+        {
+            return Error(ex.Hint is null ? ex.Message : $"{ex.Message}\nhint: {ex.Hint}");
+        }
+    }
+
+    private static CallToolResult Error(string text) => new() { IsError = true, Content = [new TextContentBlock { Text = text }] };
+
     private static Tool ToTool(RegisteredOperation operation) => new()
     {
         Name = operation.Name,
-        Description = operation.Description + (operation.Destructive ? " Destructive: requires \"confirm\": true." : ""),
+        Description = operation.Description + (operation.Destructive ? " Destructive: requires \"confirm\": true." : "")
+            + (operation.LongRunning ? " Long-running: sends progress notifications when the call carries a progressToken." : ""),
         InputSchema = JsonSerializer.SerializeToElement(operation.InputSchema, McpJsonContext.Default.JsonObject),
         Annotations = new ToolAnnotations
         {

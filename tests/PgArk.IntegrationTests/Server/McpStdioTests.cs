@@ -48,4 +48,25 @@ public class McpStdioTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.True(bad.IsError);
         Assert.Contains("argument 'limit'", Assert.IsType<TextContentBlock>(Assert.Single(bad.Content)).Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Mcp_BackupSendsProgress_ResourcesListedAndRead()
+    {
+        await using var client = await ConnectAsync();
+
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<ModelContextProtocol.ProgressNotificationValue>();
+        var backup = await client.CallToolAsync("backup", new Dictionary<string, object?> { ["server"] = PgArkHarness.Server, ["type"] = "incr" },
+            new McpHttpTests.SynchronousReports(reports));
+        Assert.True(backup.IsError != true, McpHttpTests.Text(backup));
+        Assert.Contains(reports, r => r.Message == "checkpoint");
+        Assert.Contains(reports, r => r.Message?.StartsWith("wal", StringComparison.Ordinal) == true);
+
+        var templates = await client.ListResourceTemplatesAsync();
+        Assert.Contains(templates, t => t.UriTemplate == "pgark://servers/{server}/backups");
+        var resources = await client.ListResourcesAsync();
+        Assert.Equal(2, resources.Count(r => r.Uri.StartsWith($"pgark://servers/{PgArkHarness.Server}/", StringComparison.Ordinal)));
+        var read = await client.ReadResourceAsync($"pgark://servers/{PgArkHarness.Server}/backups");
+        Assert.Contains(fixture.FullBackupId, Assert.IsType<TextResourceContents>(Assert.Single(read.Contents)).Text, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<ModelContextProtocol.McpException>(() => client.ReadResourceAsync("pgark://servers/pg1/secrets").AsTask());
+    }
 }

@@ -20,6 +20,9 @@ public sealed class ServerFixture : IAsyncLifetime
     private WebApplication? _app;
 
     public PgArkHarness Harness => _harness!;
+
+    /// <summary>The running host (tests read its endpoint data source).</summary>
+    public WebApplication App => _app!;
     public Uri BaseAddress { get; private set; } = null!;
     public string FullBackupId { get; private set; } = "";
     public string ViewerKey { get; } = ApiKeys.Create().Key;

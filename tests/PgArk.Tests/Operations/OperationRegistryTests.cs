@@ -20,6 +20,9 @@ public class OperationRegistryTests
             pgdata: /var/lib/postgresql/15/main
         """, "/etc/pgark/pgark.yaml", _ => null), selfCommand: "pgark");
 
+    /// <summary>A context whose configuration names one unreachable server (for tests that never touch PostgreSQL).</summary>
+    internal static OperationContext OfflineContext => s_context;
+
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
     private static Task<(RegisteredOperation Operation, object Arguments)> PrepareAsync(string tool, string arguments) =>

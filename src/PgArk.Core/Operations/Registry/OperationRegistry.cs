@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PgArk.Core.Catalog;
+using PgArk.Core.Common;
 using PgArk.Core.Errors;
 
 namespace PgArk.Core.Operations.Registry;
@@ -55,14 +56,14 @@ public sealed class OperationRegistry
         yield return Register(new ListDatabasesOperation());
         var backup = new BackupOperation();
         yield return new RegisteredOperation<BackupArguments, BackupOutcome>(backup,
-            async (c, a, ct) => BackupOutcome.From(await backup.RunAsync(c, a.ToInput(), null, ct).ConfigureAwait(false)));
+            async (c, a, p, ct) => BackupOutcome.From(await backup.RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
         var restore = new RestoreOperation();
         yield return new RegisteredOperation<RestoreArguments, RestoreOutcome>(restore,
-            async (c, a, ct) => RestoreOutcome.From(await restore.RunAsync(c, a.ToInput(), null, ct).ConfigureAwait(false)));
+            async (c, a, p, ct) => RestoreOutcome.From(await restore.RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
         yield return Register(new VerifyOperation());
         var verifyRestore = new VerifyRestoreOperation();
         yield return new RegisteredOperation<VerifyRestoreArguments, VerifyRestoreRecord>(verifyRestore,
-            (c, a, ct) => verifyRestore.RunAsync(c, new VerifyRestoreInput(a.Server, a.BackupId), null, ct));
+            (c, a, p, ct) => verifyRestore.RunAsync(c, new VerifyRestoreInput(a.Server, a.BackupId), p, ct));
         yield return Register(new ExpireOperation());
         yield return Register(new ListDumpsOperation());
         yield return Register(new DumpOperation());
@@ -72,14 +73,14 @@ public sealed class OperationRegistry
         yield return Register(new DeleteDumpOperation());
         yield return Register(new ExpireDumpsOperation());
         var check = new CheckOperation();
-        yield return new RegisteredOperation<CheckArguments, CheckResult>(check, (c, a, ct) => check.RunAsync(c, a.ToInput(), null, ct));
+        yield return new RegisteredOperation<CheckArguments, CheckResult>(check, (c, a, p, ct) => check.RunAsync(c, a.ToInput(), p, ct));
         yield return Register(new InitOperation());
         yield return Register(new ScheduleOperation());
     }
 
     /// <summary>Registers an operation whose input record is its argument record.</summary>
     public static RegisteredOperation Register<TInput, TResult>(Operation<TInput, TResult> operation) =>
-        new RegisteredOperation<TInput, TResult>(operation, (c, a, ct) => operation.RunAsync(c, a, null, ct));
+        new RegisteredOperation<TInput, TResult>(operation, (c, a, p, ct) => operation.RunAsync(c, a, p, ct));
 
     /// <summary>The operation named <paramref name="name"/> (aliases resolved).</summary>
     /// <exception cref="NotFoundException">No such operation or alias.</exception>
@@ -96,13 +97,22 @@ public sealed class OperationRegistry
     /// Runs <paramref name="tool"/> with JSON <paramref name="arguments"/> (an object, or null/undefined for none): resolves
     /// aliases and <c>db_name</c>, checks confirmation, binds the arguments, runs, and serializes the result.
     /// </summary>
+    public Task<OperationInvocation> InvokeAsync(OperationContext context, string tool, JsonElement? arguments,
+        CancellationToken cancellationToken) => InvokeAsync(context, tool, arguments, null, cancellationToken);
+
+    /// <summary><see cref="InvokeAsync(OperationContext, string, JsonElement?, CancellationToken)"/>, reporting progress of long operations.</summary>
     public async Task<OperationInvocation> InvokeAsync(OperationContext context, string tool, JsonElement? arguments,
-        CancellationToken cancellationToken)
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var (operation, bound) = await PrepareAsync(context, tool, arguments, cancellationToken).ConfigureAwait(false);
-        var result = await operation.RunAsync(context, bound, cancellationToken).ConfigureAwait(false);
+        var result = await operation.RunAsync(context, bound, progress, cancellationToken).ConfigureAwait(false);
         return new OperationInvocation(operation, ArgumentBinder.ToJson(result));
     }
+
+    /// <summary>Runs already prepared arguments (<see cref="PrepareAsync"/>) and serializes the result.</summary>
+    public static async Task<JsonNode?> RunPreparedAsync(OperationContext context, RegisteredOperation operation, object arguments,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken) =>
+        ArgumentBinder.ToJson(await operation.RunAsync(context, arguments, progress, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Everything <see cref="InvokeAsync"/> does before running: the operation and its typed arguments.</summary>
     public async Task<(RegisteredOperation Operation, object Arguments)> PrepareAsync(OperationContext context, string tool,

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
+using PgArk.Core.Common;
 
 namespace PgArk.Core.Operations.Registry;
 
@@ -47,7 +48,11 @@ public abstract class RegisteredOperation
     public IReadOnlyList<string> RequiredArguments => ((JsonArray?)(_schema ??= BuildSchema())["required"])?
         .Select(n => n!.GetValue<string>()).Where(k => k != OperationRegistry.ConfirmArgument).ToList() ?? [];
 
-    internal abstract Task<object?> RunAsync(OperationContext context, object arguments, CancellationToken cancellationToken);
+    internal Task<object?> RunAsync(OperationContext context, object arguments, CancellationToken cancellationToken) =>
+        RunAsync(context, arguments, null, cancellationToken);
+
+    internal abstract Task<object?> RunAsync(OperationContext context, object arguments, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken);
 
     private JsonObject BuildSchema()
     {
@@ -81,9 +86,16 @@ public abstract class RegisteredOperation
 }
 
 internal sealed class RegisteredOperation<TArguments, TResult>(
-    IOperation operation, Func<OperationContext, TArguments, CancellationToken, Task<TResult>> run)
+    IOperation operation, Func<OperationContext, TArguments, IProgress<OperationProgress>?, CancellationToken, Task<TResult>> run)
     : RegisteredOperation(operation, typeof(TArguments))
 {
-    internal override async Task<object?> RunAsync(OperationContext context, object arguments, CancellationToken cancellationToken) =>
-        await run(context, (TArguments)arguments, cancellationToken).ConfigureAwait(false);
+    /// <summary>An operation that reports no progress.</summary>
+    public RegisteredOperation(IOperation operation, Func<OperationContext, TArguments, CancellationToken, Task<TResult>> run)
+        : this(operation, (c, a, _, ct) => run(c, a, ct))
+    {
+    }
+
+    internal override async Task<object?> RunAsync(OperationContext context, object arguments, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken) =>
+        await run(context, (TArguments)arguments, progress, cancellationToken).ConfigureAwait(false);
 }
