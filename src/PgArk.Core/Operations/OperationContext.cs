@@ -6,6 +6,7 @@ using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Storage;
 using PgArk.Core.Storage.Posix;
+using PgArk.Core.Storage.S3;
 
 namespace PgArk.Core.Operations;
 
@@ -37,6 +38,7 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
         IRepositoryStorage storage = repository.Type switch
         {
             RepositoryType.Posix => new PosixStorage(repository.Path),
+            RepositoryType.S3 => new S3Storage(repository.S3!.ToStorageOptions()),
             _ => throw new ConfigurationException($"repository '{repository.Name}': type '{repository.Type}' is not supported yet"),
         };
         return new Repository(repository.Name, storage, repository.Compression, repository.CompressionLevel);
