@@ -51,8 +51,12 @@ public sealed class PgArkHarness : IAsyncDisposable
         throw new InvalidOperationException($"cannot find the repository root above {baseDirectory}");
     });
 
+    /// <param name="repositoryYaml">
+    /// The repository's keys after its name (4-space indented YAML lines), given the harness folder; null for a posix
+    /// repository in <c>repo/</c> of that folder.
+    /// </param>
     public static async Task<PgArkHarness> CreateAsync(string compression = "zstd", IReadOnlyDictionary<string, string>? settings = null,
-        CancellationToken cancellationToken = default)
+        Func<TempFolder, CancellationToken, Task<string>>? repositoryYaml = null, CancellationToken cancellationToken = default)
     {
         // In-process runs would otherwise write the test host's path into restore_command.
         Environment.SetEnvironmentVariable(SelfCommand.ExecutableVariable, Executable);
@@ -72,12 +76,14 @@ public sealed class PgArkHarness : IAsyncDisposable
             ArchiveCommand = archiveCommand,
             Settings = clusterSettings,
         }, cancellationToken);
+        var repositoryKeys = repositoryYaml is null
+            ? $"    type: posix\n    path: {repository}\n"
+            : await repositoryYaml(folder, cancellationToken);
         await File.WriteAllTextAsync(configPath, $"""
             lockPath: {folder.Combine("locks")}
             repositories:
               - name: local
-                type: posix
-                path: {repository}
+            {repositoryKeys.TrimEnd('\n')}
                 compression: {compression}
             servers:
               - name: {Server}
