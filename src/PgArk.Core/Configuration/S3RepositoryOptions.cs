@@ -30,6 +30,9 @@ public sealed record S3RepositoryOptions(
     int PartSizeMiB,
     int UploadConcurrency)
 {
+    /// <summary>How messages name the repository: <c>s3://bucket/prefix</c>, as <see cref="S3Storage.Location"/>.</summary>
+    public string Location => S3Storage.LocationOf(Bucket, Prefix);
+
     /// <summary>The storage driver's options.</summary>
     public S3StorageOptions ToStorageOptions() => new()
     {

@@ -28,7 +28,7 @@ public sealed class S3Storage : IRepositoryStorage, IDisposable
         _keyPrefix = options.Prefix.Length == 0 ? "" : options.Prefix + "/";
         Client = S3ClientFactory.Create(options);
         UploadSlots = new SemaphoreSlim(options.UploadConcurrency, options.UploadConcurrency);
-        Location = $"s3://{options.Bucket}" + (options.Prefix.Length == 0 ? "" : "/" + options.Prefix);
+        Location = LocationOf(options.Bucket, options.Prefix);
     }
 
     public string Location { get; }
@@ -199,6 +199,9 @@ public sealed class S3Storage : IRepositoryStorage, IDisposable
         Client.Dispose();
         UploadSlots.Dispose();
     }
+
+    /// <summary><c>s3://bucket</c> or <c>s3://bucket/prefix</c>.</summary>
+    public static string LocationOf(string bucket, string prefix) => $"s3://{bucket}" + (prefix.Length == 0 ? "" : "/" + prefix);
 
     internal static bool IsS3Failure(Exception ex) =>
         ex is AmazonServiceException or AmazonClientException or HttpRequestException or IOException or WebException;
