@@ -75,13 +75,6 @@ as_pg "$PGARK" --config "$WORK/posix.yaml" init --server bench >/dev/null
 as_pg "$PGARK" --config "$WORK/s3.yaml" init --server bench >/dev/null
 as_pg "$BIN/pgbench" -h "$WORK" -p "$PORT" -i -s "$SCALE" -q postgres 2>&1 | tail -1
 as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "CHECKPOINT" postgres
-wait_for_archiver() {
-  local last
-  last=$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT pg_walfile_name(pg_switch_wal())" postgres)
-  until [[ "$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver" postgres)" == "t" ]]; do
-    sleep 0.5
-  done
-}
 echo "== waiting for the archiver to drain the pgbench WAL (into both repositories)"
 wait_for_archiver
 DBSIZE=$(du -sb "$WORK/data" --exclude=pg_wal | cut -f1)
