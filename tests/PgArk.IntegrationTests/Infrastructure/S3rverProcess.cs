@@ -79,7 +79,7 @@ public sealed class S3rverProcess : IAsyncDisposable
         foreach (var argument in new[]
                  {
                      // s3rver's continuation tokens use DES, which OpenSSL 3 only offers through its legacy provider.
-                     "--openssl-legacy-provider", ScriptPath, "--directory", DataFolder, "--address", "127.0.0.1", "--port", Port.ToString(),
+                     "--openssl-legacy-provider", "-e", KeepAlive, ScriptPath, "--directory", DataFolder, "--address", "127.0.0.1", "--port", Port.ToString(),
                      "--configure-bucket", Bucket, "--silent",
                  })
         {
@@ -114,6 +114,25 @@ public sealed class S3rverProcess : IAsyncDisposable
     public async ValueTask DisposeAsync() => await KillAsync();
 
     private static string ScriptPath { get; } = FindScript();
+
+    // s3rver removes a key's folder when a DELETE leaves it empty; a PUT into that folder at the same moment fails to
+    // open its file, and the unhandled stream error kills the server. Kept alive, the PUT answers 500 and the client
+    // retries it, as it would against a real server's transient error. (Runs s3rver's own bin script, with its
+    // arguments, under this handler.)
+    private const string KeepAlive =
+        "process.on('uncaughtException', e => console.error('s3rver: uncaught ' + (e && e.stack || e))); require(process.argv[1]);";
+
+    /// <summary>What the server printed (errors only: it runs with --silent).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
 
     private static string FindScript()
     {
