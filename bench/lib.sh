@@ -64,13 +64,6 @@ as_pg $PGBR stanza-create >/dev/null
 as_pg "$BIN/pgbench" -h "$WORK" -p "$PORT" -i -s "$SCALE" -q postgres 2>&1 | tail -1
 as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "CHECKPOINT" postgres
 # pgbench -i wrote ~1.5 GB of WAL; let the archiver drain it so neither tool's backup waits behind the backlog.
-wait_for_archiver() {
-  local last
-  last=$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT pg_walfile_name(pg_switch_wal())" postgres)
-  until [[ "$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver" postgres)" == "t" ]]; do
-    sleep 0.5
-  done
-}
 echo "== waiting for the archiver to drain the pgbench WAL"
 wait_for_archiver
 DBSIZE=$(du -sb "$WORK/data" --exclude=pg_wal | cut -f1)

@@ -18,7 +18,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
     private static readonly (string, Operations.OperationRole)[] s_roles =
         [("viewer", Operations.OperationRole.Viewer), ("operator", Operations.OperationRole.Operator), ("admin", Operations.OperationRole.Admin)];
-    private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention", "encryption"];
+    private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention", "encryption", .. S3Keys];
     private static readonly string[] s_repositoryReserved = [];
     private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly"];
     private static readonly string[] s_serverKeys =
@@ -134,11 +134,6 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private RepositoryOptions ParseRepository(YamlMappingReader reader, string? name)
     {
         var type = reader.Has("type") ? reader.Choice("type", s_repositoryTypes) : RepositoryType.Posix;
-        if (type == RepositoryType.S3)
-        {
-            _problems.Add(reader.ChildPath("type"), "'s3' is not supported yet");
-        }
-
         var path = type == RepositoryType.Posix ? reader.AbsolutePath("path", required: true) : reader.Scalar("path");
         var compression = reader.Has("compression") ? reader.Choice("compression", s_compressionTypes) : CompressionType.Zstd;
         var level = reader.Int("compressionLevel");
@@ -156,9 +151,11 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
                 r.PositiveInt("daily"), r.PositiveInt("weekly"), r.PositiveInt("monthly"));
         }
 
+        var s3 = ParseS3(reader, type);
+
         // When a value is missing its problem is already recorded and these options are never returned.
         return new RepositoryOptions(
-            name ?? "", type ?? RepositoryType.Posix, path ?? "", compression ?? CompressionType.None, level ?? 0, retention)
+            name ?? "", type ?? RepositoryType.Posix, path ?? "", compression ?? CompressionType.None, level ?? 0, retention, s3)
         {
             Encryption = Encryption(reader),
         };

@@ -6,6 +6,6 @@ public enum RepositoryType
     /// <summary>A local or mounted folder (<c>posix</c>).</summary>
     Posix,
 
-    /// <summary>An S3-compatible bucket (<c>s3</c>). Not implemented yet: validation rejects it.</summary>
+    /// <summary>An S3-compatible bucket (<c>s3</c>).</summary>
     S3,
 }

@@ -83,7 +83,7 @@ public sealed class HealthOperation : Operation<HealthInput, HealthResult>
         }
         catch (Exception ex) when (ex is PgArkException or IOException or UnauthorizedAccessException)
         {
-            return new RepositoryHealth(name, options.Path, false, ex.Message);
+            return new RepositoryHealth(name, options.S3?.Location ?? options.Path, false, ex.Message);
         }
     }
 }

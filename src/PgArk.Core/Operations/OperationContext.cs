@@ -7,6 +7,7 @@ using PgArk.Core.Errors;
 using PgArk.Core.Storage;
 using PgArk.Core.Storage.Encryption;
 using PgArk.Core.Storage.Posix;
+using PgArk.Core.Storage.S3;
 
 namespace PgArk.Core.Operations;
 
@@ -59,6 +60,7 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
         IRepositoryStorage storage = repository.Type switch
         {
             RepositoryType.Posix => new PosixStorage(repository.Path),
+            RepositoryType.S3 => new S3Storage(repository.S3!.ToStorageOptions()),
             _ => throw new ConfigurationException($"repository '{repository.Name}': type '{repository.Type}' is not supported yet"),
         };
         storage = repository.Encryption is { } encryption

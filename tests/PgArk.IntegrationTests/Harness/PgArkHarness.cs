@@ -57,12 +57,16 @@ public sealed class PgArkHarness : IAsyncDisposable
     /// <summary>The passphrase of an encrypted harness (in a file only postgres and root can read), else null.</summary>
     public string? Passphrase { get; private set; }
 
-    /// <param name="encrypted">Encrypt every repository with a random passphrase from a file (see <see cref="Passphrase"/>).</param>
+    /// <param name="repositoryYaml">
+    /// The repository's keys after its name (4-space indented YAML lines), given the harness folder; null for a posix
+    /// repository in <c>repo/</c> of that folder. Not combined with the posix-only options below.
+    /// </param>
+    /// <param name="encrypted">Encrypt every posix repository with a random passphrase from a file (see <see cref="Passphrase"/>).</param>
     /// <param name="extraRepositories">Names of further posix repositories the server also uses, after "local".</param>
-    /// <param name="repositoryYaml">Extra YAML keys for every repository (e.g. "retention: { full: 1 }").</param>
+    /// <param name="repositoryKeys">Extra YAML keys for every posix repository (e.g. "retention: { full: 1 }").</param>
     public static async Task<PgArkHarness> CreateAsync(string compression = "zstd", IReadOnlyDictionary<string, string>? settings = null,
-        CancellationToken cancellationToken = default, bool encrypted = false, IReadOnlyList<string>? extraRepositories = null,
-        string? repositoryYaml = null)
+        Func<TempFolder, CancellationToken, Task<string>>? repositoryYaml = null, CancellationToken cancellationToken = default,
+        bool encrypted = false, IReadOnlyList<string>? extraRepositories = null, string? repositoryKeys = null)
     {
         // In-process runs would otherwise write the test host's path into restore_command.
         Environment.SetEnvironmentVariable(SelfCommand.ExecutableVariable, Executable);
@@ -82,12 +86,14 @@ public sealed class PgArkHarness : IAsyncDisposable
             ArchiveCommand = archiveCommand,
             Settings = clusterSettings,
         }, cancellationToken);
+        var primaryKeys = repositoryYaml is null
+            ? $"    type: posix\n    path: {repository}\n"
+            : await repositoryYaml(folder, cancellationToken);
         await File.WriteAllTextAsync(configPath, $"""
             lockPath: {folder.Combine("locks")}
             repositories:
               - name: local
-                type: posix
-                path: {repository}
+            {primaryKeys.TrimEnd('\n')}
                 compression: {compression}
             servers:
               - name: {Server}
@@ -98,9 +104,13 @@ public sealed class PgArkHarness : IAsyncDisposable
             """, cancellationToken);
         File.SetUnixFileMode(configPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var harness = new PgArkHarness(folder, cluster, configPath, repository);
-        if (encrypted || extraRepositories is { Count: > 0 } || repositoryYaml is not null)
+        if (encrypted || extraRepositories is { Count: > 0 } || repositoryKeys is not null)
         {
-            await harness.WriteRepositoriesAsync(compression, encrypted, extraRepositories ?? [], repositoryYaml, cancellationToken);
+            if (repositoryYaml is not null)
+            {
+                throw new ArgumentException("encrypted, extraRepositories and repositoryKeys describe posix repositories only", nameof(repositoryYaml));
+            }
+            await harness.WriteRepositoriesAsync(compression, encrypted, extraRepositories ?? [], repositoryKeys, cancellationToken);
         }
         var init = await harness.RunAsync("init", "--server", Server);
         Assert.True(init.ExitCode == 0, init.ToString());

@@ -19,7 +19,7 @@ public class EncryptedRepositoryTests
     public async Task EncryptedRepository_BackupArchivePitrVerifyExpireDump_WorksAndHoldsNoPlainText()
     {
         // No compression, so that a plain repository would hold the row value verbatim and the search means something.
-        await using var h = await PgArkHarness.CreateAsync(compression: "none", encrypted: true, repositoryYaml: "retention: { full: 1 }");
+        await using var h = await PgArkHarness.CreateAsync(compression: "none", encrypted: true, repositoryKeys: "retention: { full: 1 }");
         var needle = $"needle-{Guid.NewGuid():N}";
         await h.Cluster.ExecuteAsync($"""
             CREATE TABLE secrets (id int PRIMARY KEY, value text NOT NULL);

@@ -166,14 +166,6 @@ public class ConfigParseTests
     }
 
     [Fact]
-    public void Parse_S3Repository_IsNotSupportedYet()
-    {
-        var message = ParseError(Minimal.Replace("path: /var/lib/pgark/repo", "type: s3", StringComparison.Ordinal));
-
-        Assert.Equal(Invalid("repositories[0].type: 's3' is not supported yet"), message);
-    }
-
-    [Fact]
     public void Parse_ManyProblems_ReportsAllInOneMessage()
     {
         var message = ParseError("""
