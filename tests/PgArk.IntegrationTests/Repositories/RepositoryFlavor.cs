@@ -18,12 +18,15 @@ public enum RepositoryStorageKind
 /// More keys for the repository, one per line without indentation; may contain <c>{folder}</c>, replaced by the test's
 /// folder (which the postgres user owns, so archive_command can read files there).
 /// </param>
-public sealed record RepositoryFlavor(string Name, RepositoryStorageKind Storage, string ExtraYaml = "")
+/// <param name="Encrypted">Encrypt the repository with a random passphrase from a file in the test's folder.</param>
+public sealed record RepositoryFlavor(string Name, RepositoryStorageKind Storage, string ExtraYaml = "", bool Encrypted = false)
 {
     public static IReadOnlyDictionary<string, RepositoryFlavor> All { get; } = new[]
     {
         new RepositoryFlavor("posix", RepositoryStorageKind.Posix),
         new RepositoryFlavor("s3", RepositoryStorageKind.S3, "storageClass: STANDARD_IA"),
+        new RepositoryFlavor("posix-encrypted", RepositoryStorageKind.Posix, Encrypted: true),
+        new RepositoryFlavor("s3-encrypted", RepositoryStorageKind.S3, Encrypted: true),
     }.ToDictionary(f => f.Name, StringComparer.Ordinal);
 
     public static TheoryData<string> Names => new(All.Keys);
@@ -53,6 +56,13 @@ public sealed record RepositoryFlavor(string Name, RepositoryStorageKind Storage
                 $"secretAccessKeyFile: {await SecretFileAsync(folder, "s3-secret", S3rverProcess.SecretAccessKey, cancellationToken)}",
                 "partSizeMiB: 5",
             ]);
+        }
+
+        if (Encrypted)
+        {
+            // The lowest iteration count the configuration accepts: the tests exercise the format, not the KDF's cost.
+            var passphrase = await SecretFileAsync(folder, "passphrase", $"pass-{Guid.NewGuid():N}", cancellationToken);
+            keys.Add($"encryption: {{ passphraseFile: {passphrase}, iterations: 100000 }}");
         }
 
         keys.AddRange(ExtraYaml.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Replace("{folder}", folder.Path, StringComparison.Ordinal)));
