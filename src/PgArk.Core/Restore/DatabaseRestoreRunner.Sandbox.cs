@@ -1,0 +1,179 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgArk.Core.Common;
+using PgArk.Core.Errors;
+using PgArk.Core.Logical;
+using PgArk.Core.Postgres;
+
+namespace PgArk.Core.Restore;
+
+public sealed partial class DatabaseRestoreRunner
+{
+    /// <summary>The restored cluster's settings that would be wrong or unsafe for a side copy; they win over its configuration files.</summary>
+    private static Dictionary<string, string> SandboxOverrides(string hbaFile) => new()
+    {
+        // Never archive into the live server's WAL area, never listen on TCP, log where we read it.
+        ["archive_mode"] = "off",
+        ["hba_file"] = hbaFile,
+        ["unix_socket_permissions"] = "0700",
+        ["ssl"] = "off",
+        ["logging_collector"] = "off",
+    };
+
+    /// <summary>Starts the sandbox, waits until it has promoted, and checks the point recovery reached.</summary>
+    private async Task<(DateTimeOffset? Time, string? Lsn)> RecoverAsync(RestoreSandbox sandbox, PgInstallation installation, DatabaseRestorePlan plan,
+        CancellationToken cancellationToken)
+    {
+        // The sandbox is reached over its private socket without a password, whatever the live server's pg_hba.conf says.
+        var hbaFile = Path.Combine(sandbox.Root, "pg_hba.conf");
+        await File.WriteAllTextAsync(hbaFile, "local all all trust\n", cancellationToken).ConfigureAwait(false);
+        var configFile = Path.Combine(sandbox.DataDirectory, "postgresql.conf");
+        if (!File.Exists(configFile))
+        {
+            // Packaged clusters (Debian) keep postgresql.conf outside the data directory, so the backup has none.
+            await File.WriteAllTextAsync(configFile, "# written by pgark for a sandbox restore\n", cancellationToken).ConfigureAwait(false);
+        }
+        if (Libc.IsRoot)
+        {
+            LocalCluster.ChownToPostgres(hbaFile);
+            LocalCluster.ChownToPostgres(configFile);
+        }
+        sandbox.CreatePrivateSocketDirectory();
+        var cluster = LocalCluster.Attach(installation, sandbox.DataDirectory, sandbox.SocketDirectory);
+        sandbox.Cluster = cluster;
+        await cluster.StartAsync(cancellationToken, RecoveryTimeout, SandboxOverrides(hbaFile)).ConfigureAwait(false);
+        await WaitForPromotionAsync(cluster, cancellationToken).ConfigureAwait(false);
+
+        var connection = await OpenSandboxAsync(cluster, "postgres", cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        DateTimeOffset? reachedTime = null;
+        string? reachedLsn = null;
+        var command = new NpgsqlCommand("SELECT pg_last_xact_replay_timestamp(), pg_last_wal_replay_lsn()::text", connection);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            reachedTime = reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
+            reachedLsn = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+        if (plan.TargetTime is { } target && reachedTime > target)
+        {
+            throw new IntegrityException(
+                $"recovery replayed a commit at {DatabaseRestorePlanner.Format(reachedTime.Value)}, after the target {DatabaseRestorePlanner.Format(target)}");
+        }
+        if (await DatabaseProperties.ReadAsync(connection, plan.Database, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new NotFoundException($"database '{plan.Database}' did not exist on server '{server.Name}' at {plan.Target}");
+        }
+        logger.LogInformation("sandbox recovered to {Time} (LSN {Lsn})", reachedTime, reachedLsn);
+        return (reachedTime, reachedLsn);
+    }
+
+    /// <summary>Waits until the sandbox has left recovery; a sandbox that stopped (recovery failed) is reported at once with its log.</summary>
+    private async Task WaitForPromotionAsync(LocalCluster cluster, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + RecoveryTimeout;
+        while (true)
+        {
+            if (cluster.ProcessId is not { } pid || !Directory.Exists($"/proc/{pid}"))
+            {
+                throw new OperationFailedException($"the sandbox server stopped during recovery:\n{LogTail(cluster)}");
+            }
+            try
+            {
+                var connection = await OpenSandboxAsync(cluster, "postgres", cancellationToken).ConfigureAwait(false);
+                await using var connectionScope = connection.ConfigureAwait(false);
+                var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+                await using var commandScope = command.ConfigureAwait(false);
+                if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new OperationFailedException($"the sandbox did not finish recovery within {RecoveryTimeout.TotalMinutes:0} minutes:\n{LogTail(cluster)}");
+            }
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Creates the copy on the live server and fills it from the sandbox; returns the sandbox's row counts.</summary>
+    private async Task<IReadOnlyList<TableRowCount>> CopyIntoLiveAsync(RestoreSandbox sandbox, DatabaseMover mover, DatabaseRestorePlan plan, string copy,
+        CancellationToken cancellationToken)
+    {
+        var cluster = sandbox.Cluster!;
+        var source = await OpenSandboxAsync(cluster, plan.Database, cancellationToken).ConfigureAwait(false);
+        await using var sourceScope = source.ConfigureAwait(false);
+        var properties = (await DatabaseProperties.ReadAsync(source, plan.Database, cancellationToken).ConfigureAwait(false))!;
+        var sandboxCounts = await DatabaseMover.CountRowsAsync(source, cancellationToken).ConfigureAwait(false);
+
+        var maintenance = await mover.OpenLiveAsync(mover.MaintenanceDatabase(plan.Database), cancellationToken).ConfigureAwait(false);
+        await using (maintenance.ConfigureAwait(false))
+        {
+            if (await DatabaseMover.ScalarAsync<long>(maintenance, "SELECT count(*) FROM pg_database WHERE datname = $1", copy, cancellationToken)
+                    .ConfigureAwait(false) > 0)
+            {
+                throw new RefusedException($"database '{copy}' already exists on server '{server.Name}'", "another restore may be running; wait a second and retry");
+            }
+            var tablespaceExists = await DatabaseMover.ScalarAsync<long>(maintenance, "SELECT count(*) FROM pg_tablespace WHERE spcname = $1",
+                properties.Tablespace, cancellationToken).ConfigureAwait(false) > 0;
+            await mover.ExecuteAsync(maintenance, properties.CreateStatement(copy, maintenance.PostgreSqlVersion.Major, tablespaceExists), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        await mover.CopyAsync(SandboxConnInfo(cluster, plan.Database), copy, cancellationToken).ConfigureAwait(false);
+        var target = await mover.OpenLiveAsync(copy, cancellationToken).ConfigureAwait(false);
+        await using (target.ConfigureAwait(false))
+        {
+            foreach (var statement in properties.AfterStatements(copy))
+            {
+                await mover.ExecuteAsync(target, statement, cancellationToken).ConfigureAwait(false);
+            }
+            // pg_restore leaves the planner without statistics; the database is about to take the live one's place.
+            await mover.ExecuteAsync(target, "ANALYZE", cancellationToken).ConfigureAwait(false);
+        }
+        return sandboxCounts;
+    }
+
+    private async Task<IReadOnlyList<TableRowCount>> CountAsync(string database, CancellationToken cancellationToken)
+    {
+        var connection = await _live.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        return await DatabaseMover.CountRowsAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The sandbox is a copy of the live cluster: its roles are the live server's, so PgArk connects as the configured user.</summary>
+    private string SandboxUser => new NpgsqlConnectionStringBuilder(server.Connection).Username is { Length: > 0 } user ? user : "postgres";
+
+    private async Task<NpgsqlConnection> OpenSandboxAsync(LocalCluster cluster, string database, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+        {
+            Host = cluster.SocketDirectory, Port = cluster.Port, Username = SandboxUser, Database = database, Pooling = false, Timeout = 30,
+            CommandTimeout = 0, ApplicationName = "pgark",
+        }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private string SandboxConnInfo(LocalCluster cluster, string database) => string.Create(CultureInfo.InvariantCulture,
+        $"host='{Escape(cluster.SocketDirectory)}' port={cluster.Port} user='{Escape(SandboxUser)}' dbname='{Escape(database)}' application_name=pgark");
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
+
+    private static string LogTail(LocalCluster cluster) =>
+        File.Exists(cluster.LogFile) ? string.Join('\n', File.ReadLines(cluster.LogFile).TakeLast(15)) : "(no log)";
+}
