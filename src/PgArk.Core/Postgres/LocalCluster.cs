@@ -121,14 +121,15 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <param name="immediate">Stop without a shutdown checkpoint (for a sandbox about to be deleted: nothing to keep).</param>
+    public async Task StopAsync(CancellationToken cancellationToken, bool immediate = false)
     {
         var pid = ReadPostmasterPid() ?? ProcessId;
         if (pid is null)
         {
             return;
         }
-        var outcome = await ProcessRunner.RunAsync(Installation.Program("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"],
+        var outcome = await ProcessRunner.RunAsync(Installation.Program("pg_ctl"), ["-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "stop"],
             asPostgresUser: true, TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
         if (outcome.ExitCode != 0 && IsAlive(pid.Value))
         {

@@ -61,7 +61,7 @@ public sealed class RestoreSandbox
         {
             try
             {
-                await Cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await Cluster.StopAsync(CancellationToken.None, immediate: true).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is PgArkException or IOException or InvalidOperationException)
             {
