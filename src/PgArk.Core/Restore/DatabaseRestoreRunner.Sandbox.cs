@@ -41,9 +41,11 @@ public sealed partial class DatabaseRestoreRunner
         }
         sandbox.CreatePrivateSocketDirectory();
         var cluster = LocalCluster.Attach(installation, sandbox.DataDirectory, sandbox.SocketDirectory);
+        // The sandbox is a copy of the live cluster: its roles are the live server's, so PgArk connects as the configured user.
+        cluster.Username = new NpgsqlConnectionStringBuilder(server.Connection).Username is { Length: > 0 } user ? user : "postgres";
         sandbox.Cluster = cluster;
         await cluster.StartAsync(cancellationToken, RecoveryTimeout, SandboxOverrides(hbaFile)).ConfigureAwait(false);
-        await WaitForPromotionAsync(cluster, cancellationToken).ConfigureAwait(false);
+        await cluster.WaitUntilPrimaryAsync(RecoveryTimeout, cancellationToken).ConfigureAwait(false);
 
         var connection = await OpenSandboxAsync(cluster, "postgres", cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
@@ -69,38 +71,6 @@ public sealed partial class DatabaseRestoreRunner
         }
         logger.LogInformation("sandbox recovered to {Time} (LSN {Lsn})", reachedTime, reachedLsn);
         return (reachedTime, reachedLsn);
-    }
-
-    /// <summary>Waits until the sandbox has left recovery; a sandbox that stopped (recovery failed) is reported at once with its log.</summary>
-    private async Task WaitForPromotionAsync(LocalCluster cluster, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + RecoveryTimeout;
-        while (true)
-        {
-            if (cluster.ProcessId is not { } pid || !Directory.Exists($"/proc/{pid}"))
-            {
-                throw new OperationFailedException($"the sandbox server stopped during recovery:\n{LogTail(cluster)}");
-            }
-            try
-            {
-                var connection = await OpenSandboxAsync(cluster, "postgres", cancellationToken).ConfigureAwait(false);
-                await using var connectionScope = connection.ConfigureAwait(false);
-                var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
-                await using var commandScope = command.ConfigureAwait(false);
-                if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
-                {
-                    return;
-                }
-            }
-            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
-            {
-            }
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new OperationFailedException($"the sandbox did not finish recovery within {RecoveryTimeout.TotalMinutes:0} minutes:\n{LogTail(cluster)}");
-            }
-            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     /// <summary>Creates the copy on the live server and fills it from the sandbox; returns the sandbox's row counts.</summary>
@@ -147,16 +117,10 @@ public sealed partial class DatabaseRestoreRunner
         return await DatabaseMover.CountRowsAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The sandbox is a copy of the live cluster: its roles are the live server's, so PgArk connects as the configured user.</summary>
-    private string SandboxUser => new NpgsqlConnectionStringBuilder(server.Connection).Username is { Length: > 0 } user ? user : "postgres";
-
-    private async Task<NpgsqlConnection> OpenSandboxAsync(LocalCluster cluster, string database, CancellationToken cancellationToken)
+    private static async Task<NpgsqlConnection> OpenSandboxAsync(LocalCluster cluster, string database, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = cluster.SocketDirectory, Port = cluster.Port, Username = SandboxUser, Database = database, Pooling = false, Timeout = 30,
-            CommandTimeout = 0, ApplicationName = "pgark",
-        }.ConnectionString);
+        // Counting the rows of a large table takes longer than the default 30 s command timeout.
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.ConnectionString(database)) { CommandTimeout = 0 }.ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -169,11 +133,8 @@ public sealed partial class DatabaseRestoreRunner
         }
     }
 
-    private string SandboxConnInfo(LocalCluster cluster, string database) => string.Create(CultureInfo.InvariantCulture,
-        $"host='{Escape(cluster.SocketDirectory)}' port={cluster.Port} user='{Escape(SandboxUser)}' dbname='{Escape(database)}' application_name=pgark");
+    private static string SandboxConnInfo(LocalCluster cluster, string database) => string.Create(CultureInfo.InvariantCulture,
+        $"host='{Escape(cluster.SocketDirectory)}' port={cluster.Port} user='{Escape(cluster.Username)}' dbname='{Escape(database)}' application_name=pgark");
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
-
-    private static string LogTail(LocalCluster cluster) =>
-        File.Exists(cluster.LogFile) ? string.Join('\n', File.ReadLines(cluster.LogFile).TakeLast(15)) : "(no log)";
 }
