@@ -18,7 +18,8 @@ public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore
     private static readonly TimeSpan s_terminateTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The database to run CREATE/ALTER/DROP DATABASE from: never one that is being renamed.</summary>
-    public string MaintenanceDatabase(string database) => live.MaintenanceDatabase == database ? "postgres" : live.MaintenanceDatabase;
+    public string MaintenanceDatabase(string database) =>
+        live.MaintenanceDatabase != database ? live.MaintenanceDatabase : database == "postgres" ? "template1" : "postgres";
 
     public async Task<NpgsqlConnection> OpenLiveAsync(string database, CancellationToken cancellationToken) =>
         await live.OpenAsync(database, cancellationToken).ConfigureAwait(false);

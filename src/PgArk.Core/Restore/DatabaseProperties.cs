@@ -18,6 +18,9 @@ public sealed record DatabaseSetting(string? Role, string Name, string Value);
 public sealed record DatabaseProperties(string Owner, string Encoding, string Collate, string Ctype, char Provider, string? ProviderLocale,
     string Tablespace, int ConnectionLimit, bool HasAcl, IReadOnlyList<DatabaseGrant> Grants, IReadOnlyList<DatabaseSetting> Settings)
 {
+    /// <summary>datconnlimit of a database whose DROP DATABASE was interrupted (PostgreSQL 16, 15.4, 14.9, 13.12 and later).</summary>
+    public const int InvalidConnectionLimit = -2;
+
     public static async Task<DatabaseProperties?> ReadAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
     {
         var version = connection.PostgreSqlVersion.Major;

@@ -26,6 +26,10 @@ public static class DatabaseRestorePlanner
     public static DatabaseRestorePlan Plan(string server, DatabaseRestoreRequest request, RepositoryState state, bool liveExists, string stamp)
     {
         DatabaseNames.Validate(request.Database, "database name");
+        if (request.Database is "template0" or "template1")
+        {
+            throw new UsageException($"'{request.Database}' is a template database; restore the databases made from it instead");
+        }
         if (request.Into is not null)
         {
             DatabaseNames.Validate(request.Into, "--into database name");

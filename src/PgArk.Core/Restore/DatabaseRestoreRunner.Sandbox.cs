@@ -65,9 +65,18 @@ public sealed partial class DatabaseRestoreRunner
             throw new IntegrityException(
                 $"recovery replayed a commit at {DatabaseRestorePlanner.Format(reachedTime.Value)}, after the target {DatabaseRestorePlanner.Format(target)}");
         }
-        if (await DatabaseProperties.ReadAsync(connection, plan.Database, cancellationToken).ConfigureAwait(false) is null)
+        var properties = await DatabaseProperties.ReadAsync(connection, plan.Database, cancellationToken).ConfigureAwait(false);
+        if (properties is null)
         {
             throw new NotFoundException($"database '{plan.Database}' did not exist on server '{server.Name}' at {plan.Target}");
+        }
+        if (properties.ConnectionLimit == DatabaseProperties.InvalidConnectionLimit)
+        {
+            // DROP DATABASE removes the files when its WAL is replayed, before its commit: recovery stopping at the next
+            // commit after the target still replays a drop that started in between.
+            throw new NotFoundException(
+                $"database '{plan.Database}' of server '{server.Name}' was being dropped when recovery stopped (at the first commit after {plan.Target})",
+                "choose a target before the DROP DATABASE such that another transaction committed between the target and the drop");
         }
         logger.LogInformation("sandbox recovered to {Time} (LSN {Lsn})", reachedTime, reachedLsn);
         return (reachedTime, reachedLsn);
@@ -86,11 +95,6 @@ public sealed partial class DatabaseRestoreRunner
         var maintenance = await mover.OpenLiveAsync(mover.MaintenanceDatabase(plan.Database), cancellationToken).ConfigureAwait(false);
         await using (maintenance.ConfigureAwait(false))
         {
-            if (await DatabaseMover.ScalarAsync<long>(maintenance, "SELECT count(*) FROM pg_database WHERE datname = $1", copy, cancellationToken)
-                    .ConfigureAwait(false) > 0)
-            {
-                throw new RefusedException($"database '{copy}' already exists on server '{server.Name}'", "another restore may be running; wait a second and retry");
-            }
             var tablespaceExists = await DatabaseMover.ScalarAsync<long>(maintenance, "SELECT count(*) FROM pg_tablespace WHERE spcname = $1",
                 properties.Tablespace, cancellationToken).ConfigureAwait(false) > 0;
             await mover.ExecuteAsync(maintenance, properties.CreateStatement(copy, maintenance.PostgreSqlVersion.Major, tablespaceExists), cancellationToken)

@@ -81,7 +81,14 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
             EndPhase("recovery");
 
             progress?.Report(new OperationProgress("move", 0, 0));
-            copy = DatabaseNames.Restoring(plan.Into, plan.Stamp);
+            var copyName = DatabaseNames.Restoring(plan.Into, plan.Stamp);
+            if (await _live.DatabaseExistsAsync(copyName, cancellationToken).ConfigureAwait(false))
+            {
+                throw new RefusedException($"database '{copyName}' already exists on server '{server.Name}'",
+                    "another restore of this database may be running; wait for it, or drop the leftover copy");
+            }
+            // From here on a failure drops the copy; never before, or it could drop another restore's copy.
+            copy = copyName;
             var sandboxCounts = await CopyIntoLiveAsync(sandbox, mover, plan, copy, cancellationToken).ConfigureAwait(false);
             EndPhase("dump/restore move");
 
@@ -106,9 +113,17 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
                 copy = null;
                 if (plan.LiveDatabase.StartsWith("dropped", StringComparison.Ordinal))
                 {
-                    await mover.DropAsync(keptAs, cancellationToken).ConfigureAwait(false);
-                    keptAs = null;
-                    replaced = true;
+                    try
+                    {
+                        await mover.DropAsync(keptAs, cancellationToken).ConfigureAwait(false);
+                        keptAs = null;
+                        replaced = true;
+                    }
+                    catch (Exception ex) when (ex is PgArkException or NpgsqlException)
+                    {
+                        // The restore itself succeeded; the old copy stays and is reported as kept.
+                        logger.LogWarning("restored, but unable to drop '{KeptAs}': {Message}", keptAs, ex.Message);
+                    }
                 }
             }
             else

@@ -78,6 +78,58 @@ public class DatabaseRestoreTests(Seed000Topology topology) : IClassFixture<Seed
     }
 
     [Fact]
+    public async Task RestoreDatabase_Into_CreatesTheCopyAndLeavesTheLiveDatabaseAlone()
+    {
+        var live = await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, "inventory_db");
+
+        var run = await topology.RunAsync("restore-database", "--server", "pg1", "--database", "inventory_db", "--target", "latest",
+            "--into", "inventory_db_copy", "--yes");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("live database: left as it is ('inventory_db' is not touched)", run.Stdout, StringComparison.Ordinal);
+        (await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, "inventory_db_copy")).AssertSameContent(live);
+        (await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, "inventory_db")).AssertSameContent(live);
+        Assert.DoesNotContain(await Seed000Topology.DatabaseNamesAsync(topology.Pg1), n => n.StartsWith("inventory_db_before_restore_", StringComparison.Ordinal));
+        await topology.Pg1.ExecuteAsync("DROP DATABASE inventory_db_copy");
+    }
+
+    /// <summary>"Someone dropped analytics_db": restoring it to a time before the drop brings it back as it was.</summary>
+    [Fact]
+    public async Task RestoreDatabase_DroppedDatabase_IsRecreatedAsItWasAtT()
+    {
+        await topology.Pg1.ExecuteAsync("UPDATE sales_metrics SET orders = orders + 1 WHERE region = 'APAC'", "analytics_db");
+        var atT = await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, "analytics_db");
+        var target = await Seed000Topology.NowAsync(topology.Pg1);
+        // PostgreSQL replays a DROP DATABASE before its commit: recovery must meet another commit first (a busy server always has one).
+        await topology.Pg1.ExecuteAsync("UPDATE inventory SET reorder_level = reorder_level + 1 WHERE product_id = 1", "inventory_db");
+        await topology.Pg1.ExecuteAsync("DROP DATABASE analytics_db");
+
+        var run = await topology.RunAsync("restore-database", "--server", "pg1", "--database", "analytics_db", "--target-time", target, "--yes");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("live database: does not exist on the live server: it is created", run.Stdout, StringComparison.Ordinal);
+        (await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, "analytics_db")).AssertSameContent(atT);
+    }
+
+    /// <summary>
+    /// A DROP DATABASE right after T, with no commit in between: recovery stops at the drop's own commit, after replaying
+    /// the drop. PgArk says so (exit 3) instead of moving an invalid database, and changes nothing.
+    /// </summary>
+    [Fact]
+    public async Task RestoreDatabase_DropRightAfterTarget_IsReportedAndNothingChanges()
+    {
+        var target = await Seed000Topology.NowAsync(topology.Pg2);
+        await topology.Pg2.ExecuteAsync("DROP DATABASE reporting_db");
+        var names = await Seed000Topology.DatabaseNamesAsync(topology.Pg2);
+
+        var run = await topology.RunAsync("restore-database", "--server", "pg2", "--database", "reporting_db", "--target-time", target, "--yes");
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains("database 'reporting_db' of server 'pg2' was being dropped when recovery stopped", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(names, await Seed000Topology.DatabaseNamesAsync(topology.Pg2));
+    }
+
+    [Fact]
     public async Task RestoreDatabase_ThroughInvokeWithoutConfirm_IsRefused()
     {
         using var client = topology.Client();
