@@ -31,10 +31,13 @@ public sealed class LocalCluster : IAsyncDisposable
     public int? ProcessId { get; private set; }
     public string LogFile => Path.Combine(SocketDirectory, $"postgres-{Port}.log");
 
+    /// <summary>Role PgArk connects as: "postgres", or for a restored cluster the live server's configured user (its bootstrap superuser may differ).</summary>
+    public string Username { get; set; } = "postgres";
+
     public string ConnectionString(string database = "postgres") =>
         new NpgsqlConnectionStringBuilder
         {
-            Host = SocketDirectory, Port = Port, Username = "postgres", Database = database, Pooling = false, Timeout = 30,
+            Host = SocketDirectory, Port = Port, Username = Username, Database = database, Pooling = false, Timeout = 30,
         }.ConnectionString;
 
     /// <summary>Runs initdb into a new data directory (owned by postgres when running as root).</summary>
@@ -87,17 +90,23 @@ public sealed class LocalCluster : IAsyncDisposable
         ProcessId = ReadPostmasterPid();
         if (outcome.ExitCode != 0)
         {
-            var log = File.Exists(LogFile) ? string.Join('\n', File.ReadLines(LogFile).TakeLast(15)) : "";
-            throw new OperationFailedException($"PostgreSQL in {DataDirectory} did not start: {outcome.StandardError.Trim()}\n{log}");
+            throw new OperationFailedException($"PostgreSQL in {DataDirectory} did not start: {outcome.StandardError.Trim()}\n{LogTail()}");
         }
     }
 
-    /// <summary>Waits until the server accepts connections and has left recovery (promoted).</summary>
+    /// <summary>
+    /// Waits until the server accepts connections and has left recovery (promoted). A server that stopped meanwhile
+    /// (recovery failed) is reported at once, with the end of its log.
+    /// </summary>
     public async Task WaitUntilPrimaryAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
+            if (ProcessId is { } pid && !IsAlive(pid))
+            {
+                throw new OperationFailedException($"PostgreSQL in {DataDirectory} stopped during recovery:\n{LogTail()}");
+            }
             try
             {
                 var connection = new NpgsqlConnection(ConnectionString());
@@ -115,20 +124,21 @@ public sealed class LocalCluster : IAsyncDisposable
             }
             if (DateTime.UtcNow >= deadline)
             {
-                throw new OperationFailedException($"PostgreSQL in {DataDirectory} did not finish recovery within {timeout.TotalSeconds:0} s");
+                throw new OperationFailedException($"PostgreSQL in {DataDirectory} did not finish recovery within {timeout.TotalSeconds:0} s:\n{LogTail()}");
             }
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <param name="immediate">Stop without a shutdown checkpoint (for a sandbox about to be deleted: nothing to keep).</param>
+    public async Task StopAsync(CancellationToken cancellationToken, bool immediate = false)
     {
         var pid = ReadPostmasterPid() ?? ProcessId;
         if (pid is null)
         {
             return;
         }
-        var outcome = await ProcessRunner.RunAsync(Installation.Program("pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"],
+        var outcome = await ProcessRunner.RunAsync(Installation.Program("pg_ctl"), ["-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "stop"],
             asPostgresUser: true, TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
         if (outcome.ExitCode != 0 && IsAlive(pid.Value))
         {
@@ -170,6 +180,9 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
+
+    /// <summary>The last lines of the server log, for error messages.</summary>
+    public string LogTail() => File.Exists(LogFile) ? string.Join('\n', File.ReadLines(LogFile).TakeLast(15)) : "(no log)";
 
     /// <summary>A TCP port nobody listens on; the socket file name depends on it, so it must be unique too.</summary>
     public static int FreePort()

@@ -33,22 +33,23 @@ public sealed class RestoreVerifier(Repository repository, ILogger logger)
         double? restoreSeconds = null, recoverySeconds = null, checksSeconds = null;
         var checks = new List<VerifyCheckResult>();
         string? error = null;
-        var root = CreateSandboxFolder(sandboxParent ?? Path.GetTempPath(), server.Name);
-        logger.LogInformation("verify-restore of backup {Id} of server '{Server}' in sandbox {Root}", manifest.Id, server.Name, root);
-        LocalCluster? cluster = null;
+        var sandbox = RestoreSandbox.Create(sandboxParent, $"pgark-verify-{server.Name}", logger);
+        logger.LogInformation("verify-restore of backup {Id} of server '{Server}' in sandbox {Root}", manifest.Id, server.Name, sandbox.Root);
         try
         {
             var phase = Stopwatch.StartNew();
             progress?.Report(new OperationProgress("restore", 0, manifest.Size));
-            var dataDirectory = Path.Combine(root, "data");
+            var dataDirectory = sandbox.DataDirectory;
             await new PhysicalRestoreRunner(repository, logger).RunAsync(server.Name,
-                new RestoreOptions(dataDirectory, RestoreTarget.Immediate, archiveGetCommand, manifest.Id, TargetAction.Promote),
+                new RestoreOptions(dataDirectory, RestoreTarget.Immediate, archiveGetCommand, manifest.Id, TargetAction.Promote,
+                    sandbox.TablespaceMap(manifest)),
                 progress, cancellationToken).ConfigureAwait(false);
             restoreSeconds = Seconds(phase);
 
             phase.Restart();
             progress?.Report(new OperationProgress("start and recover", 0, 0));
-            cluster = LocalCluster.Attach(installation, dataDirectory, Path.Combine(root, "run"));
+            var cluster = LocalCluster.Attach(installation, dataDirectory, sandbox.SocketDirectory);
+            sandbox.Cluster = cluster;
             // A side copy: it must never archive into the source's WAL area.
             await cluster.StartAsync(cancellationToken, RecoveryTimeout,
                 new Dictionary<string, string> { ["archive_mode"] = "off" }).ConfigureAwait(false);
@@ -70,7 +71,7 @@ public sealed class RestoreVerifier(Repository repository, ILogger logger)
         }
         finally
         {
-            await DisposeSandboxAsync(cluster, root).ConfigureAwait(false);
+            await sandbox.DisposeAsync().ConfigureAwait(false);
         }
 
         var record = new VerifyRestoreRecord
@@ -85,38 +86,4 @@ public sealed class RestoreVerifier(Repository repository, ILogger logger)
     }
 
     private static double Seconds(Stopwatch watch) => Math.Round(watch.Elapsed.TotalSeconds, 3);
-
-    private static string CreateSandboxFolder(string parent, string server)
-    {
-        var root = Path.Combine(Path.GetFullPath(parent), $"pgark-verify-{server}-{Guid.NewGuid():N}"[..^20]);
-        Directory.CreateDirectory(root);
-        // PostgreSQL (as postgres when we are root) must reach its folders inside.
-        File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
-            | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        return root;
-    }
-
-    /// <summary>Stops the sandbox (pg_ctl, else kill by pid) and deletes its folder, whatever state it is in.</summary>
-    private async Task DisposeSandboxAsync(LocalCluster? cluster, string root)
-    {
-        if (cluster is not null)
-        {
-            try
-            {
-                await cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is PgArkException or IOException or InvalidOperationException)
-            {
-                logger.LogWarning("unable to stop the verify-restore sandbox in {Root}: {Message}", root, ex.Message);
-            }
-        }
-        try
-        {
-            Directory.Delete(root, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            logger.LogWarning("unable to delete the verify-restore sandbox {Root}: {Message}", root, ex.Message);
-        }
-    }
 }

@@ -29,10 +29,28 @@ public class OperationRegistryTests
         OperationRegistry.Default.PrepareAsync(s_context, tool, Json(arguments), CancellationToken.None);
 
     [Fact]
+    public async Task RestoreDatabase_Seed000Contract_BindsAndNeedsConfirmation()
+    {
+        var operation = OperationRegistry.Default.Get("restore_database");
+        Assert.True(operation.Destructive);
+        Assert.True(operation.LongRunning);
+        Assert.Equal(OperationRole.Admin, operation.Role);
+        Assert.Equal(["server", "database", "target_time", "target", "into", "replace", "dry_run"], operation.ArgumentNames);
+
+        var (_, arguments) = await PrepareAsync("restore_database",
+            """{"server": "pg1", "database": "customer_db", "target_time": "2026-11-21T10:30:00+01:00", "replace": true, "confirm": true}""");
+        Assert.Equal(new RestoreDatabaseInput("pg1", "customer_db", "2026-11-21T10:30:00+01:00", Replace: true, Confirm: true), arguments);
+
+        var refused = await Assert.ThrowsAsync<PgArk.Core.Errors.RefusedException>(() =>
+            PrepareAsync("restore_database", """{"server": "pg1", "database": "customer_db", "target": "latest"}"""));
+        Assert.Equal("'restore_database' is destructive and needs confirmation", refused.Message);
+    }
+
+    [Fact]
     public void Default_ListsEveryApiOperationOnce()
     {
         var names = OperationRegistry.Default.Operations.Select(o => o.Name).ToList();
-        Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "verify", "verify_restore", "expire",
+        Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "restore_database", "verify", "verify_restore", "expire",
             "list_dumps", "dump", "dump_restore", "verify_dump", "verify_dump_restore", "delete_dump", "expire_dumps", "check", "init", "schedule"],
             names);
         Assert.True(OperationRegistry.Default.Get("expire").Destructive);

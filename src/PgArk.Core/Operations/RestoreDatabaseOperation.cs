@@ -1,0 +1,66 @@
+using PgArk.Core.Common;
+using PgArk.Core.Errors;
+using PgArk.Core.Restore;
+
+namespace PgArk.Core.Operations;
+
+/// <summary>Arguments of <c>restore_database</c> (snake_case through the API).</summary>
+/// <param name="TargetTime">ISO 8601 time with an offset, e.g. 2026-11-21T10:30:00Z; give this or <paramref name="Target"/>.</param>
+/// <param name="Target">"latest": the end of the archived WAL (the live server's current WAL is archived first).</param>
+/// <param name="Into">Restore into this new database and leave the live one alone.</param>
+/// <param name="Replace">Drop the live database after the swap instead of keeping it as &lt;db&gt;_before_restore_&lt;ts&gt;.</param>
+/// <param name="DryRun">Only plan: which backup and WAL, the exact recovery target; change nothing.</param>
+/// <param name="Confirm">Must be true to run (it replaces a live database); not needed for a dry run.</param>
+public sealed record RestoreDatabaseInput(string Server, string Database, string? TargetTime = null, string? Target = null, string? Into = null,
+    bool Replace = false, bool DryRun = false, bool Confirm = false)
+{
+    internal RestoreTarget ParseTarget() => (TargetTime, Target) switch
+    {
+        (not null, not null) => throw new UsageException("give either a target time or target 'latest', not both"),
+        (not null, null) => RestoreTarget.AtTime(RestoreTarget.ParseTime(TargetTime)),
+        (null, "latest") => RestoreTarget.Latest,
+        (null, null) => throw new UsageException("a target is required: a target time (ISO 8601) or target 'latest'"),
+        _ => throw new UsageException($"target '{Target}' is not supported here: use 'latest' or a target time"),
+    };
+}
+
+/// <summary>
+/// Database-level point-in-time restore (seed 000's "restore customer_db to T"): plans, restores the server's backup into a
+/// sandbox recovered to the target, and moves that one database back into the live server. See <see cref="DatabaseRestoreRunner"/>.
+/// </summary>
+public sealed class RestoreDatabaseOperation : Operation<RestoreDatabaseInput, DatabaseRestoreResult>
+{
+    public override string Name => "restore_database";
+    public override string Description =>
+        "Restore one database to a point in time (or latest): the server's backup is recovered in a sandbox and that database is moved " +
+        "back; the live one is kept as <db>_before_restore_<ts> unless replace. Other databases are untouched.";
+    public override OperationRole Role => OperationRole.Admin;
+    public override bool Destructive => true;
+    public override bool LongRunning => true;
+
+    /// <summary>Folder the sandbox is created in (CLI only; the API always uses the system temp folder).</summary>
+    public string? SandboxParent { get; init; }
+
+    protected override async Task<DatabaseRestoreResult> ExecuteAsync(OperationContext context, RestoreDatabaseInput input,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var server = context.GetServer(input.Server);
+        var request = new DatabaseRestoreRequest(input.Database, input.ParseTarget(), input.Into, input.Replace);
+        var runner = new DatabaseRestoreRunner(server, context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Restore"));
+        progress?.Report(new OperationProgress("plan", 0, 0));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var plan = await runner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
+        var planPhase = new PhaseTiming("plan", Math.Round(watch.Elapsed.TotalSeconds, 3));
+        if (input.DryRun)
+        {
+            return new DatabaseRestoreResult(plan, true, null, null, null, false, [], [], [planPhase], planPhase.Seconds);
+        }
+        if (!input.Confirm)
+        {
+            throw new RefusedException($"restoring database '{input.Database}' of server '{server.Name}' replaces it",
+                "add --yes (or \"confirm\": true) to go ahead, or --dry-run to see the plan");
+        }
+        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), SandboxParent, progress, cancellationToken).ConfigureAwait(false);
+        return result with { Phases = [planPhase, .. result.Phases], TotalSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3) };
+    }
+}

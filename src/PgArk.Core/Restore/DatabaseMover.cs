@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PgArk.Core.Errors;
+using PgArk.Core.Logical;
+
+namespace PgArk.Core.Restore;
+
+/// <summary>Rows of one table, by its qualified name.</summary>
+public sealed record TableRowCount(string Table, long Rows);
+
+/// <summary>
+/// Moves one database from the sandbox into the live server: creates the copy, streams pg_dump into pg_restore, counts
+/// rows, and swaps names. Every statement on the live server goes through its configured connection.
+/// </summary>
+public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore, ILogger logger)
+{
+    private static readonly TimeSpan s_terminateTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The database to run CREATE/ALTER/DROP DATABASE from: never one that is being renamed.</summary>
+    public string MaintenanceDatabase(string database) =>
+        live.MaintenanceDatabase != database ? live.MaintenanceDatabase : database == "postgres" ? "template1" : "postgres";
+
+    public async Task<NpgsqlConnection> OpenLiveAsync(string database, CancellationToken cancellationToken) =>
+        await live.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+
+    public async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>pg_dump -Fc from the sandbox piped into pg_restore on the live server; stops at the first error.</summary>
+    public async Task CopyAsync(string sandboxConnInfo, string target, CancellationToken cancellationToken)
+    {
+        using var dump = live.Start(pgDump, ["--format=custom", "--compress=0", "--no-sync", $"--dbname={sandboxConnInfo}"],
+            redirectInput: false, redirectOutput: true);
+        using var restore = live.Start(pgRestore, ["--exit-on-error", "--no-password", $"--dbname={live.ConnInfo(target)}"],
+            redirectInput: true, redirectOutput: true);
+        var dumpErrors = dump.StandardError.ReadToEndAsync(cancellationToken);
+        var restoreErrors = restore.StandardError.ReadToEndAsync(cancellationToken);
+        var restoreOutput = restore.StandardOutput.ReadToEndAsync(cancellationToken);
+        try
+        {
+            try
+            {
+                await dump.StandardOutput.BaseStream.CopyToAsync(restore.StandardInput.BaseStream, 1 << 20, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // pg_restore stopped reading (it failed): its exit code and message say why.
+            }
+            finally
+            {
+                restore.StandardInput.Close();
+            }
+            await PgClient.WaitAsync(dump, cancellationToken).ConfigureAwait(false);
+            await PgClient.WaitAsync(restore, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(dump);
+            Kill(restore);
+            throw;
+        }
+        await restoreOutput.ConfigureAwait(false);
+        if (dump.ExitCode != 0)
+        {
+            throw new OperationFailedException($"pg_dump from the sandbox failed (exit {dump.ExitCode}): {PgClient.FirstLine(await dumpErrors.ConfigureAwait(false))}");
+        }
+        if (restore.ExitCode != 0)
+        {
+            var message = (await restoreErrors.ConfigureAwait(false)).Trim();
+            throw new OperationFailedException($"pg_restore into '{target}' failed (exit {restore.ExitCode}): {message}",
+                message.Contains("role", StringComparison.Ordinal) && message.Contains("does not exist", StringComparison.Ordinal)
+                    ? "roles are cluster-wide: create the missing role on the live server, then run the restore again" : null);
+        }
+    }
+
+    /// <summary>Exact row counts of every ordinary table (partitions counted each on their own).</summary>
+    public static async Task<IReadOnlyList<TableRowCount>> CountRowsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var tables = new List<(string Schema, string Name)>();
+        var list = new NpgsqlCommand("""
+            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+            ORDER BY 1, 2
+            """, connection);
+        await using (list.ConfigureAwait(false))
+        {
+            var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tables.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        var counts = new List<TableRowCount>();
+        foreach (var (schema, name) in tables)
+        {
+            var count = new NpgsqlCommand($"SELECT count(*) FROM {PgClient.QuoteQualified(schema, name)}", connection) { CommandTimeout = 0 };
+            await using var countScope = count.ConfigureAwait(false);
+            counts.Add(new TableRowCount($"{schema}.{name}", (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!));
+        }
+        return counts;
+    }
+
+    /// <summary>
+    /// The short step: blocks new connections to <paramref name="database"/>, ends its sessions, and renames it to
+    /// <paramref name="keepAs"/> and <paramref name="restored"/> to <paramref name="database"/> in one transaction. On
+    /// failure the live database is left as it was (connections allowed again).
+    /// </summary>
+    public async Task SwapAsync(string database, string restored, string keepAs, CancellationToken cancellationToken)
+    {
+        var connection = await OpenLiveAsync(MaintenanceDatabase(database), cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var quoted = PgClient.QuoteIdentifier(database);
+        var allowed = await ScalarAsync<bool>(connection, "SELECT datallowconn FROM pg_database WHERE datname = $1", database, cancellationToken)
+            .ConfigureAwait(false);
+        await ExecuteAsync(connection, $"ALTER DATABASE {quoted} WITH ALLOW_CONNECTIONS false", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await TerminateSessionsAsync(connection, database, cancellationToken).ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await ExecuteAsync(connection, $"ALTER DATABASE {quoted} RENAME TO {PgClient.QuoteIdentifier(keepAs)}", cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, $"ALTER DATABASE {PgClient.QuoteIdentifier(restored)} RENAME TO {quoted}", cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            if (allowed)
+            {
+                await ExecuteAsync(connection, $"ALTER DATABASE {quoted} WITH ALLOW_CONNECTIONS true", CancellationToken.None).ConfigureAwait(false);
+            }
+            throw;
+        }
+        if (allowed)
+        {
+            await ExecuteAsync(connection, $"ALTER DATABASE {PgClient.QuoteIdentifier(keepAs)} WITH ALLOW_CONNECTIONS true", CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+    }
+
+    public async Task RenameAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        var connection = await OpenLiveAsync(MaintenanceDatabase(from), cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        await ExecuteAsync(connection, $"ALTER DATABASE {PgClient.QuoteIdentifier(from)} RENAME TO {PgClient.QuoteIdentifier(to)}", cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>DROP DATABASE … WITH (FORCE) (PostgreSQL 13+): ends the sessions of the database being dropped.</summary>
+    public async Task DropAsync(string database, CancellationToken cancellationToken)
+    {
+        var connection = await OpenLiveAsync(MaintenanceDatabase(database), cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {PgClient.QuoteIdentifier(database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops a half-restored copy after a failure; a problem is logged, not thrown (the original error matters).</summary>
+    public async Task DropQuietlyAsync(string database)
+    {
+        try
+        {
+            await DropAsync(database, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PgArkException or NpgsqlException)
+        {
+            logger.LogWarning("unable to drop the half-restored database '{Database}': {Message}; drop it by hand", database, ex.Message);
+        }
+    }
+
+    public static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, object parameter, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = parameter } } };
+        await using var commandScope = command.ConfigureAwait(false);
+        return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task TerminateSessionsAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var left = await ScalarAsync<long>(connection,
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                database, cancellationToken).ConfigureAwait(false);
+            if (left == 0)
+            {
+                return;
+            }
+            if (watch.Elapsed > s_terminateTimeout)
+            {
+                throw new OperationFailedException($"{left} sessions of database '{database}' did not end within {s_terminateTimeout.TotalSeconds:0} s");
+            }
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already exited
+        }
+    }
+}
