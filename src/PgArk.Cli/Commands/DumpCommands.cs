@@ -20,7 +20,7 @@ internal static class DumpCommands
 
     public static IEnumerable<Command> Create(CommandFactory factory) =>
         [CreateDump(factory), CreateRestore(factory), CreateList(factory), CreateVerify(factory), CreateDelete(factory), CreateExpire(factory),
-            CreateVerifyRestore(factory)];
+            CreateVerifyRestore(factory), DeleteBackupCommand.Create(factory)];
 
     private static Command CreateDump(CommandFactory factory)
     {

@@ -12,7 +12,7 @@ namespace PgArk.Core.Configuration;
 /// </summary>
 internal sealed partial class ConfigParser(string sourcePath, Func<string, string?> getEnvironmentVariable)
 {
-    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api"];
+    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "exports"];
     private static readonly string[] s_rootReserved = ["notifications"];
     private static readonly string[] s_apiKeys = ["urls", "keys"];
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
@@ -20,7 +20,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         [("viewer", Operations.OperationRole.Viewer), ("operator", Operations.OperationRole.Operator), ("admin", Operations.OperationRole.Admin)];
     private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention"];
     private static readonly string[] s_repositoryReserved = ["encryption"];
-    private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly"];
+    private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly", "logicalKeep"];
     private static readonly string[] s_serverKeys =
         ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify"];
     private static readonly string[] s_serverReserved = ["schedule"];
@@ -49,8 +49,9 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         var repositories = ParseRepositories(reader, repositoryNames);
         var servers = ParseServers(reader, repositoryNames);
         var api = ParseApi(reader);
+        var exports = ParseExports(reader);
         _problems.ThrowIfAny(sourcePath);
-        return new PgArkOptions(sourcePath, repositories, servers, lockPath, api);
+        return new PgArkOptions(sourcePath, repositories, servers, lockPath, api) { Exports = exports };
     }
 
     private YamlNode? Load(string yamlText)
@@ -143,7 +144,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
             var r = new YamlMappingReader(retentionNode, reader.ChildPath("retention"), s_retentionKeys, [], _problems);
             retention = new RetentionOptions(
                 r.PositiveInt("full"), r.PositiveInt("diff"), r.PositiveInt("archiveDays"), r.PositiveInt("logicalDays"),
-                r.PositiveInt("daily"), r.PositiveInt("weekly"), r.PositiveInt("monthly"));
+                r.PositiveInt("daily"), r.PositiveInt("weekly"), r.PositiveInt("monthly")) { LogicalKeep = r.PositiveInt("logicalKeep") };
         }
 
         // When a value is missing its problem is already recorded and these options are never returned.

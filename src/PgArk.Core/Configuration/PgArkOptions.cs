@@ -18,6 +18,10 @@ public sealed record PgArkOptions(
     string LockPath,
     ApiOptions? Api = null)
 {
+    /// <summary>The <c>exports</c> section: where API callers may write exports and read imports (null: not configured,
+    /// so the API refuses export_table and import_table).</summary>
+    public ExportsOptions? Exports { get; init; }
+
     /// <summary>Default of <see cref="LockPath"/>.</summary>
     public const string DefaultLockPath = "/tmp/pgark";
 

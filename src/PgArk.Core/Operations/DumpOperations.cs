@@ -15,11 +15,15 @@ public sealed class DumpOperation : Operation<DumpInput, DumpManifest>
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
-    public override Task<DumpManifest> RunAsync(OperationContext context, DumpInput input, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    public override async Task<DumpManifest> RunAsync(OperationContext context, DumpInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
         var runner = new DumpRunner(server, context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Dump"));
-        return runner.RunAsync(new DumpRequest(input.Database, input.Mode, input.Tables, input.Jobs, input.Label, input.Format), progress, cancellationToken);
+        var dumpLock = await DumpLock.AcquireAsync(context.Options.LockPath, server.Name, cancellationToken).ConfigureAwait(false);
+        await using var dumpLockScope = dumpLock.ConfigureAwait(false);
+        return await runner.RunAsync(new DumpRequest(input.Database, input.Mode, input.Tables, input.Jobs, input.Label, input.Format), progress, cancellationToken)
+            .ConfigureAwait(false);
     }
 }
 
@@ -136,6 +140,8 @@ public sealed class DeleteDumpOperation : Operation<DeleteDumpInput, DeleteDumpR
         {
             throw new RefusedException($"deleting dump '{id}' of database '{manifest.Database}' cannot be undone", "add --yes to confirm");
         }
+        var dumpLock = await DumpLock.AcquireAsync(context.Options.LockPath, server.Name, cancellationToken).ConfigureAwait(false);
+        await using var dumpLockScope = dumpLock.ConfigureAwait(false);
         await catalog.DeleteAsync(server.Name, id, cancellationToken).ConfigureAwait(false);
         return new DeleteDumpResult(server.Name, id.Value, manifest.Database);
     }
@@ -157,23 +163,40 @@ public sealed class ExpireDumpsOperation : Operation<ExpireDumpsInput, ExpireDum
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var repositoryOptions = context.Options.GetRepository(server.Repositories[0]);
-        var catalog = new DumpCatalog(context.PrimaryRepositoryFor(server));
-        var dumps = await catalog.ListAsync(server.Name, cancellationToken).ConfigureAwait(false);
-        var keepDays = input.KeepDays ?? (input.Keep is null ? repositoryOptions.Retention.LogicalDays : null);
-        if (input.Keep is null && keepDays is null)
+        var retention = context.Options.GetRepository(server.Repositories[0]).Retention;
+        var given = input.Keep is not null || input.KeepDays is not null;
+        var keep = given ? input.Keep : retention.LogicalKeep;
+        var keepDays = given ? input.KeepDays : retention.LogicalDays;
+        if (keep is null && keepDays is null)
         {
-            throw new UsageException("no dump retention given", "pass --keep N and/or --keep-days D, or set retention.logicalDays for the repository");
+            throw new UsageException("no dump retention given",
+                "pass --keep N and/or --keep-days D, or set retention.logicalKeep / retention.logicalDays for the repository");
         }
-        var plan = DumpRetention.Plan(dumps, input.Keep, keepDays, DateTimeOffset.UtcNow);
-        if (!input.DryRun)
+        var (plan, kept) = await ApplyAsync(context, server.Name, new DumpCatalog(context.PrimaryRepositoryFor(server)), keep, keepDays, input.DryRun,
+            cancellationToken).ConfigureAwait(false);
+        return new ExpireDumpsResult(server.Name, input.DryRun, plan, kept);
+    }
+
+    /// <summary>Plans dump retention and (unless a dry run) deletes what it expires, under the server's dump lock.</summary>
+    internal static async Task<(IReadOnlyList<DumpExpiry> Plan, int Kept)> ApplyAsync(OperationContext context, string server, DumpCatalog catalog, int? keep,
+        int? keepDays, bool dryRun, CancellationToken cancellationToken)
+    {
+        if (dryRun)
         {
-            foreach (var expiry in plan)
-            {
-                await catalog.DeleteAsync(server.Name, DumpId.Parse(expiry.Id), cancellationToken).ConfigureAwait(false);
-            }
+            var listed = await catalog.ListAsync(server, cancellationToken).ConfigureAwait(false);
+            var planned = DumpRetention.Plan(listed, keep, keepDays, DateTimeOffset.UtcNow);
+            return (planned, listed.Count - planned.Count);
         }
-        return new ExpireDumpsResult(server.Name, input.DryRun, plan, dumps.Count - plan.Count);
+        var dumpLock = await DumpLock.AcquireAsync(context.Options.LockPath, server, cancellationToken).ConfigureAwait(false);
+        await using var dumpLockScope = dumpLock.ConfigureAwait(false);
+        // Planned under the lock: no dump is written or deleted by anyone else until the removal is done.
+        var dumps = await catalog.ListAsync(server, cancellationToken).ConfigureAwait(false);
+        var plan = DumpRetention.Plan(dumps, keep, keepDays, DateTimeOffset.UtcNow);
+        foreach (var expiry in plan)
+        {
+            await catalog.DeleteAsync(server, DumpId.Parse(expiry.Id), cancellationToken).ConfigureAwait(false);
+        }
+        return (plan, dumps.Count - plan.Count);
     }
 }
 

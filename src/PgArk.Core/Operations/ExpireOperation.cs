@@ -1,4 +1,5 @@
 using PgArk.Core.Common;
+using PgArk.Core.Logical;
 using PgArk.Core.Retention;
 
 namespace PgArk.Core.Operations;
@@ -7,7 +8,8 @@ namespace PgArk.Core.Operations;
 public sealed record ExpireInput(string Server, bool DryRun = false);
 
 /// <summary>What expire removed (or, with <see cref="DryRun"/>, would remove) from one repository.</summary>
-public sealed record ExpireRepositoryResult(string Repository, ExpirePlan Plan);
+/// <param name="Dumps">Logical dumps expired by <c>retention.logicalKeep</c> / <c>logicalDays</c> (empty when neither is set).</param>
+public sealed record ExpireRepositoryResult(string Repository, ExpirePlan Plan, IReadOnlyList<DumpExpiry>? Dumps = null);
 
 public sealed record ExpireResult(string Server, bool DryRun, IReadOnlyList<ExpireRepositoryResult> Repositories);
 
@@ -15,7 +17,7 @@ public sealed record ExpireResult(string Server, bool DryRun, IReadOnlyList<Expi
 public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
 {
     public override string Name => "expire";
-    public override string Description => "Apply retention: remove expired backups and the WAL no kept backup needs (--dry-run to only plan).";
+    public override string Description => "Apply retention: remove expired backups, the WAL no kept backup needs, and expired logical dumps (--dry-run to only plan).";
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
 
@@ -31,7 +33,13 @@ public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
             var runner = new ExpireRunner(OperationContext.OpenRepository(options), context.CreateLogger("PgArk.Retention"));
             var plan = await runner.RunAsync(server.Name, options.Retention, context.Options.LockPath, input.DryRun, now, cancellationToken)
                 .ConfigureAwait(false);
-            results.Add(new ExpireRepositoryResult(name, plan));
+            IReadOnlyList<DumpExpiry> dumps = [];
+            if (options.Retention.LogicalKeep is not null || options.Retention.LogicalDays is not null)
+            {
+                (dumps, _) = await ExpireDumpsOperation.ApplyAsync(context, server.Name, new DumpCatalog(OperationContext.OpenRepository(options)),
+                    options.Retention.LogicalKeep, options.Retention.LogicalDays, input.DryRun, cancellationToken).ConfigureAwait(false);
+            }
+            results.Add(new ExpireRepositoryResult(name, plan, dumps));
         }
         return new ExpireResult(server.Name, input.DryRun, results);
     }

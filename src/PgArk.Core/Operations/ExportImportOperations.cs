@@ -30,7 +30,9 @@ public sealed class ExportTableOperation : Operation<ExportInput, ExportResult>
     }
 }
 
-public sealed record ImportInput(string Server, string Database, string Table, DataFormat Format, string From, ConflictAction OnConflict = ConflictAction.Error);
+/// <param name="Confirm">Required with <see cref="ConflictAction.Update"/>, which overwrites existing rows.</param>
+public sealed record ImportInput(string Server, string Database, string Table, DataFormat Format, string From, ConflictAction OnConflict = ConflictAction.Error,
+    bool Confirm = false);
 
 /// <summary>Imports a JSON or CSV file into a table in one transaction.</summary>
 public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
@@ -44,6 +46,11 @@ public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
     public override async Task<ImportResult> RunAsync(OperationContext context, ImportInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
+        if (input.OnConflict == ConflictAction.Update && !input.Confirm)
+        {
+            throw new RefusedException($"importing with on-conflict update overwrites existing rows of '{input.Table}' in database '{input.Database}'",
+                "add --yes to confirm");
+        }
         if (!File.Exists(input.From))
         {
             throw new NotFoundException($"file '{input.From}' does not exist");

@@ -9,7 +9,9 @@ namespace PgArk.Core.Operations;
 public sealed record ListBackupsInput(string? Server = null, string? Database = null, int? Limit = null);
 
 /// <param name="Backups">Newest first.</param>
-public sealed record ServerBackups(string Server, string Repository, IReadOnlyList<BackupSummary> Backups, string? Problem);
+/// <param name="Dumps">Logical dumps, newest first (only of <c>Database</c> when one is given).</param>
+public sealed record ServerBackups(string Server, string Repository, IReadOnlyList<BackupSummary> Backups, string? Problem,
+    IReadOnlyList<DumpSummary>? Dumps = null);
 
 public sealed record ListBackupsResult(string? Database, IReadOnlyList<ServerBackups> Servers);
 
@@ -17,7 +19,7 @@ public sealed record ListBackupsResult(string? Database, IReadOnlyList<ServerBac
 public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBackupsResult>
 {
     public override string Name => "list_backups";
-    public override string Description => "List the backups of each server (or of the server holding 'database'), newest first; 'limit' caps the count per server.";
+    public override string Description => "List the backups and logical dumps of each server (or of the server holding 'database', with only its dumps), newest first; 'limit' caps the count per server.";
     public override OperationRole Role => OperationRole.Viewer;
 
     public override async Task<ListBackupsResult> RunAsync(OperationContext context, ListBackupsInput input,
@@ -42,7 +44,13 @@ public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBacku
             {
                 backups = backups.Take(limit);
             }
-            result.Add(new ServerBackups(info.Server, info.Repository, backups.ToList(), info.Problem));
+            IEnumerable<DumpSummary> dumps = (info.Dumps ?? []).Where(d => input.Database is null || d.Database == input.Database)
+                .OrderByDescending(d => d.Id, StringComparer.Ordinal);
+            if (input.Limit is { } dumpLimit)
+            {
+                dumps = dumps.Take(dumpLimit);
+            }
+            result.Add(new ServerBackups(info.Server, info.Repository, backups.ToList(), info.Problem, dumps.ToList()));
         }
         return new ListBackupsResult(input.Database, result);
     }

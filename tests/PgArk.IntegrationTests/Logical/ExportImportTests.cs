@@ -63,7 +63,23 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
         await H.Cluster.ExecuteAsync("CREATE TABLE t (id int, a text, b text, c char(3)); INSERT INTO t VALUES (1, NULL, '', 'x'), (2, 'x,y', 'say \"hi\"', NULL)", database);
         var run = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--limit", "5");
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal("id,a,b,c\r\n1,,\"\",x  \r\n2,\"x,y\",\"say \"\"hi\"\"\",\r\n", run.Stdout);
+        Assert.Equal("id,a,b,c\n1,,\"\",x  \n2,\"x,y\",\"say \"\"hi\"\"\",\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task ExportCsv_CopyPathAndFilteredPath_WriteTheSameBytes()
+    {
+        var database = await fixture.CreateDatabaseAsync("same");
+        await H.Cluster.ExecuteAsync(AllTypes + "; ALTER TABLE \"Odd \"\"Table\"\"\" ADD COLUMN grp int DEFAULT 7", database);
+        var copied = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "Odd \"Table\"", "--format", "csv");
+        var filtered = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "Odd \"Table\"", "--format", "csv",
+            "--where", "grp=7");
+        Assert.True(copied.ExitCode == 0, copied.ToString());
+        Assert.True(filtered.ExitCode == 0, filtered.ToString());
+        Assert.Contains("exported 3 rows", copied.Stderr);
+        Assert.Contains("exported 3 rows", filtered.Stderr);
+        Assert.Equal(copied.Stdout, filtered.Stdout);
+        Assert.Contains("\"quotes \"\"x\"\", commas, and\nnewlines; ünïcødé ✓\"", copied.Stdout);
     }
 
     [Fact]
