@@ -75,6 +75,10 @@ internal static class DumpCommands
             {
                 await context.Out.WriteLineAsync($"restored dump {r.DumpId} of '{r.SourceDatabase}' into '{r.TargetDatabase}' in {r.DurationSeconds:0.00} s");
                 await WriteCountsAsync(context.Out, r.RowCounts);
+                foreach (var item in r.Skipped)
+                {
+                    await context.Out.WriteLineAsync($"  not restored: {item}");
+                }
             }
             return CheckCounts(r.RowCounts, r.TargetDatabase);
         }, server, database, dump, into, create, tables, jobs, yes);
