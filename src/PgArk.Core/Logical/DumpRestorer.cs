@@ -24,9 +24,10 @@ public sealed record DumpRestoreResult(string DumpId, string SourceDatabase, str
 
 /// <summary>
 /// Restores a dump with pg_restore: the whole database (into a new or recreated database) or chosen tables. With one
-/// job the archive streams from the repository into pg_restore's stdin; with --jobs (pg_restore -j needs a seekable
-/// file), a directory-format dump, or a table restore (read three times: list, schema script, restore) it is first
-/// written, checked, to a scratch folder under $TMPDIR. A table restore creates tables the target lacks with everything
+/// job the archive streams from the repository into pg_restore's stdin; a directory-format dump is restored through
+/// named pipes (<see cref="FifoArchive"/>), also with --jobs; a custom dump with --jobs (pg_restore -j needs a seekable
+/// file) or a table restore (read three times: list, schema script, restore) is first written, checked, to a scratch
+/// folder under $TMPDIR. A table restore creates tables the target lacks with everything
 /// attached to them (<see cref="TableRestoreList"/>), and replaces the rows of tables it has in one transaction.
 /// </summary>
 public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILogger logger)
@@ -112,7 +113,23 @@ public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILog
                 DumpFileStore.DeleteScratchFolder(scratch);
             }
         }
-        else if (jobs > 1 || manifest.DumpFormat == DumpFormat.Directory)
+        else if (manifest.DumpFormat == DumpFormat.Directory)
+        {
+            var scratch = DumpFileStore.CreateScratchFolder("restore");
+            try
+            {
+                var archive = new FifoArchive(catalog, manifest, Path.Combine(scratch, "archive"));
+                await archive.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                progress?.Report(new OperationProgress("restore", 0, manifest.Size));
+                var restoring = client.RunAsync(pgRestore, [.. common, .. jobArguments, archive.Folder], cancellationToken);
+                await archive.FeedUntilAsync(restoring, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                DumpFileStore.DeleteScratchFolder(scratch);
+            }
+        }
+        else if (jobs > 1)
         {
             var scratch = DumpFileStore.CreateScratchFolder("restore");
             try

@@ -70,6 +70,22 @@ public sealed class DumpTests(LogicalHarnessFixture fixture) : IClassFixture<Log
     }
 
     [Fact]
+    public async Task Dump_DirectoryFormat_RestoresThroughNamedPipesWithJobsAndEqualsSource()
+    {
+        var source = await fixture.CreateDatabaseAsync("dir");
+        await fixture.CreateCustomerSchemaAsync(source, "0013_add_items");
+        await H.Cluster.ExecuteAsync("CREATE TABLE big AS SELECT i, repeat('x', i % 100) AS pad FROM generate_series(1, 200000) i", source);
+        var before = await TableSnapshot.CaptureDatabaseAsync(H.Cluster, source);
+        await DumpAsync("--database", source, "--format", "directory", "--jobs", "2");
+        var target = source + "_p";
+        var restore = await H.RunAsync("dump-restore", "--server", PgArkHarness.Server, "--database", source, "--into", target, "--jobs", "2");
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Equal(before.Tables, (await TableSnapshot.CaptureDatabaseAsync(H.Cluster, target)).Tables);
+        var single = await H.RunAsync("verify-dump-restore", "--server", PgArkHarness.Server, "--database", source);
+        Assert.True(single.ExitCode == 0, single.ToString());
+    }
+
+    [Fact]
     public async Task Dump_SchemaOnly_RestoresTablesWithoutRows()
     {
         var source = await fixture.CreateDatabaseAsync("schema");

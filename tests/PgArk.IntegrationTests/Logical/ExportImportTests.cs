@@ -126,12 +126,12 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
         Assert.Contains("row 3: invalid input syntax for type integer", skip.Stdout);
         Assert.Equal("old", await H.Cluster.ScalarAsync<string>("SELECT name FROM t WHERE id = 1", database));
 
-        var update = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", file, "--on-conflict", "update");
+        var update = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", file, "--on-conflict", "update", "--yes");
         Assert.True(update.ExitCode == 0, update.ToString());
         Assert.Contains("0 inserted, 2 updated", update.Stdout);
         Assert.Equal("new", await H.Cluster.ScalarAsync<string>("SELECT name FROM t WHERE id = 1", database));
 
-        var noKey = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "nopk", "--format", "csv", "--from", file, "--on-conflict", "update");
+        var noKey = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "nopk", "--format", "csv", "--from", file, "--on-conflict", "update", "--yes");
         Assert.Equal(2, noKey.ExitCode);
         Assert.Contains("table 'public.nopk' has no primary key", noKey.Stderr);
         var unknownColumn = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "nopk", "--format", "csv", "--from", file);
