@@ -108,6 +108,12 @@ ROWS+=("$(printf 'export json    peak RSS %s MB at 100k rows, %s MB at 1M rows (
   "$(mb $(( $(cat "$WORK/rss-100000") * 1024 )))" "$(mb $(( $(cat "$WORK/rss-1000000") * 1024 )))" \
   "$(mb "$(stat -c %s "$WORK/pgark-100000.json")")" "$(mb "$(stat -c %s "$WORK/pgark-1000000.json")")")")
 
+# The same 1M rows with the .NET heap capped at 48 MiB: completing at all shows nothing accumulates per row.
+as_pg env DOTNET_GCHeapHardLimit=0x3000000 /usr/bin/time -f %M -o "$WORK/rss-capped" "$PGARK" --config "$WORK/pgark.yaml" export --server bench \
+  --database bench --table pgbench_accounts --format json --limit 1000000 --to "$WORK/pgark-capped.json" >/dev/null
+ROWS+=("$(printf 'export json    1M rows with the heap capped at 48 MiB: peak RSS %s MB, %s MB written' \
+  "$(mb $(( $(cat "$WORK/rss-capped") * 1024 )))" "$(mb "$(stat -c %s "$WORK/pgark-capped.json")")")")
+
 echo
 echo "pgbench scale $SCALE ($(mb "$DBSIZE") MB), jobs $JOBS, $("$BIN/pg_dump" --version)"
 printf '%s\n' "${ROWS[@]}"

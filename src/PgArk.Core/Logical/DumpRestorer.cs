@@ -20,6 +20,14 @@ public sealed record DumpRestoreResult(string DumpId, string SourceDatabase, str
 {
     /// <summary>Objects of a table-level restore left out, with why (foreign keys to tables the target does not have).</summary>
     public IReadOnlyList<string> Skipped { get; init; } = [];
+
+    /// <summary>alembic_version after a whole-database restore (null: no such table, or a table-level or schema-only restore).</summary>
+    public string? AlembicRevision { get; init; }
+
+    /// <summary>What the dump recorded; compared with <see cref="AlembicRevision"/> after a whole-database restore with data.</summary>
+    public string? ExpectedAlembicRevision { get; init; }
+
+    public bool AlembicMatches => AlembicRevision == ExpectedAlembicRevision;
 }
 
 /// <summary>
@@ -156,7 +164,21 @@ public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILog
 
         var checks = await CountAsync(client, target, manifest, tables, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("restored dump {Id} into {Database} in {Seconds:0.00} s", manifest.Id, target, watch.Elapsed.TotalSeconds);
-        return new DumpRestoreResult(manifest.Id, manifest.Database, target, created, checks, Math.Round(watch.Elapsed.TotalSeconds, 3)) { Skipped = skipped };
+        string? alembic = null;
+        string? expectedAlembic = null;
+        if (tables.Count == 0 && manifest.Mode != DumpMode.Schema)
+        {
+            expectedAlembic = manifest.AlembicRevision;
+            var connection = await client.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                alembic = await SchemaCatalog.AlembicRevisionAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return new DumpRestoreResult(manifest.Id, manifest.Database, target, created, checks, Math.Round(watch.Elapsed.TotalSeconds, 3))
+        {
+            Skipped = skipped, AlembicRevision = alembic, ExpectedAlembicRevision = expectedAlembic,
+        };
     }
 
     /// <summary>A table named with --table, as recorded in the dump (schema.table or an unambiguous table name).</summary>

@@ -200,14 +200,23 @@ public sealed class ExpireDumpsOperation : Operation<ExpireDumpsInput, ExpireDum
     }
 }
 
-public sealed record VerifyDumpRestoreInput(string Server, string? Dump = null, string? Database = null, int Jobs = 0);
+/// <param name="NoCleanup">Leave the temporary database for debugging (seed 001's verify.sh --no-cleanup); it is dropped by default.</param>
+public sealed record VerifyDumpRestoreInput(string Server, string? Dump = null, string? Database = null, int Jobs = 0, bool NoCleanup = false);
 
+/// <param name="Checks">The server's configured checks for the dumped database (servers[].verify.databases), run on the copy.</param>
 public sealed record VerifyDumpRestoreResult(string Server, string Dump, string Database, string TemporaryDatabase, IReadOnlyList<RowCountCheck> RowCounts,
-    string? ExpectedAlembicRevision, string? RestoredAlembicRevision, IReadOnlyList<string> Problems, double DurationSeconds);
+    string? ExpectedAlembicRevision, string? RestoredAlembicRevision, IReadOnlyList<string> Problems, double DurationSeconds)
+{
+    public IReadOnlyList<Catalog.VerifyCheckResult> Checks { get; init; } = [];
+
+    /// <summary>True when the temporary database was left in place (NoCleanup).</summary>
+    public bool Kept { get; init; }
+}
 
 /// <summary>
 /// Test restore of a dump into <c>&lt;db&gt;_verify_&lt;timestamp&gt;</c>: every table present with the manifest's row
-/// count and the same Alembic revision. The temporary database is dropped whatever happens.
+/// count, the same Alembic revision, and the server's configured checks for that database. The temporary database is
+/// dropped whatever happens (unless NoCleanup asks to keep it for debugging).
 /// </summary>
 public sealed class VerifyDumpRestoreOperation : Operation<VerifyDumpRestoreInput, VerifyDumpRestoreResult>
 {
@@ -245,13 +254,23 @@ public sealed class VerifyDumpRestoreOperation : Operation<VerifyDumpRestoreInpu
                     problems.Add($"Alembic revision after the restore is {alembic ?? "absent"}, the dump recorded {manifest.AlembicRevision ?? "none"}");
                 }
             }
+            IReadOnlyList<Catalog.VerifyCheckResult> checks = [];
+            if (server.Verify?.Databases.FirstOrDefault(d => d.Name == manifest.Database) is { } configured)
+            {
+                // The checks name the original database; they run against its restored copy.
+                checks = await Verification.SandboxChecks.DatabaseAsync(client.ConnectionString(temporary), configured, cancellationToken).ConfigureAwait(false);
+                problems.AddRange(checks.Where(c => !c.Passed).Select(c => $"check '{c.Name}' failed: {c.Detail}"));
+            }
             return new VerifyDumpRestoreResult(server.Name, manifest.Id, manifest.Database, temporary, restored.RowCounts, manifest.AlembicRevision, alembic,
-                problems, restored.DurationSeconds);
+                problems, restored.DurationSeconds) { Checks = checks, Kept = input.NoCleanup };
         }
         finally
         {
-            await client.ExecuteMaintenanceAsync($"DROP DATABASE IF EXISTS {PgClient.QuoteIdentifier(temporary)} WITH (FORCE)", CancellationToken.None)
-                .ConfigureAwait(false);
+            if (!input.NoCleanup)
+            {
+                await client.ExecuteMaintenanceAsync($"DROP DATABASE IF EXISTS {PgClient.QuoteIdentifier(temporary)} WITH (FORCE)", CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
         }
     }
 }

@@ -31,6 +31,7 @@ public sealed class DumpTests(LogicalHarnessFixture fixture) : IClassFixture<Log
         var restore = await H.RunAsync("dump-restore", "--server", PgArkHarness.Server, "--database", source, "--into", target);
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Contains("public.order_items", restore.Stdout);
+        Assert.Contains("alembic revision: 0013_add_items (dump: 0013_add_items)", restore.Stdout);
         var restored = await TableSnapshot.CaptureDatabaseAsync(H.Cluster, target);
         Assert.Equal(before.Tables, restored.Tables);
 

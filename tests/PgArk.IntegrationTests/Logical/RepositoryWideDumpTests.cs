@@ -23,7 +23,17 @@ public sealed class RetentionHarnessFixture : IAsyncLifetime
         _harness = await PgArkHarness.CreateAsync(compression: "zstd");
         Directory.CreateDirectory(ExportFolder);
         var config = await File.ReadAllTextAsync(Harness.ConfigPath);
-        config = config.Replace("    compression: zstd\n", "    compression: zstd\n    retention: { logicalKeep: 1 }\n", StringComparison.Ordinal);
+        config = config.Replace("    compression: zstd\n", "    compression: zstd\n    retention: { logicalKeep: 1 }\n", StringComparison.Ordinal)
+            .Replace("    repositories: [local]\n", """
+                    repositories: [local]
+                    verify:
+                      amcheck: false
+                      databases:
+                        verifydb:
+                          minRows: { t: 100 }
+                          queries: { never: "SELECT false" }
+
+                """, StringComparison.Ordinal);
         await File.WriteAllTextAsync(Harness.ConfigPath, config + $"exports:\n  path: {ExportFolder}\n");
     }
 
@@ -201,5 +211,22 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
             "--from", Path.Combine(fixture.ExportFolder, "books.json"), "--on-conflict", "update");
         Assert.Equal(4, cli.ExitCode);
         Assert.Contains("add --yes to confirm", cli.Stderr);
+    }
+
+    [Fact]
+    public async Task VerifyDumpRestore_RunsTheConfiguredChecksOnTheCopy_AndNoCleanupKeepsIt()
+    {
+        await H.Cluster.CreateDatabaseAsync("verifydb");
+        await H.Cluster.ExecuteAsync("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 150)", "verifydb");
+        var id = await DumpAsync("verifydb", "checks");
+        var run = await H.RunAsync("verify-dump-restore", "--server", PgArkHarness.Server, "--dump", id, "--no-cleanup");
+        Assert.Equal(5, run.ExitCode);
+        Assert.Contains("check verifydb: table t has at least 100 rows: passed (150 rows)", run.Stdout);
+        Assert.Contains("problem: check 'verifydb: query never' failed: returned false", run.Stdout);
+        var kept = await H.Cluster.ScalarAsync<string>("SELECT datname FROM pg_database WHERE datname LIKE 'verifydb_verify_%'");
+        Assert.NotNull(kept);
+        Assert.Contains($"restored into '{kept}' (kept)", run.Stdout);
+        Assert.Equal(150, await H.Cluster.ScalarAsync<long>("SELECT count(*) FROM t", kept!));
+        await H.Cluster.ExecuteAsync($"DROP DATABASE \"{kept}\"");
     }
 }
