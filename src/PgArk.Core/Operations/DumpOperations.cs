@@ -54,8 +54,12 @@ public sealed class DumpRestoreOperation : Operation<DumpRestoreInput, DumpResto
 
 public sealed record ListDumpsInput(string Server, string? Database = null);
 
+/// <param name="SelectedTables">Tables chosen with --table (empty: the whole database).</param>
 public sealed record DumpSummary(string Id, string Database, string Mode, string Format, string? Label, DateTimeOffset StartTime, double DurationSeconds,
-    long Size, long StoredSize, int Tables, long? Rows, string? AlembicRevision, IReadOnlyList<DumpTable> TableRows);
+    long Size, long StoredSize, int Tables, long? Rows, string? AlembicRevision, IReadOnlyList<DumpTable> TableRows)
+{
+    public IReadOnlyList<string> SelectedTables { get; init; } = [];
+}
 
 public sealed record ListDumpsResult(string Server, string Repository, IReadOnlyList<DumpSummary> Dumps, IReadOnlyList<string> Incomplete);
 
@@ -81,7 +85,7 @@ public sealed class ListDumpsOperation : Operation<ListDumpsInput, ListDumpsResu
 
     public static DumpSummary Summarize(DumpManifest d) => new(d.Id, d.Database, d.Mode.ToString().ToLowerInvariant(), d.DumpFormat.ToString().ToLowerInvariant(),
         d.Label, d.StartTime, d.DurationSeconds, d.Size, d.StoredSize, d.Tables.Count,
-        d.Mode == DumpMode.Schema ? null : d.Tables.Sum(t => t.Rows ?? 0), d.AlembicRevision, d.Tables);
+        d.Mode == DumpMode.Schema ? null : d.Tables.Sum(t => t.Rows ?? 0), d.AlembicRevision, d.Tables) { SelectedTables = d.SelectedTables };
 }
 
 public sealed record VerifyDumpInput(string Server, string? Dump = null);

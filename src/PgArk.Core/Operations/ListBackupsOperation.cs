@@ -6,7 +6,26 @@ namespace PgArk.Core.Operations;
 /// <param name="Server">Only this server (default: every server, or the one holding <paramref name="Database"/>).</param>
 /// <param name="Database">A database name; its server is looked up. Backups are cluster-wide, so they all contain it.</param>
 /// <param name="Limit">At most this many backups per server, newest first.</param>
-public sealed record ListBackupsInput(string? Server = null, string? Database = null, int? Limit = null);
+/// <param name="Type">Only this kind: full, diff or incr backups (no dumps), or dump / table (logical dumps; table: dumps of chosen tables).</param>
+/// <param name="SortBy">date (default, newest first) or size (largest stored size first).</param>
+public sealed record ListBackupsInput(string? Server = null, string? Database = null, int? Limit = null, BackupListType? Type = null,
+    BackupListOrder SortBy = BackupListOrder.Date);
+
+/// <summary>A kind of backup to list (seed 002's db_list_backups "type").</summary>
+public enum BackupListType
+{
+    Full,
+    Diff,
+    Incr,
+    Dump,
+    Table,
+}
+
+public enum BackupListOrder
+{
+    Date,
+    Size,
+}
 
 /// <param name="Backups">Newest first.</param>
 /// <param name="Dumps">Logical dumps, newest first (only of <c>Database</c> when one is given).</param>
@@ -39,13 +58,19 @@ public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBacku
         foreach (var server in servers)
         {
             var info = await InfoOperation.DescribeAsync(server.Name, context.PrimaryRepositoryFor(server), cancellationToken).ConfigureAwait(false);
-            IEnumerable<BackupSummary> backups = info.Backups.OrderByDescending(b => b.StopTime);
+            var physical = input.Type is null or BackupListType.Full or BackupListType.Diff or BackupListType.Incr;
+            var logical = input.Type is null or BackupListType.Dump or BackupListType.Table;
+            IEnumerable<BackupSummary> backups = info.Backups
+                .Where(b => physical && (input.Type is null || b.Type == input.Type.Value.ToString().ToLowerInvariant()));
+            backups = input.SortBy == BackupListOrder.Size ? backups.OrderByDescending(b => b.StoredSize) : backups.OrderByDescending(b => b.StopTime);
             if (input.Limit is { } limit)
             {
                 backups = backups.Take(limit);
             }
-            IEnumerable<DumpSummary> dumps = (info.Dumps ?? []).Where(d => input.Database is null || d.Database == input.Database)
-                .OrderByDescending(d => d.Id, StringComparer.Ordinal);
+            IEnumerable<DumpSummary> dumps = (info.Dumps ?? [])
+                .Where(d => logical && (input.Database is null || d.Database == input.Database)
+                    && (input.Type != BackupListType.Table || d.SelectedTables.Count > 0));
+            dumps = input.SortBy == BackupListOrder.Size ? dumps.OrderByDescending(d => d.StoredSize) : dumps.OrderByDescending(d => d.Id, StringComparer.Ordinal);
             if (input.Limit is { } dumpLimit)
             {
                 dumps = dumps.Take(dumpLimit);

@@ -131,6 +131,14 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
         Assert.Contains("0 inserted, 2 updated", update.Stdout);
         Assert.Equal("new", await H.Cluster.ScalarAsync<string>("SELECT name FROM t WHERE id = 1", database));
 
+        var headerless = H.Folder.Combine($"{database}-noheader.csv");
+        await File.WriteAllTextAsync(headerless, "4,four,4\n5,,\n");
+        var noHeader = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", headerless,
+            "--no-header");
+        Assert.True(noHeader.ExitCode == 0, noHeader.ToString());
+        Assert.Equal("4:four:4|5::", await H.Cluster.ScalarAsync<string>(
+            "SELECT string_agg(id || ':' || coalesce(name, '') || ':' || coalesce(n::text, ''), '|' ORDER BY id) FROM t WHERE id >= 4", database));
+
         var noKey = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "nopk", "--format", "csv", "--from", file, "--on-conflict", "update", "--yes");
         Assert.Equal(2, noKey.ExitCode);
         Assert.Contains("table 'public.nopk' has no primary key", noKey.Stderr);

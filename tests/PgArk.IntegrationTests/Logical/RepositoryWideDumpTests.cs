@@ -89,6 +89,17 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
         var servers = listed.Result!["servers"]!.AsArray();
         Assert.Equal(second, servers[0]!["dumps"]!.AsArray().Single()!["id"]!.GetValue<string>());
         Assert.Equal(incrId, servers[0]!["backups"]!.AsArray().Single()!["id"]!.GetValue<string>());
+        var dumpsOnly = (await OperationRegistry.Default.InvokeAsync(Context(), "list_backups",
+            Json("""{"server": "pg1", "type": "dump", "sort_by": "size"}"""), default)).Result!["servers"]![0]!;
+        Assert.Empty(dumpsOnly["backups"]!.AsArray());
+        Assert.Equal(2, dumpsOnly["dumps"]!.AsArray().Count);
+        var fullOnly = (await OperationRegistry.Default.InvokeAsync(Context(), "list_backups", Json("""{"server": "pg1", "type": "full"}"""), default))
+            .Result!["servers"]![0]!;
+        Assert.Equal(fullId, fullOnly["backups"]!.AsArray().Single()!["id"]!.GetValue<string>());
+        Assert.Empty(fullOnly["dumps"]!.AsArray());
+        var tableDumps = (await OperationRegistry.Default.InvokeAsync(Context(), "list_backups", Json("""{"server": "pg1", "type": "table"}"""), default))
+            .Result!["servers"]![0]!;
+        Assert.Empty(tableDumps["dumps"]!.AsArray());
 
         var verify = await H.RunAsync("--output", "json", "verify", "--server", PgArkHarness.Server);
         Assert.True(verify.ExitCode == 0, verify.ToString());

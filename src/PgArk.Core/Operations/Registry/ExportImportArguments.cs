@@ -26,11 +26,12 @@ public sealed record ExportTableArguments(string Server, string Database, string
 
 /// <param name="From">File name relative to the export folder.</param>
 /// <param name="Confirm">Needed for every import through the API (import_table is destructive there).</param>
+/// <param name="HasHeaders">CSV only: false when the file has no header line.</param>
 public sealed record ImportTableArguments(string Server, string Database, string Table, DataFormat Format, string From,
-    ConflictAction OnConflict = ConflictAction.Error, bool Confirm = false)
+    ConflictAction OnConflict = ConflictAction.Error, bool Confirm = false, bool HasHeaders = true)
 {
     internal ImportInput ToInput(OperationContext context) =>
-        new(Server, Database, Table, Format, ExportFolder.Resolve(context.Options.Exports, From, forWrite: false), OnConflict, Confirm);
+        new(Server, Database, Table, Format, ExportFolder.Resolve(context.Options.Exports, From, forWrite: false), OnConflict, Confirm, HasHeaders);
 }
 
 /// <summary>What export_table returns through the API: the rows written and the file, relative to the export folder.</summary>
