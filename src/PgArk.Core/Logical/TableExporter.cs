@@ -175,11 +175,24 @@ public sealed class TableExporter(ServerOptions server)
         var inQuotes = false;
         try
         {
-            int read;
-            while ((read = await raw.ReadAsync(buffer.AsMemory(0, 1 << 16), cancellationToken).ConfigureAwait(false)) > 0)
+            // Each read returns one COPY message (one row): gather 64 KiB before writing, or stdout would get a write per row.
+            // The reads are synchronous on purpose: one async read per row cost more than the export itself (1M rows: 1.3 s
+            // against 0.7 s); Npgsql serves them from its buffer and blocks only when that is empty.
+            while (true)
             {
-                lines += CsvScanner.CountRecordEnds(buffer.AsSpan(0, read), ref inQuotes);
-                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                var filled = 0;
+                int read;
+                while (filled < 1 << 16 && (read = raw.Read(buffer, filled, (1 << 16) - filled)) > 0)
+                {
+                    filled += read;
+                }
+                if (filled == 0)
+                {
+                    break;
+                }
+                lines += CsvScanner.CountRecordEnds(buffer.AsSpan(0, filled), ref inQuotes);
+                await output.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
