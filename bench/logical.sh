@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of logical operations on one pgbench database, in one run:
 #   pgark dump (custom, streamed into the repository) / dump-restore --jobs vs pg_dump -Fd -j / pg_restore -j;
-#   pgark export --format csv of 1 million rows vs psql \copy.
+#   pgark dump --format directory --jobs / dump-restore --jobs (restored through named pipes) vs the same;
+#   pgark export --format csv of 1 million rows vs psql \copy; peak RSS of JSON export at 100k and 1M rows.
 # Usage: bench/logical.sh [scale (default 100)] [jobs (default 2)]. Needs root and ~2 GB free in $PGARK_BENCH_DIR (/tmp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,12 +63,29 @@ ROWS+=("$(printf 'dump           pgark %7ss %8s MB | pg_dump -Fd -j %s    %7ss %
   "$a" "$(mb "$a_size")" "$JOBS" "$b" "$(mb "$b_size")" "$(ratio "$a" "$b")")")
 
 sync
-t0=$(now); TMPDIR="$WORK/tmp" as_pg env TMPDIR="$WORK/tmp" "$PGARK" --config "$WORK/pgark.yaml" dump-restore --server bench --database bench --into r_pgark --jobs "$JOBS" >/dev/null; t1=$(now)
+t0=$(now); as_pg "$PGARK" --config "$WORK/pgark.yaml" --output json dump --server bench --database bench --format directory --jobs "$JOBS" > "$WORK/pgark-dir.json"; t1=$(now)
+a=$(elapsed "$t0" "$t1"); b=$(elapsed "$t2" "$t3")
+a_size=$(grep -o '"storedSize": [0-9]*' "$WORK/pgark-dir.json" | grep -o '[0-9]*')
+DIR_ID=$(grep -o '"id": "[^"]*"' "$WORK/pgark-dir.json" | cut -d'"' -f4)
+ROWS+=("$(printf 'dump -Fd -j %s  pgark %7ss %8s MB | pg_dump -Fd -j %s    %7ss             | time ratio pgark/pg_dump %s' \
+  "$JOBS" "$a" "$(mb "$a_size")" "$JOBS" "$b" "$(ratio "$a" "$b")")")
+
 as_pg "${PSQL[@]}" -c "CREATE DATABASE r_pgdump TEMPLATE template0" postgres
 sync
 t2=$(now); as_pg "$BIN/pg_restore" -h "$WORK" -p "$PORT" -U postgres -j "$JOBS" --exit-on-error -d r_pgdump "$WORK/pgdump-dir"; t3=$(now)
-a=$(elapsed "$t0" "$t1"); b=$(elapsed "$t2" "$t3")
-ROWS+=("$(printf 'restore        pgark %7ss             | pg_restore -j %s     %7ss             | time ratio pgark/pg_restore %s' \
+b=$(elapsed "$t2" "$t3")
+sync
+t0=$(now); TMPDIR="$WORK/tmp" as_pg env TMPDIR="$WORK/tmp" "$PGARK" --config "$WORK/pgark.yaml" dump-restore --server bench --database bench \
+  --dump "$(grep -o '"id": "[^"]*"' "$WORK/pgark-dump.json" | cut -d'"' -f4)" --into r_pgark --jobs "$JOBS" >/dev/null; t1=$(now)
+a=$(elapsed "$t0" "$t1")
+ROWS+=("$(printf 'restore custom pgark %7ss             | pg_restore -j %s     %7ss             | time ratio pgark/pg_restore %s' \
+  "$a" "$JOBS" "$b" "$(ratio "$a" "$b")")")
+as_pg "${PSQL[@]}" -c "DROP DATABASE r_pgark" postgres
+sync
+t0=$(now); TMPDIR="$WORK/tmp" as_pg env TMPDIR="$WORK/tmp" "$PGARK" --config "$WORK/pgark.yaml" dump-restore --server bench --database bench \
+  --dump "$DIR_ID" --into r_pgark --jobs "$JOBS" >/dev/null; t1=$(now)
+a=$(elapsed "$t0" "$t1")
+ROWS+=("$(printf 'restore dir    pgark %7ss             | pg_restore -j %s     %7ss             | time ratio pgark/pg_restore %s' \
   "$a" "$JOBS" "$b" "$(ratio "$a" "$b")")")
 as_pg "${PSQL[@]}" -c "DROP DATABASE r_pgark" -c "DROP DATABASE r_pgdump" postgres
 rm -rf "$WORK/pgdump-dir"
@@ -80,6 +98,21 @@ a=$(elapsed "$t0" "$t1"); b=$(elapsed "$t2" "$t3")
 rows_a=$(( $(wc -l < "$WORK/pgark.csv") - 1 )); rows_b=$(( $(wc -l < "$WORK/psql.csv") - 1 ))
 ROWS+=("$(printf 'export csv 1M  pgark %7ss %8s MB | psql \\copy          %7ss %8s MB | time ratio pgark/psql %s  (rows %s / %s)' \
   "$a" "$(mb "$(stat -c %s "$WORK/pgark.csv")")" "$b" "$(mb "$(stat -c %s "$WORK/psql.csv")")" "$(ratio "$a" "$b")" "$rows_a" "$rows_b")")
+
+# JSON export memory: peak RSS (KiB) for 100k and 1M rows should be about the same (rows stream, nothing accumulates).
+for n in 100000 1000000; do
+  as_pg /usr/bin/time -f %M -o "$WORK/rss-$n" "$PGARK" --config "$WORK/pgark.yaml" export --server bench --database bench --table pgbench_accounts \
+    --format json --limit "$n" --to "$WORK/pgark-$n.json" >/dev/null
+done
+ROWS+=("$(printf 'export json    peak RSS %s MB at 100k rows, %s MB at 1M rows (%s MB and %s MB written)' \
+  "$(mb $(( $(cat "$WORK/rss-100000") * 1024 )))" "$(mb $(( $(cat "$WORK/rss-1000000") * 1024 )))" \
+  "$(mb "$(stat -c %s "$WORK/pgark-100000.json")")" "$(mb "$(stat -c %s "$WORK/pgark-1000000.json")")")")
+
+# The same 1M rows with the .NET heap capped at 48 MiB: completing at all shows nothing accumulates per row.
+as_pg env DOTNET_GCHeapHardLimit=0x3000000 /usr/bin/time -f %M -o "$WORK/rss-capped" "$PGARK" --config "$WORK/pgark.yaml" export --server bench \
+  --database bench --table pgbench_accounts --format json --limit 1000000 --to "$WORK/pgark-capped.json" >/dev/null
+ROWS+=("$(printf 'export json    1M rows with the heap capped at 48 MiB: peak RSS %s MB, %s MB written' \
+  "$(mb $(( $(cat "$WORK/rss-capped") * 1024 )))" "$(mb "$(stat -c %s "$WORK/pgark-capped.json")")")")
 
 echo
 echo "pgbench scale $SCALE ($(mb "$DBSIZE") MB), jobs $JOBS, $("$BIN/pg_dump" --version)"

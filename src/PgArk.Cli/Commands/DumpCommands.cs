@@ -20,7 +20,7 @@ internal static class DumpCommands
 
     public static IEnumerable<Command> Create(CommandFactory factory) =>
         [CreateDump(factory), CreateRestore(factory), CreateList(factory), CreateVerify(factory), CreateDelete(factory), CreateExpire(factory),
-            CreateVerifyRestore(factory)];
+            CreateVerifyRestore(factory), DeleteBackupCommand.Create(factory)];
 
     private static Command CreateDump(CommandFactory factory)
     {
@@ -76,6 +76,18 @@ internal static class DumpCommands
             {
                 await context.Out.WriteLineAsync($"restored dump {r.DumpId} of '{r.SourceDatabase}' into '{r.TargetDatabase}' in {r.DurationSeconds:0.00} s");
                 await WriteCountsAsync(context.Out, r.RowCounts);
+                foreach (var item in r.Skipped)
+                {
+                    await context.Out.WriteLineAsync($"  not restored: {item}");
+                }
+                if (r.AlembicRevision is not null || r.ExpectedAlembicRevision is not null)
+                {
+                    await context.Out.WriteLineAsync($"  alembic revision: {r.AlembicRevision ?? "none"} (dump: {r.ExpectedAlembicRevision ?? "none"}){(r.AlembicMatches ? "" : "  MISMATCH")}");
+                }
+            }
+            if (!r.AlembicMatches)
+            {
+                throw new IntegrityException($"Alembic revision in '{r.TargetDatabase}' is {r.AlembicRevision ?? "absent"}, the dump recorded {r.ExpectedAlembicRevision ?? "none"}");
             }
             return CheckCounts(r.RowCounts, r.TargetDatabase);
         }, server, database, dump, into, create, tables, jobs, yes);
@@ -204,11 +216,12 @@ internal static class DumpCommands
         var dump = DumpIdOption("Dump id (default: the newest dump)");
         var database = new Option<string?>("--database", "-d") { Description = "Newest dump of this database" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_restore workers" };
+        var noCleanup = new Option<bool>("--no-cleanup") { Description = "Leave the temporary database for debugging (dropped by default)" };
         return factory.Create("verify-dump-restore", "Restore a dump into a temporary database and check it", async (context, ct) =>
         {
             var p = context.ParseResult;
             var operationContext = context.LoadOperationContext();
-            var input = new VerifyDumpRestoreInput(p.GetValue(server)!, p.GetValue(dump), p.GetValue(database), p.GetValue(jobs));
+            var input = new VerifyDumpRestoreInput(p.GetValue(server)!, p.GetValue(dump), p.GetValue(database), p.GetValue(jobs), p.GetValue(noCleanup));
             var r = await ProgressRenderer.RunAsync(context, "verify-dump-restore", progress => new VerifyDumpRestoreOperation().RunAsync(operationContext, input, progress, ct));
             if (context.Format == OutputFormat.Json)
             {
@@ -216,9 +229,13 @@ internal static class DumpCommands
             }
             else
             {
-                await context.Out.WriteLineAsync($"dump {r.Dump} of '{r.Database}' restored into '{r.TemporaryDatabase}' (dropped) in {r.DurationSeconds:0.00} s");
+                await context.Out.WriteLineAsync($"dump {r.Dump} of '{r.Database}' restored into '{r.TemporaryDatabase}' ({(r.Kept ? "kept" : "dropped")}) in {r.DurationSeconds:0.00} s");
                 await WriteCountsAsync(context.Out, r.RowCounts);
                 await context.Out.WriteLineAsync($"  alembic revision: {r.RestoredAlembicRevision ?? "none"} (dump: {r.ExpectedAlembicRevision ?? "none"})");
+                foreach (var check in r.Checks)
+                {
+                    await context.Out.WriteLineAsync($"  check {check.Name}: {(check.Passed ? "passed" : "FAILED")} ({check.Detail})");
+                }
                 foreach (var problem in r.Problems)
                 {
                     await context.Out.WriteLineAsync($"problem: {problem}");
@@ -226,6 +243,6 @@ internal static class DumpCommands
                 await context.Out.WriteLineAsync(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)");
             }
             return r.Problems.Count == 0 ? 0 : (int)ErrorKind.Integrity;
-        }, server, dump, database, jobs);
+        }, server, dump, database, jobs, noCleanup);
     }
 }

@@ -22,7 +22,7 @@ internal static class ExpireCommand
                 return 0;
             }
             var verb = result.DryRun ? "would remove" : "removed";
-            foreach (var (repository, plan) in result.Repositories)
+            foreach (var (repository, plan, dumps) in result.Repositories)
             {
                 await context.Out.WriteLineAsync($"server {result.Server}, repository {repository}{(result.DryRun ? " (dry run: nothing changed)" : "")}");
                 foreach (var backup in plan.Backups)
@@ -40,6 +40,10 @@ internal static class ExpireCommand
                 if (plan.WalKeptByAge > 0)
                 {
                     await context.Out.WriteLineAsync($"  kept {plan.WalKeptByAge} older WAL files archived within retention.archiveDays");
+                }
+                foreach (var dump in dumps ?? [])
+                {
+                    await context.Out.WriteLineAsync($"  {verb} dump {dump.Id} of database '{dump.Database}': {dump.Reason}");
                 }
                 await context.Out.WriteLineAsync(
                     $"  {verb} {plan.Backups.Count} backups ({Output.Bytes(plan.BackupBytes)}) and {plan.WalFiles.Count} WAL files ({Output.Bytes(plan.WalBytes)}); kept {plan.KeptBackups.Count} backups");

@@ -54,12 +54,14 @@ internal static class ExportImportCommands
         var table = new Option<string>("--table", "-t") { Description = "Table (schema.table or table)", Required = true };
         var format = new Option<DataFormat>("--format", "-f") { Description = "json or csv", Required = true };
         var from = new Option<string>("--from") { Description = "File to import", Required = true };
-        var onConflict = new Option<ConflictAction>("--on-conflict") { Description = "error (default), skip, or update (upsert on the primary key)", DefaultValueFactory = _ => ConflictAction.Error };
+        var onConflict = new Option<ConflictAction>("--on-conflict") { Description = "error (default), skip, or update (upsert on the primary key; needs --yes)", DefaultValueFactory = _ => ConflictAction.Error };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Confirm --on-conflict update, which overwrites existing rows" };
+        var noHeader = new Option<bool>("--no-header") { Description = "CSV without a header line: fields are the table's columns in order" };
         return factory.Create("import", "Import a JSON or CSV file into a table", async (context, ct) =>
         {
             var p = context.ParseResult;
             var r = await new ImportTableOperation().RunAsync(context.LoadOperationContext(), new ImportInput(p.GetValue(server)!, p.GetValue(database)!,
-                p.GetValue(table)!, p.GetValue(format), p.GetValue(from)!, p.GetValue(onConflict)), null, ct);
+                p.GetValue(table)!, p.GetValue(format), p.GetValue(from)!, p.GetValue(onConflict), p.GetValue(yes), !p.GetValue(noHeader)), null, ct);
             if (context.Format == OutputFormat.Json)
             {
                 await Output.WriteJsonAsync(context.Out, r);
@@ -72,7 +74,7 @@ internal static class ExportImportCommands
                 await context.Out.WriteLineAsync($"  row {failure.Row}: {failure.Message}");
             }
             return 0;
-        }, server, database, table, format, from, onConflict);
+        }, server, database, table, format, from, onConflict, yes, noHeader);
     }
 }
 

@@ -49,6 +49,11 @@ internal static class InfoCommand
                     }
                     console.Write(table);
                 }
+                foreach (var d in s.Dumps ?? [])
+                {
+                    console.WriteLine($"  dump {d.Id}  database {d.Database}, {d.Mode}, {Output.Time(d.StartTime)}, {Output.Bytes(d.Size)} (stored {Output.Bytes(d.StoredSize)})"
+                        + (d.Label is { } l ? $", label '{l}'" : "") + (d.AlembicRevision is { } a ? $", alembic {a}" : ""));
+                }
                 foreach (var range in s.WalRanges)
                 {
                     console.WriteLine($"  WAL timeline {range.Timeline}: {range.First} .. {range.Last} ({range.Segments} segments, last archived {Output.Time(range.LastArchivedAt)})");

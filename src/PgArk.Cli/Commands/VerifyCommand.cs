@@ -12,7 +12,7 @@ internal static class VerifyCommand
     {
         var server = CommonOptions.Server();
         var repo = CommonOptions.Repository();
-        var backup = new Option<string?>("--backup") { Description = "Only this backup (and the backups it depends on)" };
+        var backup = new Option<string?>("--backup") { Description = "Only this backup (and the backups it depends on), or only this dump" };
         var jobs = CommonOptions.Jobs();
         return factory.Create("verify", "Read back every stored file and WAL segment: checksums, backup chains, WAL continuity", async (context, ct) =>
         {
@@ -31,7 +31,7 @@ internal static class VerifyCommand
                 }
                 await context.Out.WriteLineAsync(
                     $"verified server '{report.Server}': {report.BackupsChecked} backups, {report.ObjectsChecked} stored files ({Output.Bytes(report.BytesChecked)}), " +
-                    $"{report.WalFilesChecked} WAL files: {(report.Ok ? "no problems" : $"{report.Problems.Count} problems")}");
+                    $"{report.WalFilesChecked} WAL files, {report.DumpsChecked} dumps: {(report.Ok ? "no problems" : $"{report.Problems.Count} problems")}");
             }
             if (!report.Ok)
             {

@@ -12,7 +12,7 @@ namespace PgArk.Core.Configuration;
 /// </summary>
 internal sealed partial class ConfigParser(string sourcePath, Func<string, string?> getEnvironmentVariable)
 {
-    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant", "notifications", "catalog"];
+    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant", "notifications", "catalog", "exports"];
     private static readonly string[] s_rootReserved = [];
     private static readonly string[] s_apiKeys = ["urls", "keys"];
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
@@ -20,7 +20,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         [("viewer", Operations.OperationRole.Viewer), ("operator", Operations.OperationRole.Operator), ("admin", Operations.OperationRole.Admin)];
     private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention", "encryption", .. S3Keys];
     private static readonly string[] s_repositoryReserved = [];
-    private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly"];
+    private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly", "logicalKeep"];
     private static readonly string[] s_serverKeys =
         ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify", "schedule"];
     private static readonly string[] s_serverReserved = [];
@@ -56,10 +56,11 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         var assistant = ParseAssistant(reader);
         var notifications = ParseNotifications(reader);
         var catalog = ParseCatalog(reader);
+        var exports = ParseExports(reader);
         _problems.ThrowIfAny(sourcePath);
         return new PgArkOptions(sourcePath, repositories, servers, lockPath, api)
         {
-            Agents = agents, Assistant = assistant, Notifications = notifications, Catalog = catalog,
+            Agents = agents, Assistant = assistant, Notifications = notifications, Catalog = catalog, Exports = exports,
         };
     }
 
@@ -148,7 +149,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
             var r = new YamlMappingReader(retentionNode, reader.ChildPath("retention"), s_retentionKeys, [], _problems);
             retention = new RetentionOptions(
                 r.PositiveInt("full"), r.PositiveInt("diff"), r.PositiveInt("archiveDays"), r.PositiveInt("logicalDays"),
-                r.PositiveInt("daily"), r.PositiveInt("weekly"), r.PositiveInt("monthly"));
+                r.PositiveInt("daily"), r.PositiveInt("weekly"), r.PositiveInt("monthly")) { LogicalKeep = r.PositiveInt("logicalKeep") };
         }
 
         var s3 = ParseS3(reader, type);

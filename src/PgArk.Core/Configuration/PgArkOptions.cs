@@ -24,6 +24,10 @@ public sealed record PgArkOptions(
     /// <summary>The PostgreSQL <c>backup_history</c> catalog (YAML <c>catalog</c>); null: runs are recorded in the repository only.</summary>
     public CatalogOptions? Catalog { get; init; }
 
+    /// <summary>The <c>exports</c> section: where API callers may write exports and read imports (null: not configured,
+    /// so the API refuses export_table and import_table).</summary>
+    public ExportsOptions? Exports { get; init; }
+
     /// <summary>Default of <see cref="LockPath"/>.</summary>
     public const string DefaultLockPath = "/tmp/pgark";
 

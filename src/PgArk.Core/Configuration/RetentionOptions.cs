@@ -18,6 +18,10 @@ namespace PgArk.Core.Configuration;
 public sealed record RetentionOptions(int? Full, int? Diff, int? ArchiveDays, int? LogicalDays, int? Daily = null, int? Weekly = null,
     int? Monthly = null)
 {
+    /// <summary>Keep the this-many newest logical dumps of each database (YAML <c>logicalKeep</c>); with <see cref="LogicalDays"/>
+    /// a dump is kept when either keeps it.</summary>
+    public int? LogicalKeep { get; init; }
+
     /// <summary>Keep everything: no retention configured.</summary>
     public static RetentionOptions KeepAll { get; } = new(null, null, null, null);
 

@@ -3,8 +3,9 @@ using System.Text;
 namespace PgArk.Core.Logical;
 
 /// <summary>
-/// Writes CSV as RFC 4180 describes (CRLF line ends, fields with a comma, quote or line break quoted, quotes doubled)
-/// with PostgreSQL's NULL convention: NULL is an empty unquoted field, an empty string is <c>""</c>.
+/// Writes CSV byte for byte as PostgreSQL's <c>COPY ... (FORMAT csv)</c> does, so filtered and unfiltered exports look the
+/// same: RFC 4180 quoting (fields with a comma, quote or line break quoted, quotes doubled), LF line ends, and NULL as an
+/// empty unquoted field while an empty string is <c>""</c>.
 /// </summary>
 public sealed class CsvWriter(TextWriter writer)
 {
@@ -17,19 +18,20 @@ public sealed class CsvWriter(TextWriter writer)
             {
                 writer.Write(',');
             }
-            WriteField(fields[i]);
+            WriteField(fields[i], fields.Count == 1);
         }
-        writer.Write("\r\n");
+        writer.Write('\n');
     }
 
-    public void WriteField(string? value)
+    /// <param name="alone">The record has this one field: then a lone <c>\.</c> is quoted, as COPY does, because the
+    /// line would otherwise read as COPY's end-of-data marker.</param>
+    public void WriteField(string? value, bool alone = false)
     {
         if (value is null)
         {
             return;
         }
-        // PostgreSQL's COPY also quotes a lone \. (its end-of-data marker), so files stay loadable with COPY FROM.
-        if (value.Length == 0 || value == "\\." || value.AsSpan().IndexOfAny(",\"\r\n") >= 0)
+        if (value.Length == 0 || (alone && value == "\\.") || value.AsSpan().IndexOfAny(",\"\r\n") >= 0)
         {
             writer.Write('"');
             writer.Write(value.Replace("\"", "\"\"", StringComparison.Ordinal));
@@ -117,6 +119,33 @@ public sealed class CsvReader(TextReader reader)
                 reader.Read();
             }
             return fields;
+        }
+    }
+}
+
+/// <summary>Counts CSV records in a byte stream read in chunks, without parsing fields.</summary>
+public static class CsvScanner
+{
+    /// <summary>Record ends in a chunk of COPY CSV output: line feeds outside quoted fields (a doubled quote toggles twice).</summary>
+    public static long CountRecordEnds(ReadOnlySpan<byte> chunk, ref bool inQuotes)
+    {
+        long count = 0;
+        while (true)
+        {
+            var next = inQuotes ? chunk.IndexOf((byte)'"') : chunk.IndexOfAny((byte)'"', (byte)'\n');
+            if (next < 0)
+            {
+                return count;
+            }
+            if (chunk[next] == '"')
+            {
+                inQuotes = !inQuotes;
+            }
+            else
+            {
+                count++;
+            }
+            chunk = chunk[(next + 1)..];
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Threading.Channels;
 using PgArk.Core.Catalog;
 using PgArk.Core.Codecs;
 using PgArk.Core.Errors;
@@ -8,7 +10,13 @@ namespace PgArk.Core.Logical;
 /// <summary>Streams dump files into and out of a repository: compressed with the repository's codec, hashed on the way.</summary>
 internal static class DumpFileStore
 {
-    /// <summary>Copies <paramref name="source"/> to the repository at <paramref name="path"/>; nothing is kept locally.</summary>
+    private const int ChunkSize = 1 << 20;
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to the repository at <paramref name="path"/>; nothing is kept locally. One task
+    /// drains the source into 1 MiB chunks while this one hashes, compresses and writes them: a pipe from pg_dump holds
+    /// only 64 KiB, so compressing in the reading loop would stall pg_dump (and its server backend) on every chunk.
+    /// </summary>
     public static async Task<DumpFile> StoreAsync(Repository repository, Stream source, string path, string name, CancellationToken cancellationToken)
     {
         var target = await repository.Storage.OpenWriteAsync(path, WriteOptions.Bulk, cancellationToken).ConfigureAwait(false);
@@ -16,7 +24,30 @@ internal static class DumpFileStore
         var counting = new CountingStream(target, leaveOpen: true);
         var compress = CompressionCodec.OpenCompress(repository.Compression, counting, repository.CompressionLevel, leaveOpen: true);
         var hashing = new HashingStream(compress, leaveOpen: true);
-        await source.CopyToAsync(hashing, 1 << 20, cancellationToken).ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var chunks = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        var reader = Task.Run(() => ReadChunksAsync(source, chunks.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            await foreach (var (buffer, length) in chunks.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await hashing.WriteAsync(buffer.AsMemory(0, length), stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await reader.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+        await reader.ConfigureAwait(false);
         var size = hashing.BytesProcessed;
         var sha = hashing.HashHex;
         await hashing.DisposeAsync().ConfigureAwait(false);
@@ -24,6 +55,38 @@ internal static class DumpFileStore
         await counting.DisposeAsync().ConfigureAwait(false);
         await target.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return new DumpFile(name, size, counting.BytesProcessed, sha);
+    }
+
+    private static async Task ReadChunksAsync(Stream source, ChannelWriter<(byte[] Buffer, int Length)> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                var length = 0;
+                int read;
+                while (length < ChunkSize && (read = await source.ReadAsync(buffer.AsMemory(length, ChunkSize - length), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    length += read;
+                }
+                if (length == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+                await writer.WriteAsync((buffer, length), cancellationToken).ConfigureAwait(false);
+                if (length < ChunkSize)
+                {
+                    break;
+                }
+            }
+            writer.Complete();
+        }
+        catch (Exception ex)
+        {
+            writer.Complete(ex);
+        }
     }
 
     /// <summary>

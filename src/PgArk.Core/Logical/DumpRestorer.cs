@@ -16,12 +16,27 @@ public sealed record RowCountCheck(string Table, long Expected, long Actual)
 }
 
 public sealed record DumpRestoreResult(string DumpId, string SourceDatabase, string TargetDatabase, bool CreatedDatabase, IReadOnlyList<RowCountCheck> RowCounts,
-    double DurationSeconds);
+    double DurationSeconds)
+{
+    /// <summary>Objects of a table-level restore left out, with why (foreign keys to tables the target does not have).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
+    /// <summary>alembic_version after a whole-database restore (null: no such table, or a table-level or schema-only restore).</summary>
+    public string? AlembicRevision { get; init; }
+
+    /// <summary>What the dump recorded; compared with <see cref="AlembicRevision"/> after a whole-database restore with data.</summary>
+    public string? ExpectedAlembicRevision { get; init; }
+
+    public bool AlembicMatches => AlembicRevision == ExpectedAlembicRevision;
+}
 
 /// <summary>
 /// Restores a dump with pg_restore: the whole database (into a new or recreated database) or chosen tables. With one
-/// job the archive streams from the repository into pg_restore's stdin; with --jobs (pg_restore -j needs a seekable
-/// file) or a directory-format dump it is first written, checked, to a scratch folder under $TMPDIR.
+/// job the archive streams from the repository into pg_restore's stdin; a directory-format dump is restored through
+/// named pipes (<see cref="FifoArchive"/>), also with --jobs; a custom dump with --jobs (pg_restore -j needs a seekable
+/// file) or a table restore (read three times: list, schema script, restore) is first written, checked, to a scratch
+/// folder under $TMPDIR. A table restore creates tables the target lacks with everything
+/// attached to them (<see cref="TableRestoreList"/>), and replaces the rows of tables it has in one transaction.
 /// </summary>
 public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILogger logger)
 {
@@ -63,51 +78,74 @@ public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILog
 
         var pgRestore = client.Program("pg_restore", manifest.PgVersionNum / 10000);
         var common = new List<string> { "--dbname", client.ConnInfo(target), "--no-password", "--exit-on-error" };
-        var passes = new List<List<string>>();
-        if (tables.Count == 0)
-        {
-            passes.Add([]);
-        }
-        else
+        IReadOnlyList<string> skipped = [];
+        var jobs = Math.Max(1, request.Jobs);
+        var jobArguments = jobs > 1 ? new[] { "--jobs", jobs.ToString(CultureInfo.InvariantCulture) } : [];
+        if (tables.Count > 0)
         {
             var present = await ExistingTablesAsync(client, target, tables, cancellationToken).ConfigureAwait(false);
-            if (present.Count > 0)
+            if (present.Count > 0 && !request.Confirmed)
             {
-                if (!request.Confirmed)
-                {
-                    throw new RefusedException(
-                        $"restoring {string.Join(", ", present)} replaces the rows of {(present.Count == 1 ? "that table" : "those tables")} in database '{target}'",
-                        "add --yes to confirm");
-                }
-                // Existing tables keep their definition, indexes and dependants: empty them and load the dump's rows.
-                var connection = await client.OpenAsync(target, cancellationToken).ConfigureAwait(false);
-                await using (connection.ConfigureAwait(false))
-                {
-                    var truncate = new Npgsql.NpgsqlCommand($"TRUNCATE {string.Join(", ", present.Select(t => t.Quoted))}", connection);
-                    await using (truncate.ConfigureAwait(false))
-                    {
-                        await truncate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                passes.AddRange(TablePasses(present, ["--data-only"]));
+                throw new RefusedException(
+                    $"restoring {string.Join(", ", present)} replaces the rows of {(present.Count == 1 ? "that table" : "those tables")} in database '{target}'",
+                    "add --yes to confirm");
             }
-            passes.AddRange(TablePasses(tables.Except(present).ToList(), []));
+            var scratch = DumpFileStore.CreateScratchFolder("restore");
+            try
+            {
+                progress?.Report(new OperationProgress("fetch", 0, manifest.Size));
+                var archive = await DumpFileStore.MaterializeAsync(catalog, manifest, Path.Combine(scratch, "archive"), cancellationToken).ConfigureAwait(false);
+                var toc = await client.RunAsync(pgRestore, ["--list", archive], cancellationToken).ConfigureAwait(false);
+                var script = manifest.Mode == DumpMode.Data ? ""
+                    : await client.RunAsync(pgRestore, ["--schema-only", "--file", "-", archive], cancellationToken).ConfigureAwait(false);
+                var selection = await SelectAsync(client, target, tables, present, cancellationToken).ConfigureAwait(false);
+                progress?.Report(new OperationProgress("restore", 0, manifest.Size));
+                if (selection.Missing.Count > 0)
+                {
+                    var (list, left) = TableRestoreList.Build(toc, script, selection with { Present = [] });
+                    skipped = left;
+                    var listPath = Path.Combine(scratch, "create.list");
+                    await File.WriteAllTextAsync(listPath, list, cancellationToken).ConfigureAwait(false);
+                    await client.RunAsync(pgRestore, [.. common, .. jobArguments, "--use-list", listPath, archive], cancellationToken).ConfigureAwait(false);
+                }
+                if (present.Count > 0)
+                {
+                    var (list, _) = TableRestoreList.Build(toc, script, selection with { Missing = [] });
+                    var listPath = Path.Combine(scratch, "rows.list");
+                    await File.WriteAllTextAsync(listPath, list, cancellationToken).ConfigureAwait(false);
+                    await ReplaceRowsAsync(client, pgRestore, target, present, listPath, archive, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                DumpFileStore.DeleteScratchFolder(scratch);
+            }
         }
-
-        var jobs = Math.Max(1, request.Jobs);
-        if (jobs > 1 || manifest.DumpFormat == DumpFormat.Directory || passes.Count > 1)
+        else if (manifest.DumpFormat == DumpFormat.Directory)
+        {
+            var scratch = DumpFileStore.CreateScratchFolder("restore");
+            try
+            {
+                var archive = new FifoArchive(catalog, manifest, Path.Combine(scratch, "archive"));
+                await archive.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                progress?.Report(new OperationProgress("restore", 0, manifest.Size));
+                var restoring = client.RunAsync(pgRestore, [.. common, .. jobArguments, archive.Folder], cancellationToken);
+                await archive.FeedUntilAsync(restoring, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                DumpFileStore.DeleteScratchFolder(scratch);
+            }
+        }
+        else if (jobs > 1)
         {
             var scratch = DumpFileStore.CreateScratchFolder("restore");
             try
             {
                 progress?.Report(new OperationProgress("fetch", 0, manifest.Size));
                 var archive = await DumpFileStore.MaterializeAsync(catalog, manifest, Path.Combine(scratch, "archive"), cancellationToken).ConfigureAwait(false);
-                foreach (var pass in passes)
-                {
-                    progress?.Report(new OperationProgress("restore", 0, manifest.Size));
-                    var jobArguments = jobs > 1 ? new[] { "--jobs", jobs.ToString(CultureInfo.InvariantCulture) } : [];
-                    await client.RunAsync(pgRestore, [.. common, .. jobArguments, .. pass, archive], cancellationToken).ConfigureAwait(false);
-                }
+                progress?.Report(new OperationProgress("restore", 0, manifest.Size));
+                await client.RunAsync(pgRestore, [.. common, .. jobArguments, archive], cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -117,12 +155,30 @@ public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILog
         else
         {
             progress?.Report(new OperationProgress("restore", 0, manifest.Size));
-            await RestoreFromStdinAsync(client, pgRestore, [.. common, .. passes[0]], manifest, cancellationToken).ConfigureAwait(false);
+            await RestoreFromStdinAsync(client, pgRestore, common, manifest, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var item in skipped)
+        {
+            logger.LogWarning("not restored: {Item}", item);
         }
 
         var checks = await CountAsync(client, target, manifest, tables, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("restored dump {Id} into {Database} in {Seconds:0.00} s", manifest.Id, target, watch.Elapsed.TotalSeconds);
-        return new DumpRestoreResult(manifest.Id, manifest.Database, target, created, checks, Math.Round(watch.Elapsed.TotalSeconds, 3));
+        string? alembic = null;
+        string? expectedAlembic = null;
+        if (tables.Count == 0 && manifest.Mode != DumpMode.Schema)
+        {
+            expectedAlembic = manifest.AlembicRevision;
+            var connection = await client.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                alembic = await SchemaCatalog.AlembicRevisionAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return new DumpRestoreResult(manifest.Id, manifest.Database, target, created, checks, Math.Round(watch.Elapsed.TotalSeconds, 3))
+        {
+            Skipped = skipped, AlembicRevision = alembic, ExpectedAlembicRevision = expectedAlembic,
+        };
     }
 
     /// <summary>A table named with --table, as recorded in the dump (schema.table or an unambiguous table name).</summary>
@@ -169,9 +225,81 @@ public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILog
         return tables.Where(existing.Contains).ToList();
     }
 
-    // pg_restore's -t matches a bare table name; -n narrows it to a schema. One pass per schema keeps the match exact.
-    private static IEnumerable<List<string>> TablePasses(IReadOnlyList<TableName> tables, IReadOnlyList<string> extra) =>
-        tables.GroupBy(t => t.Schema).Select(g => extra.Concat(["--schema", g.Key]).Concat(g.SelectMany(t => new[] { "--table", t.Name })).ToList());
+    /// <summary>Each table with its name as pg_dump writes it in SQL (quote_ident rules), and every table the target has.</summary>
+    private static async Task<TableRestoreList.Selection> SelectAsync(PgClient client, string database, IReadOnlyList<TableName> tables,
+        IReadOnlyList<TableName> present, CancellationToken cancellationToken)
+    {
+        var connection = await client.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        async Task<string> RenderAsync(TableName table)
+        {
+            var command = new Npgsql.NpgsqlCommand("SELECT quote_ident($1) || '.' || quote_ident($2)", connection)
+            {
+                Parameters = { new() { Value = table.Schema }, new() { Value = table.Name } },
+            };
+            await using var commandScope = command.ConfigureAwait(false);
+            return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (table, _) in await SchemaCatalog.ListTablesAsync(connection, cancellationToken).ConfigureAwait(false))
+        {
+            existing.Add(await RenderAsync(table).ConfigureAwait(false));
+        }
+        var missing = new List<(TableName, string)>();
+        var kept = new List<(TableName, string)>();
+        foreach (var table in tables)
+        {
+            (present.Contains(table) ? kept : missing).Add((table, await RenderAsync(table).ConfigureAwait(false)));
+        }
+        return new TableRestoreList.Selection(missing, kept, existing);
+    }
+
+    /// <summary>
+    /// Replaces the rows of tables that exist in the target in one transaction: psql runs TRUNCATE and then pg_restore's
+    /// script of the tables' data and sequence values, wrapped by --single-transaction, so a failure (a foreign key from a
+    /// table not restored, bad data) changes nothing.
+    /// </summary>
+    private static async Task ReplaceRowsAsync(PgClient client, string pgRestore, string database, IReadOnlyList<TableName> present, string listPath,
+        string archive, CancellationToken cancellationToken)
+    {
+        var psql = Path.Combine(Path.GetDirectoryName(pgRestore)!, "psql");
+        using var restore = client.Start(pgRestore, ["--use-list", listPath, "--file", "-", archive], redirectInput: false, redirectOutput: true);
+        using var load = client.Start(psql, ["--no-psqlrc", "--quiet", "--dbname", client.ConnInfo(database), "--no-password", "--single-transaction",
+            "--set", "ON_ERROR_STOP=1", "--command", $"TRUNCATE {string.Join(", ", present.Select(t => t.Quoted))}", "--file", "-"],
+            redirectInput: true, redirectOutput: true);
+        var restoreErrors = restore.StandardError.ReadToEndAsync(cancellationToken);
+        var loadErrors = load.StandardError.ReadToEndAsync(cancellationToken);
+        var loadOutput = load.StandardOutput.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await restore.StandardOutput.BaseStream.CopyToAsync(load.StandardInput.BaseStream, 1 << 16, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // psql stopped reading (it failed); its own message says why.
+        }
+        finally
+        {
+            try
+            {
+                load.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+            }
+        }
+        await PgClient.WaitAsync(restore, cancellationToken).ConfigureAwait(false);
+        await PgClient.WaitAsync(load, cancellationToken).ConfigureAwait(false);
+        await loadOutput.ConfigureAwait(false);
+        var restoreError = (await restoreErrors.ConfigureAwait(false)).Trim();
+        var loadError = (await loadErrors.ConfigureAwait(false)).Trim();
+        if (load.ExitCode != 0 || restore.ExitCode != 0)
+        {
+            throw new OperationFailedException(
+                $"replacing the rows of {string.Join(", ", present)} in database '{database}' failed; nothing was changed: {(loadError.Length > 0 ? loadError : restoreError)}",
+                "to empty a table that other tables reference, restore those tables together (repeat --table)");
+        }
+    }
 
     private async Task RestoreFromStdinAsync(PgClient client, string pgRestore, List<string> arguments, DumpManifest manifest,
         CancellationToken cancellationToken)

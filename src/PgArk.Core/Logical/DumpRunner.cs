@@ -57,20 +57,13 @@ public sealed class DumpRunner(ServerOptions server, Repository repository, ILog
         var selected = (request.Tables ?? []).Select(t => SchemaCatalog.Resolve(all.Select(a => a.Table).ToList(), t, request.Database))
             .Distinct().ToList();
         var recorded = selected.Count > 0 ? selected : all.Where(t => !t.Partitioned).Select(t => t.Table).ToList();
-        var tables = new List<DumpTable>();
-        foreach (var table in recorded)
-        {
-            long? rows = request.Mode == DumpMode.Schema ? null : await SchemaCatalog.CountRowsAsync(connection, table, cancellationToken).ConfigureAwait(false);
-            tables.Add(new DumpTable(table.Schema, table.Name, rows));
-        }
-        var alembic = await SchemaCatalog.AlembicRevisionAsync(connection, cancellationToken).ConfigureAwait(false);
 
         var pgDump = client.Program("pg_dump", versionNum / 10000);
         var pgDumpVersion = PgClient.FirstLine(await client.RunAsync(pgDump, ["--version"], cancellationToken).ConfigureAwait(false));
         var id = await NewIdAsync(cancellationToken).ConfigureAwait(false);
         var startTime = DateTimeOffset.UtcNow;
         logger.LogInformation("dump {Id} of database {Database} on server {Server}: {Mode}, {Tables} tables, snapshot {Snapshot}",
-            id, request.Database, server.Name, request.Mode, tables.Count, snapshot);
+            id, request.Database, server.Name, request.Mode, recorded.Count, snapshot);
 
         var arguments = new List<string> { "--dbname", client.ConnInfo(request.Database), "--no-password", "--snapshot", snapshot, "--compress", "0" };
         arguments.AddRange(request.Mode switch { DumpMode.Schema => ["--schema-only"], DumpMode.Data => ["--data-only"], _ => [] });
@@ -81,11 +74,32 @@ public sealed class DumpRunner(ServerOptions server, Repository repository, ILog
         }
 
         IReadOnlyList<DumpFile> files;
+        var tables = new List<DumpTable>();
+        string? alembic;
+        using var stopDump = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            files = request.Format == DumpFormat.Custom
-                ? [await DumpCustomAsync(client, pgDump, arguments, id, progress, cancellationToken).ConfigureAwait(false)]
-                : await DumpDirectoryAsync(client, pgDump, arguments, id, Math.Max(1, request.Jobs), progress, cancellationToken).ConfigureAwait(false);
+            async Task<IReadOnlyList<DumpFile>> DumpAsync() => request.Format == DumpFormat.Custom
+                ? [await DumpCustomAsync(client, pgDump, arguments, id, progress, stopDump.Token).ConfigureAwait(false)]
+                : await DumpDirectoryAsync(client, pgDump, arguments, id, Math.Max(1, request.Jobs), progress, stopDump.Token).ConfigureAwait(false);
+            var dumping = DumpAsync();
+            try
+            {
+                // Counted while pg_dump runs: the same snapshot, so the same rows, without a full scan of every table first.
+                foreach (var table in recorded)
+                {
+                    long? rows = request.Mode == DumpMode.Schema ? null : await SchemaCatalog.CountRowsAsync(connection, table, cancellationToken).ConfigureAwait(false);
+                    tables.Add(new DumpTable(table.Schema, table.Name, rows));
+                }
+                alembic = await SchemaCatalog.AlembicRevisionAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await stopDump.CancelAsync().ConfigureAwait(false);
+                await dumping.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                throw;
+            }
+            files = await dumping.ConfigureAwait(false);
             await repository.Storage.SyncFolderAsync(RepositoryLayout.DumpFolder(server.Name, id.Value) + "/data", cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -152,7 +166,7 @@ public sealed class DumpRunner(ServerOptions server, Repository repository, ILog
             file = await DumpFileStore.StoreAsync(repository, process.StandardOutput.BaseStream,
                 RepositoryLayout.DumpFilePath(server.Name, id.Value, CustomFileName, repository.Extension), CustomFileName, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch
         {
             process.Kill(entireProcessTree: true);
             throw;

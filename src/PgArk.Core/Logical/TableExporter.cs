@@ -32,9 +32,10 @@ public sealed record ExportRequest(string Database, string Table, DataFormat For
 public sealed record ExportResult(string Table, long Rows);
 
 /// <summary>
-/// Streams a table's rows out as JSON or CSV with constant memory: one parameterised SELECT read row by row. PostgreSQL
-/// itself renders each value (to_json for JSON, so numbers stay numbers, json/jsonb is embedded and timestamps are ISO
-/// 8601; the type's text output for CSV, as COPY writes it), in UTC with ISO dates and full float precision.
+/// Streams a table's rows out as JSON or CSV with constant memory. CSV without filters is PostgreSQL's COPY output passed
+/// through unchanged; JSON and filtered CSV are one parameterised SELECT read row by row. PostgreSQL itself renders each
+/// value (to_json for JSON, so numbers stay numbers, json/jsonb is embedded and timestamps are ISO 8601; the type's text
+/// output for CSV, as COPY writes it), in UTC with ISO dates and full float precision.
 /// </summary>
 public sealed class TableExporter(ServerOptions server)
 {
@@ -58,10 +59,15 @@ public sealed class TableExporter(ServerOptions server)
             await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // A cast of char(n) to text drops its padding; concat() uses the type's output function, as COPY does.
+        if (request.Format == DataFormat.Csv && (request.Where ?? []).Count == 0)
+        {
+            return await CopyCsvAsync(connection, table, columns, request.Limit, output, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Casts to text differ from COPY (char(n) loses its padding, boolean becomes 'true'); concat() uses the type's output
+        // function, as COPY does, so filtered CSV is byte for byte what the COPY path writes.
         var select = columns.Select(c => request.Format == DataFormat.Csv
-            ? c.TypeName == "bpchar" ? $"CASE WHEN {PgClient.QuoteIdentifier(c.Name)} IS NULL THEN NULL ELSE concat({PgClient.QuoteIdentifier(c.Name)}) END"
-                : $"{PgClient.QuoteIdentifier(c.Name)}::text"
+            ? $"CASE WHEN {PgClient.QuoteIdentifier(c.Name)} IS NULL THEN NULL ELSE concat({PgClient.QuoteIdentifier(c.Name)}) END"
             : c.IsBytea ? $"to_json(translate(encode({PgClient.QuoteIdentifier(c.Name)}, 'base64'), E'\\n', ''))::text"
             : $"to_json({PgClient.QuoteIdentifier(c.Name)})::text");
         var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {table.Quoted}");
@@ -142,6 +148,59 @@ public sealed class TableExporter(ServerOptions server)
             await output.WriteAsync("\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
         }
         return new ExportResult(table.ToString(), rows);
+    }
+
+    /// <summary>
+    /// CSV without --where: PostgreSQL's own COPY ... TO STDOUT (FORMAT csv, HEADER) bytes go straight to the output, as
+    /// psql's \copy does. COPY cannot take bind parameters, so only catalog-checked, quoted names and the integer limit are
+    /// in the statement; filtered exports take the parameterised SELECT path instead.
+    /// </summary>
+    private static async Task<ExportResult> CopyCsvAsync(NpgsqlConnection connection, TableName table, IReadOnlyList<ColumnInfo> columns, long? limit,
+        Stream output, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder("COPY (SELECT ").Append(string.Join(", ", columns.Select(c => PgClient.QuoteIdentifier(c.Name))))
+            .Append(" FROM ").Append(table.Quoted);
+        if (limit is { } n)
+        {
+            sql.Append(" LIMIT ").Append(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        sql.Append(") TO STDOUT WITH (FORMAT csv, HEADER)");
+        var reader = await connection.BeginTextExportAsync(sql.ToString(), cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        // The text reader is a StreamReader over the raw COPY stream (UTF-8, the connection's client_encoding): reading the
+        // stream itself skips decoding and re-encoding every character.
+        var raw = ((StreamReader)reader).BaseStream;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        long lines = 0;
+        var inQuotes = false;
+        try
+        {
+            // Each read returns one COPY message (one row): gather 64 KiB before writing, or stdout would get a write per row.
+            // The reads are synchronous on purpose: one async read per row cost more than the export itself (1M rows: 1.3 s
+            // against 0.7 s); Npgsql serves them from its buffer and blocks only when that is empty.
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var filled = 0;
+                int read;
+                while (filled < 1 << 16 && (read = raw.Read(buffer, filled, (1 << 16) - filled)) > 0)
+                {
+                    filled += read;
+                }
+                if (filled == 0)
+                {
+                    break;
+                }
+                lines += CsvScanner.CountRecordEnds(buffer.AsSpan(0, filled), ref inQuotes);
+                await output.WriteAsync(buffer.AsMemory(0, filled), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return new ExportResult(table.ToString(), Math.Max(0, lines - 1));
     }
 
     private static void Read(NpgsqlDataReader reader, string?[] values)

@@ -15,7 +15,9 @@ public enum ConflictAction
     Update,
 }
 
-public sealed record ImportRequest(string Database, string Table, DataFormat Format, ConflictAction OnConflict = ConflictAction.Error);
+/// <param name="HasHeaders">CSV only: the first line names the columns; without it the fields are the table's columns in order
+/// (generated columns left out).</param>
+public sealed record ImportRequest(string Database, string Table, DataFormat Format, ConflictAction OnConflict = ConflictAction.Error, bool HasHeaders = true);
 
 /// <summary>A row that could not be imported; <see cref="Row"/> counts data rows from 1 (a CSV header is not a row).</summary>
 public sealed record RowFailure(long Row, string Message);
@@ -53,7 +55,7 @@ public sealed class TableImporter(ServerOptions server)
         long rows = 0, inserted = 0, updated = 0, skipped = 0;
         var failures = new List<RowFailure>();
         long failed = 0;
-        var rowSource = request.Format == DataFormat.Csv ? CsvRowsAsync(input, columns, table, cancellationToken) : JsonRowsAsync(input, columns, table, cancellationToken);
+        var rowSource = request.Format == DataFormat.Csv ? CsvRowsAsync(input, columns, table, request.HasHeaders, cancellationToken) : JsonRowsAsync(input, columns, table, cancellationToken);
         await foreach (var (number, names, values, problem) in rowSource.ConfigureAwait(false))
         {
             rows = number;
@@ -145,11 +147,13 @@ public sealed class TableImporter(ServerOptions server)
     }
 
     private static async IAsyncEnumerable<(long Row, IReadOnlyList<string> Names, IReadOnlyList<string?> Values, string? Problem)> CsvRowsAsync(
-        Stream input, IReadOnlyList<ColumnInfo> columns, TableName table, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        Stream input, IReadOnlyList<ColumnInfo> columns, TableName table, bool hasHeaders,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var text = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16, leaveOpen: true);
         var csv = new CsvReader(text);
-        var header = Read(csv, 0) ?? throw new UsageException("the CSV file is empty: it needs a header line naming the columns");
+        var header = hasHeaders ? Read(csv, 0) ?? throw new UsageException("the CSV file is empty: it needs a header line naming the columns")
+            : columns.Where(c => !c.IsGenerated).Select(c => (string?)c.Name).ToList();
         var names = new List<string>();
         foreach (var name in header)
         {
@@ -182,7 +186,8 @@ public sealed class TableImporter(ServerOptions server)
             row++;
             if (record.Count != names.Count)
             {
-                problem = $"it has {record.Count} fields and the header has {names.Count}";
+                problem = hasHeaders ? $"it has {record.Count} fields and the header has {names.Count}"
+                    : $"it has {record.Count} fields and the table has {names.Count} columns";
             }
             yield return (row, names, record, problem);
         }

@@ -23,6 +23,8 @@ public sealed class DumpOperation : Operation<DumpInput, DumpManifest>
     {
         var server = context.GetServer(input.Server);
         var logger = context.CreateLogger("PgArk.Dump");
+        var dumpLock = await DumpLock.AcquireAsync(context.Options.LockPath, server.Name, cancellationToken).ConfigureAwait(false);
+        await using var dumpLockScope = dumpLock.ConfigureAwait(false);
         var attempts = await RepositoryFanOut.RunEachAsync(context.RepositoriesFor(server, input.Repository), repository =>
             new DumpRunner(server, repository, logger).RunAsync(
                 new DumpRequest(input.Database, input.Mode, input.Tables, input.Jobs, input.Label, input.Format), progress, cancellationToken),
@@ -78,8 +80,12 @@ public sealed class DumpRestoreOperation : Operation<DumpRestoreInput, DumpResto
 
 public sealed record ListDumpsInput(string Server, string? Database = null);
 
+/// <param name="SelectedTables">Tables chosen with --table (empty: the whole database).</param>
 public sealed record DumpSummary(string Id, string Database, string Mode, string Format, string? Label, DateTimeOffset StartTime, double DurationSeconds,
-    long Size, long StoredSize, int Tables, long? Rows, string? AlembicRevision, IReadOnlyList<DumpTable> TableRows);
+    long Size, long StoredSize, int Tables, long? Rows, string? AlembicRevision, IReadOnlyList<DumpTable> TableRows)
+{
+    public IReadOnlyList<string> SelectedTables { get; init; } = [];
+}
 
 public sealed record ListDumpsResult(string Server, string Repository, IReadOnlyList<DumpSummary> Dumps, IReadOnlyList<string> Incomplete);
 
@@ -105,7 +111,7 @@ public sealed class ListDumpsOperation : Operation<ListDumpsInput, ListDumpsResu
 
     public static DumpSummary Summarize(DumpManifest d) => new(d.Id, d.Database, d.Mode.ToString().ToLowerInvariant(), d.DumpFormat.ToString().ToLowerInvariant(),
         d.Label, d.StartTime, d.DurationSeconds, d.Size, d.StoredSize, d.Tables.Count,
-        d.Mode == DumpMode.Schema ? null : d.Tables.Sum(t => t.Rows ?? 0), d.AlembicRevision, d.Tables);
+        d.Mode == DumpMode.Schema ? null : d.Tables.Sum(t => t.Rows ?? 0), d.AlembicRevision, d.Tables) { SelectedTables = d.SelectedTables };
 }
 
 public sealed record VerifyDumpInput(string Server, string? Dump = null);
@@ -164,6 +170,8 @@ public sealed class DeleteDumpOperation : Operation<DeleteDumpInput, DeleteDumpR
         {
             throw new RefusedException($"deleting dump '{id}' of database '{manifest.Database}' cannot be undone", "add --yes to confirm");
         }
+        var dumpLock = await DumpLock.AcquireAsync(context.Options.LockPath, server.Name, cancellationToken).ConfigureAwait(false);
+        await using var dumpLockScope = dumpLock.ConfigureAwait(false);
         await catalog.DeleteAsync(server.Name, id, cancellationToken).ConfigureAwait(false);
         return new DeleteDumpResult(server.Name, id.Value, manifest.Database);
     }
@@ -185,34 +193,60 @@ public sealed class ExpireDumpsOperation : Operation<ExpireDumpsInput, ExpireDum
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var repositoryOptions = context.Options.GetRepository(server.Repositories[0]);
-        var catalog = new DumpCatalog(context.PrimaryRepositoryFor(server));
-        var dumps = await catalog.ListAsync(server.Name, cancellationToken).ConfigureAwait(false);
-        var keepDays = input.KeepDays ?? (input.Keep is null ? repositoryOptions.Retention.LogicalDays : null);
-        if (input.Keep is null && keepDays is null)
+        var retention = context.Options.GetRepository(server.Repositories[0]).Retention;
+        var given = input.Keep is not null || input.KeepDays is not null;
+        var keep = given ? input.Keep : retention.LogicalKeep;
+        var keepDays = given ? input.KeepDays : retention.LogicalDays;
+        if (keep is null && keepDays is null)
         {
-            throw new UsageException("no dump retention given", "pass --keep N and/or --keep-days D, or set retention.logicalDays for the repository");
+            throw new UsageException("no dump retention given",
+                "pass --keep N and/or --keep-days D, or set retention.logicalKeep / retention.logicalDays for the repository");
         }
-        var plan = DumpRetention.Plan(dumps, input.Keep, keepDays, DateTimeOffset.UtcNow);
-        if (!input.DryRun)
+        var (plan, kept) = await ApplyAsync(context, server.Name, new DumpCatalog(context.PrimaryRepositoryFor(server)), keep, keepDays, input.DryRun,
+            cancellationToken).ConfigureAwait(false);
+        return new ExpireDumpsResult(server.Name, input.DryRun, plan, kept);
+    }
+
+    /// <summary>Plans dump retention and (unless a dry run) deletes what it expires, under the server's dump lock.</summary>
+    internal static async Task<(IReadOnlyList<DumpExpiry> Plan, int Kept)> ApplyAsync(OperationContext context, string server, DumpCatalog catalog, int? keep,
+        int? keepDays, bool dryRun, CancellationToken cancellationToken)
+    {
+        if (dryRun)
         {
-            foreach (var expiry in plan)
-            {
-                await catalog.DeleteAsync(server.Name, DumpId.Parse(expiry.Id), cancellationToken).ConfigureAwait(false);
-            }
+            var listed = await catalog.ListAsync(server, cancellationToken).ConfigureAwait(false);
+            var planned = DumpRetention.Plan(listed, keep, keepDays, DateTimeOffset.UtcNow);
+            return (planned, listed.Count - planned.Count);
         }
-        return new ExpireDumpsResult(server.Name, input.DryRun, plan, dumps.Count - plan.Count);
+        var dumpLock = await DumpLock.AcquireAsync(context.Options.LockPath, server, cancellationToken).ConfigureAwait(false);
+        await using var dumpLockScope = dumpLock.ConfigureAwait(false);
+        // Planned under the lock: no dump is written or deleted by anyone else until the removal is done.
+        var dumps = await catalog.ListAsync(server, cancellationToken).ConfigureAwait(false);
+        var plan = DumpRetention.Plan(dumps, keep, keepDays, DateTimeOffset.UtcNow);
+        foreach (var expiry in plan)
+        {
+            await catalog.DeleteAsync(server, DumpId.Parse(expiry.Id), cancellationToken).ConfigureAwait(false);
+        }
+        return (plan, dumps.Count - plan.Count);
     }
 }
 
-public sealed record VerifyDumpRestoreInput(string Server, string? Dump = null, string? Database = null, int Jobs = 0);
+/// <param name="NoCleanup">Leave the temporary database for debugging (seed 001's verify.sh --no-cleanup); it is dropped by default.</param>
+public sealed record VerifyDumpRestoreInput(string Server, string? Dump = null, string? Database = null, int Jobs = 0, bool NoCleanup = false);
 
+/// <param name="Checks">The server's configured checks for the dumped database (servers[].verify.databases), run on the copy.</param>
 public sealed record VerifyDumpRestoreResult(string Server, string Dump, string Database, string TemporaryDatabase, IReadOnlyList<RowCountCheck> RowCounts,
-    string? ExpectedAlembicRevision, string? RestoredAlembicRevision, IReadOnlyList<string> Problems, double DurationSeconds);
+    string? ExpectedAlembicRevision, string? RestoredAlembicRevision, IReadOnlyList<string> Problems, double DurationSeconds)
+{
+    public IReadOnlyList<Catalog.VerifyCheckResult> Checks { get; init; } = [];
+
+    /// <summary>True when the temporary database was left in place (NoCleanup).</summary>
+    public bool Kept { get; init; }
+}
 
 /// <summary>
 /// Test restore of a dump into <c>&lt;db&gt;_verify_&lt;timestamp&gt;</c>: every table present with the manifest's row
-/// count and the same Alembic revision. The temporary database is dropped whatever happens.
+/// count, the same Alembic revision, and the server's configured checks for that database. The temporary database is
+/// dropped whatever happens (unless NoCleanup asks to keep it for debugging).
 /// </summary>
 public sealed class VerifyDumpRestoreOperation : Operation<VerifyDumpRestoreInput, VerifyDumpRestoreResult>
 {
@@ -250,13 +284,23 @@ public sealed class VerifyDumpRestoreOperation : Operation<VerifyDumpRestoreInpu
                     problems.Add($"Alembic revision after the restore is {alembic ?? "absent"}, the dump recorded {manifest.AlembicRevision ?? "none"}");
                 }
             }
+            IReadOnlyList<Catalog.VerifyCheckResult> checks = [];
+            if (server.Verify?.Databases.FirstOrDefault(d => d.Name == manifest.Database) is { } configured)
+            {
+                // The checks name the original database; they run against its restored copy.
+                checks = await Verification.SandboxChecks.DatabaseAsync(client.ConnectionString(temporary), configured, cancellationToken).ConfigureAwait(false);
+                problems.AddRange(checks.Where(c => !c.Passed).Select(c => $"check '{c.Name}' failed: {c.Detail}"));
+            }
             return new VerifyDumpRestoreResult(server.Name, manifest.Id, manifest.Database, temporary, restored.RowCounts, manifest.AlembicRevision, alembic,
-                problems, restored.DurationSeconds);
+                problems, restored.DurationSeconds) { Checks = checks, Kept = input.NoCleanup };
         }
         finally
         {
-            await client.ExecuteMaintenanceAsync($"DROP DATABASE IF EXISTS {PgClient.QuoteIdentifier(temporary)} WITH (FORCE)", CancellationToken.None)
-                .ConfigureAwait(false);
+            if (!input.NoCleanup)
+            {
+                await client.ExecuteMaintenanceAsync($"DROP DATABASE IF EXISTS {PgClient.QuoteIdentifier(temporary)} WITH (FORCE)", CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 using PgArk.Core.Common;
+using PgArk.Core.Logical;
 using PgArk.Core.Retention;
 
 namespace PgArk.Core.Operations;
@@ -8,7 +9,8 @@ namespace PgArk.Core.Operations;
 public sealed record ExpireInput(string Server, bool DryRun = false, string? Repository = null);
 
 /// <summary>What expire removed (or, with <see cref="DryRun"/>, would remove) from one repository.</summary>
-public sealed record ExpireRepositoryResult(string Repository, ExpirePlan Plan);
+/// <param name="Dumps">Logical dumps expired by <c>retention.logicalKeep</c> / <c>logicalDays</c> (empty when neither is set).</param>
+public sealed record ExpireRepositoryResult(string Repository, ExpirePlan Plan, IReadOnlyList<DumpExpiry>? Dumps = null);
 
 public sealed record ExpireResult(string Server, bool DryRun, IReadOnlyList<ExpireRepositoryResult> Repositories);
 
@@ -16,7 +18,7 @@ public sealed record ExpireResult(string Server, bool DryRun, IReadOnlyList<Expi
 public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
 {
     public override string Name => "expire";
-    public override string Description => "Apply retention: remove expired backups and the WAL no kept backup needs (--dry-run to only plan).";
+    public override string Description => "Apply retention: remove expired backups, the WAL no kept backup needs, and expired logical dumps (--dry-run to only plan).";
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
@@ -29,10 +31,17 @@ public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
         var logger = context.CreateLogger("PgArk.Retention");
         var attempts = await RepositoryFanOut.RunEachAsync(context.RepositoriesFor(server, input.Repository), async repository =>
         {
+            var options = context.Options.GetRepository(repository.Name);
             var runner = new ExpireRunner(repository, logger);
-            var plan = await runner.RunAsync(server.Name, context.Options.GetRepository(repository.Name).Retention, context.Options.LockPath,
+            var plan = await runner.RunAsync(server.Name, options.Retention, context.Options.LockPath,
                 input.DryRun, now, cancellationToken).ConfigureAwait(false);
-            return new ExpireRepositoryResult(repository.Name, plan);
+            IReadOnlyList<DumpExpiry> dumps = [];
+            if (options.Retention.LogicalKeep is not null || options.Retention.LogicalDays is not null)
+            {
+                (dumps, _) = await ExpireDumpsOperation.ApplyAsync(context, server.Name, new DumpCatalog(repository),
+                    options.Retention.LogicalKeep, options.Retention.LogicalDays, input.DryRun, cancellationToken).ConfigureAwait(false);
+            }
+            return new ExpireRepositoryResult(repository.Name, plan, dumps);
         }, logger, cancellationToken).ConfigureAwait(false);
         RepositoryFanOut.ThrowIfAnyFailed(attempts, "expire", r => "expired");
         return new ExpireResult(server.Name, input.DryRun, attempts.Select(a => a.Result!).ToList());

@@ -13,7 +13,7 @@ public sealed record ExportInput(string Server, string Database, string Table, D
 public sealed class ExportTableOperation : Operation<ExportInput, ExportResult>
 {
     public override string Name => "export_table";
-    public override string Description => "Export a table's rows as JSON or CSV (optionally filtered by column = value and limited).";
+    public override string Description => "Export a table's rows as JSON or CSV (optionally filtered by column = value and limited); through the API the file goes into the export folder.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
@@ -30,13 +30,16 @@ public sealed class ExportTableOperation : Operation<ExportInput, ExportResult>
     }
 }
 
-public sealed record ImportInput(string Server, string Database, string Table, DataFormat Format, string From, ConflictAction OnConflict = ConflictAction.Error);
+/// <param name="Confirm">Required with <see cref="ConflictAction.Update"/>, which overwrites existing rows.</param>
+/// <param name="HasHeaders">CSV only: false when the file has no header line (fields in the table's column order).</param>
+public sealed record ImportInput(string Server, string Database, string Table, DataFormat Format, string From, ConflictAction OnConflict = ConflictAction.Error,
+    bool Confirm = false, bool HasHeaders = true);
 
 /// <summary>Imports a JSON or CSV file into a table in one transaction.</summary>
 public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
 {
     public override string Name => "import_table";
-    public override string Description => "Import a JSON or CSV file into a table (on conflict: error, skip or update on the primary key).";
+    public override string Description => "Import a JSON or CSV file into a table in one transaction (on conflict: error, skip or update on the primary key, which overwrites rows); through the API the file is read from the export folder.";
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
@@ -44,6 +47,11 @@ public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
     protected override async Task<ImportResult> ExecuteAsync(OperationContext context, ImportInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
+        if (input.OnConflict == ConflictAction.Update && !input.Confirm)
+        {
+            throw new RefusedException($"importing with on-conflict update overwrites existing rows of '{input.Table}' in database '{input.Database}'",
+                "add --yes to confirm");
+        }
         if (!File.Exists(input.From))
         {
             throw new NotFoundException($"file '{input.From}' does not exist");
@@ -51,7 +59,7 @@ public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
         var importer = new TableImporter(context.GetServer(input.Server));
         var stream = new FileStream(input.From, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using var streamScope = stream.ConfigureAwait(false);
-        return await importer.ImportAsync(new ImportRequest(input.Database, input.Table, input.Format, input.OnConflict), stream, cancellationToken)
+        return await importer.ImportAsync(new ImportRequest(input.Database, input.Table, input.Format, input.OnConflict, input.HasHeaders), stream, cancellationToken)
             .ConfigureAwait(false);
     }
 }

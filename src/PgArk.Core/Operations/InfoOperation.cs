@@ -1,6 +1,7 @@
 using PgArk.Core.Catalog;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
+using PgArk.Core.Logical;
 using PgArk.Core.Wal;
 
 namespace PgArk.Core.Operations;
@@ -19,9 +20,10 @@ public sealed record BackupSummary(string Id, string Type, string? Parent, strin
 public sealed record RecoverableWindow(DateTimeOffset FromTime, string FromLsn, string FromBackup, DateTimeOffset ToTime, string ToWal);
 
 /// <param name="LastVerifyRestore">The newest recorded <c>verify-restore</c> run of the server, or null.</param>
+/// <param name="Dumps">The server's logical dumps in this repository, oldest first.</param>
 public sealed record ServerInfo(string Server, string Repository, string Location, ulong? SystemIdentifier, int? PgVersionNum,
     IReadOnlyList<BackupSummary> Backups, IReadOnlyList<WalRange> WalRanges, IReadOnlyList<string> WalGaps, RecoverableWindow? Window,
-    string? Problem, VerifyRestoreRecord? LastVerifyRestore = null);
+    string? Problem, VerifyRestoreRecord? LastVerifyRestore = null, IReadOnlyList<DumpSummary>? Dumps = null);
 
 public sealed record InfoResult(IReadOnlyList<ServerInfo> Servers);
 
@@ -29,7 +31,7 @@ public sealed record InfoResult(IReadOnlyList<ServerInfo> Servers);
 public sealed class InfoOperation : Operation<InfoInput, InfoResult>
 {
     public override string Name => "info";
-    public override string Description => "List backups, archived WAL ranges and the recoverable window per server.";
+    public override string Description => "List backups, logical dumps, archived WAL ranges and the recoverable window per server.";
     public override OperationRole Role => OperationRole.Viewer;
 
     protected override async Task<InfoResult> ExecuteAsync(OperationContext context, InfoInput input, IProgress<OperationProgress>? progress,
@@ -106,8 +108,9 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
             break;
         }
         var lastVerifyRestore = await new HistoryStore(repository).ReadLastVerifyRestoreAsync(server, cancellationToken).ConfigureAwait(false);
+        var dumps = await new DumpCatalog(repository).ListAsync(server, cancellationToken).ConfigureAwait(false);
         return new ServerInfo(server, repository.Name, repository.Storage.Location, record.SystemIdentifier, record.PgVersionNum,
-            summaries, ranges, gaps, window, null, lastVerifyRestore);
+            summaries, ranges, gaps, window, null, lastVerifyRestore, dumps.Select(ListDumpsOperation.Summarize).ToList());
     }
 
     private static WalRange? RangeCovering(IReadOnlyList<WalRange> ranges, uint timeline, string first, string last) =>

@@ -6,10 +6,31 @@ namespace PgArk.Core.Operations;
 /// <param name="Server">Only this server (default: every server, or the one holding <paramref name="Database"/>).</param>
 /// <param name="Database">A database name; its server is looked up. Backups are cluster-wide, so they all contain it.</param>
 /// <param name="Limit">At most this many backups per server, newest first.</param>
-public sealed record ListBackupsInput(string? Server = null, string? Database = null, int? Limit = null);
+/// <param name="Type">Only this kind: full, diff or incr backups (no dumps), or dump / table (logical dumps; table: dumps of chosen tables).</param>
+/// <param name="SortBy">date (default, newest first) or size (largest stored size first).</param>
+public sealed record ListBackupsInput(string? Server = null, string? Database = null, int? Limit = null, BackupListType? Type = null,
+    BackupListOrder SortBy = BackupListOrder.Date);
+
+/// <summary>A kind of backup to list (seed 002's db_list_backups "type").</summary>
+public enum BackupListType
+{
+    Full,
+    Diff,
+    Incr,
+    Dump,
+    Table,
+}
+
+public enum BackupListOrder
+{
+    Date,
+    Size,
+}
 
 /// <param name="Backups">Newest first.</param>
-public sealed record ServerBackups(string Server, string Repository, IReadOnlyList<BackupSummary> Backups, string? Problem);
+/// <param name="Dumps">Logical dumps, newest first (only of <c>Database</c> when one is given).</param>
+public sealed record ServerBackups(string Server, string Repository, IReadOnlyList<BackupSummary> Backups, string? Problem,
+    IReadOnlyList<DumpSummary>? Dumps = null);
 
 public sealed record ListBackupsResult(string? Database, IReadOnlyList<ServerBackups> Servers);
 
@@ -17,7 +38,7 @@ public sealed record ListBackupsResult(string? Database, IReadOnlyList<ServerBac
 public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBackupsResult>
 {
     public override string Name => "list_backups";
-    public override string Description => "List the backups of each server (or of the server holding 'database'), newest first; 'limit' caps the count per server.";
+    public override string Description => "List the backups and logical dumps of each server (or of the server holding 'database', with only its dumps), newest first; 'limit' caps the count per server.";
     public override OperationRole Role => OperationRole.Viewer;
 
     protected override async Task<ListBackupsResult> ExecuteAsync(OperationContext context, ListBackupsInput input,
@@ -42,12 +63,21 @@ public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBacku
                 var info = repositories.Count == 1
                     ? await InfoOperation.DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false)
                     : await InfoOperation.DescribeOrReportAsync(server.Name, repository, cancellationToken).ConfigureAwait(false);
-                IEnumerable<BackupSummary> backups = info.Backups.OrderByDescending(b => b.StopTime);
+                var physical = input.Type is null or BackupListType.Full or BackupListType.Diff or BackupListType.Incr;
+                var logical = input.Type is null or BackupListType.Dump or BackupListType.Table;
+                IEnumerable<BackupSummary> backups = info.Backups
+                    .Where(b => physical && (input.Type is null || b.Type == input.Type.Value.ToString().ToLowerInvariant()));
+                backups = input.SortBy == BackupListOrder.Size ? backups.OrderByDescending(b => b.StoredSize) : backups.OrderByDescending(b => b.StopTime);
+                IEnumerable<DumpSummary> dumps = (info.Dumps ?? [])
+                    .Where(d => logical && (input.Database is null || d.Database == input.Database)
+                        && (input.Type != BackupListType.Table || d.SelectedTables.Count > 0));
+                dumps = input.SortBy == BackupListOrder.Size ? dumps.OrderByDescending(d => d.StoredSize) : dumps.OrderByDescending(d => d.Id, StringComparer.Ordinal);
                 if (input.Limit is { } limit)
                 {
                     backups = backups.Take(limit);
+                    dumps = dumps.Take(limit);
                 }
-                result.Add(new ServerBackups(info.Server, info.Repository, backups.ToList(), info.Problem));
+                result.Add(new ServerBackups(info.Server, info.Repository, backups.ToList(), info.Problem, dumps.ToList()));
             }
         }
         return new ListBackupsResult(input.Database, result);

@@ -1,20 +1,24 @@
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
+using PgArk.Core.Logical;
 using PgArk.Core.Verification;
 
 namespace PgArk.Core.Operations;
 
+/// <param name="BackupId">Only this backup (with what it depends on), or only this dump when it is a dump id.</param>
 /// <param name="Repository">Only this repository (default: each repository of the server).</param>
 public sealed record VerifyInput(string Server, string? BackupId = null, int Jobs = 0, string? Repository = null);
 
 /// <summary>
-/// Checksums and chains of everything in the server's repositories (exit 5 when anything is wrong). With several
+/// Checksums and chains of everything in the server's repositories, logical dumps included (each file against its
+/// manifest, and pg_restore's reading of the archive's table of contents); exit 5 when anything is wrong. With several
 /// repositories the report adds them up and each problem names its repository.
 /// </summary>
 public sealed class VerifyOperation : Operation<VerifyInput, VerifyReport>
 {
     public override string Name => "verify";
-    public override string Description => "Read back every stored file and WAL segment of a server and check checksums, backup chains and WAL continuity.";
+    public override string Description =>
+        "Read back every stored file, WAL segment and logical dump of a server and check checksums, backup chains, WAL continuity and dump archives.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
 
@@ -26,7 +30,7 @@ public sealed class VerifyOperation : Operation<VerifyInput, VerifyReport>
         var jobs = input.Jobs > 0 ? input.Jobs : Environment.ProcessorCount;
         if (repositories.Count == 1)
         {
-            return await new RepositoryVerifier(repositories[0], server.Name).VerifyAsync(input.BackupId, jobs, progress, cancellationToken).ConfigureAwait(false);
+            return await VerifyRepositoryAsync(server, repositories[0], input.BackupId, jobs, progress, cancellationToken).ConfigureAwait(false);
         }
 
         var reports = new List<VerifyReport>();
@@ -36,7 +40,7 @@ public sealed class VerifyOperation : Operation<VerifyInput, VerifyReport>
         {
             try
             {
-                var report = await new RepositoryVerifier(repository, server.Name).VerifyAsync(input.BackupId, jobs, progress, cancellationToken)
+                var report = await VerifyRepositoryAsync(server, repository, input.BackupId, jobs, progress, cancellationToken)
                     .ConfigureAwait(false);
                 reports.Add(report);
                 problems.AddRange(report.Problems.Select(p => p with { Subject = $"repository '{repository.Name}': {p.Subject}" }));
@@ -56,6 +60,36 @@ public sealed class VerifyOperation : Operation<VerifyInput, VerifyReport>
             throw missing;
         }
         return new VerifyReport(server.Name, reports.Sum(r => r.BackupsChecked), reports.Sum(r => r.ObjectsChecked), reports.Sum(r => r.BytesChecked),
-            reports.Sum(r => r.WalFilesChecked), problems);
+            reports.Sum(r => r.WalFilesChecked), problems, reports.Sum(r => r.DumpsChecked));
+    }
+
+    private static async Task<VerifyReport> VerifyRepositoryAsync(Configuration.ServerOptions server, Catalog.Repository repository, string? backupId,
+        int jobs, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var catalog = new DumpCatalog(repository);
+        var onlyDump = DumpId.TryParse(backupId, out var dumpId);
+        var report = onlyDump
+            ? new VerifyReport(server.Name, 0, 0, 0, 0, [])
+            : await new RepositoryVerifier(repository, server.Name).VerifyAsync(backupId, jobs, progress, cancellationToken).ConfigureAwait(false);
+        if (backupId is not null && !onlyDump)
+        {
+            return report;
+        }
+        var dumps = onlyDump ? [await catalog.ReadAsync(server.Name, dumpId, cancellationToken).ConfigureAwait(false)]
+            : await catalog.ListAsync(server.Name, cancellationToken).ConfigureAwait(false);
+        if (dumps.Count == 0)
+        {
+            return report;
+        }
+        var verifier = DumpVerifier.ForServer(server);
+        var problems = report.Problems.ToList();
+        for (var i = 0; i < dumps.Count; i++)
+        {
+            var dump = dumps[i];
+            progress?.Report(new OperationProgress("verify dumps", 0, 0, i, dumps.Count));
+            problems.AddRange((await verifier.VerifyAsync(catalog, dump, cancellationToken).ConfigureAwait(false))
+                .Select(p => new VerifyProblem($"dump {dump.Id}", p)));
+        }
+        return report with { Problems = problems, DumpsChecked = dumps.Count };
     }
 }

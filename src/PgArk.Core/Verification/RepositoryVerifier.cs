@@ -12,8 +12,9 @@ namespace PgArk.Core.Verification;
 /// <summary>One thing wrong in a repository. <see cref="Subject"/> names the backup, file or WAL range.</summary>
 public sealed record VerifyProblem(string Subject, string Problem);
 
+/// <param name="DumpsChecked">Logical dumps checked (file checksums and the archive's table of contents).</param>
 public sealed record VerifyReport(string Server, int BackupsChecked, int ObjectsChecked, long BytesChecked, int WalFilesChecked,
-    IReadOnlyList<VerifyProblem> Problems)
+    IReadOnlyList<VerifyProblem> Problems, int DumpsChecked = 0)
 {
     public bool Ok => Problems.Count == 0;
 }

@@ -22,7 +22,7 @@ internal static class SandboxChecks
         }
         foreach (var database in options.Databases)
         {
-            await DatabaseAsync(cluster, database, results, cancellationToken).ConfigureAwait(false);
+            await DatabaseAsync(cluster.ConnectionString(database.Name), database, results, cancellationToken).ConfigureAwait(false);
         }
         return results;
     }
@@ -42,14 +42,23 @@ internal static class SandboxChecks
             : new VerifyCheckResult("amcheck", false, $"pg_amcheck exited with {outcome.ExitCode}: {output}");
     }
 
-    private static async Task DatabaseAsync(LocalCluster cluster, VerifyDatabaseOptions database, List<VerifyCheckResult> results,
+    /// <summary>The configured checks of one database, run against <paramref name="connectionString"/> (e.g. a restored copy).</summary>
+    internal static async Task<List<VerifyCheckResult>> DatabaseAsync(string connectionString, VerifyDatabaseOptions database,
+        CancellationToken cancellationToken)
+    {
+        var results = new List<VerifyCheckResult>();
+        await DatabaseAsync(connectionString, database, results, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    private static async Task DatabaseAsync(string connectionString, VerifyDatabaseOptions database, List<VerifyCheckResult> results,
         CancellationToken cancellationToken)
     {
         var prefix = $"{database.Name}: ";
         NpgsqlConnection connection;
         try
         {
-            connection = new NpgsqlConnection(cluster.ConnectionString(database.Name));
+            connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)

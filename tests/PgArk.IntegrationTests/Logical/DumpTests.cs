@@ -31,6 +31,7 @@ public sealed class DumpTests(LogicalHarnessFixture fixture) : IClassFixture<Log
         var restore = await H.RunAsync("dump-restore", "--server", PgArkHarness.Server, "--database", source, "--into", target);
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Contains("public.order_items", restore.Stdout);
+        Assert.Contains("alembic revision: 0013_add_items (dump: 0013_add_items)", restore.Stdout);
         var restored = await TableSnapshot.CaptureDatabaseAsync(H.Cluster, target);
         Assert.Equal(before.Tables, restored.Tables);
 
@@ -67,6 +68,22 @@ public sealed class DumpTests(LogicalHarnessFixture fixture) : IClassFixture<Log
         Assert.True(deleted.ExitCode == 0, deleted.ToString());
         var gone = await H.RunAsync("verify-dump", "--server", PgArkHarness.Server, "--dump", id);
         Assert.Equal(3, gone.ExitCode);
+    }
+
+    [Fact]
+    public async Task Dump_DirectoryFormat_RestoresThroughNamedPipesWithJobsAndEqualsSource()
+    {
+        var source = await fixture.CreateDatabaseAsync("dir");
+        await fixture.CreateCustomerSchemaAsync(source, "0013_add_items");
+        await H.Cluster.ExecuteAsync("CREATE TABLE big AS SELECT i, repeat('x', i % 100) AS pad FROM generate_series(1, 200000) i", source);
+        var before = await TableSnapshot.CaptureDatabaseAsync(H.Cluster, source);
+        await DumpAsync("--database", source, "--format", "directory", "--jobs", "2");
+        var target = source + "_p";
+        var restore = await H.RunAsync("dump-restore", "--server", PgArkHarness.Server, "--database", source, "--into", target, "--jobs", "2");
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Equal(before.Tables, (await TableSnapshot.CaptureDatabaseAsync(H.Cluster, target)).Tables);
+        var single = await H.RunAsync("verify-dump-restore", "--server", PgArkHarness.Server, "--database", source);
+        Assert.True(single.ExitCode == 0, single.ToString());
     }
 
     [Fact]

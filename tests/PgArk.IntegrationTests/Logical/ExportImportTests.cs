@@ -63,7 +63,23 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
         await H.Cluster.ExecuteAsync("CREATE TABLE t (id int, a text, b text, c char(3)); INSERT INTO t VALUES (1, NULL, '', 'x'), (2, 'x,y', 'say \"hi\"', NULL)", database);
         var run = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--limit", "5");
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal("id,a,b,c\r\n1,,\"\",x  \r\n2,\"x,y\",\"say \"\"hi\"\"\",\r\n", run.Stdout);
+        Assert.Equal("id,a,b,c\n1,,\"\",x  \n2,\"x,y\",\"say \"\"hi\"\"\",\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task ExportCsv_CopyPathAndFilteredPath_WriteTheSameBytes()
+    {
+        var database = await fixture.CreateDatabaseAsync("same");
+        await H.Cluster.ExecuteAsync(AllTypes + "; ALTER TABLE \"Odd \"\"Table\"\"\" ADD COLUMN grp int DEFAULT 7", database);
+        var copied = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "Odd \"Table\"", "--format", "csv");
+        var filtered = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "Odd \"Table\"", "--format", "csv",
+            "--where", "grp=7");
+        Assert.True(copied.ExitCode == 0, copied.ToString());
+        Assert.True(filtered.ExitCode == 0, filtered.ToString());
+        Assert.Contains("exported 3 rows", copied.Stderr);
+        Assert.Contains("exported 3 rows", filtered.Stderr);
+        Assert.Equal(copied.Stdout, filtered.Stdout);
+        Assert.Contains("\"quotes \"\"x\"\", commas, and\nnewlines; ünïcødé ✓\"", copied.Stdout);
     }
 
     [Fact]
@@ -110,12 +126,20 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
         Assert.Contains("row 3: invalid input syntax for type integer", skip.Stdout);
         Assert.Equal("old", await H.Cluster.ScalarAsync<string>("SELECT name FROM t WHERE id = 1", database));
 
-        var update = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", file, "--on-conflict", "update");
+        var update = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", file, "--on-conflict", "update", "--yes");
         Assert.True(update.ExitCode == 0, update.ToString());
         Assert.Contains("0 inserted, 2 updated", update.Stdout);
         Assert.Equal("new", await H.Cluster.ScalarAsync<string>("SELECT name FROM t WHERE id = 1", database));
 
-        var noKey = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "nopk", "--format", "csv", "--from", file, "--on-conflict", "update");
+        var headerless = H.Folder.Combine($"{database}-noheader.csv");
+        await File.WriteAllTextAsync(headerless, "4,four,4\n5,,\n");
+        var noHeader = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", headerless,
+            "--no-header");
+        Assert.True(noHeader.ExitCode == 0, noHeader.ToString());
+        Assert.Equal("4:four:4|5::", await H.Cluster.ScalarAsync<string>(
+            "SELECT string_agg(id || ':' || coalesce(name, '') || ':' || coalesce(n::text, ''), '|' ORDER BY id) FROM t WHERE id >= 4", database));
+
+        var noKey = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "nopk", "--format", "csv", "--from", file, "--on-conflict", "update", "--yes");
         Assert.Equal(2, noKey.ExitCode);
         Assert.Contains("table 'public.nopk' has no primary key", noKey.Stderr);
         var unknownColumn = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "nopk", "--format", "csv", "--from", file);

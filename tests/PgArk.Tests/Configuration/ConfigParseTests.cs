@@ -271,7 +271,7 @@ public class ConfigParseTests
     {
         var message = ParseError(Minimal + "\nwhatever: 1\n");
 
-        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api, agents, assistant, notifications, catalog)"), message);
+        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api, agents, assistant, notifications, catalog, exports)"), message);
     }
 
     [Fact]
@@ -485,5 +485,17 @@ public class ConfigParseTests
         var e = Assert.Throws<NotFoundException>(() => options.GetRepository("remote"));
         Assert.Equal($"repository 'remote' is not configured in {Source}", e.Message);
         Assert.Equal("configured repositories: local", e.Hint);
+    }
+
+    [Fact]
+    public void Parse_ExportsAndLogicalKeep_AreRead()
+    {
+        var options = Parse(Minimal.Replace("    path: /var/lib/pgark/repo", "    path: /var/lib/pgark/repo\n    retention: { logicalKeep: 7, logicalDays: 30 }",
+            StringComparison.Ordinal) + "\nexports:\n  path: /var/lib/pgark/exports\n");
+        Assert.Equal("/var/lib/pgark/exports", options.Exports?.Path);
+        Assert.Equal(7, options.Repositories[0].Retention.LogicalKeep);
+        Assert.Equal(30, options.Repositories[0].Retention.LogicalDays);
+        Assert.Null(Parse(Minimal).Exports);
+        Assert.Equal(Invalid("exports.path: 'rel' is not an absolute path"), ParseError(Minimal + "\nexports:\n  path: rel\n"));
     }
 }

@@ -18,7 +18,7 @@ public sealed class CsvTests
     [Fact]
     public void Write_NullEmptyAndSpecialCharacters_FollowRfc4180AndPostgres()
     {
-        Assert.Equal("1,,\"\",\"a,b\",\"say \"\"x\"\"\",\"l1\nl2\",\"\\.\",plain\r\n", Write(["1", null, "", "a,b", "say \"x\"", "l1\nl2", "\\.", "plain"]));
+        Assert.Equal("1,,\"\",\"a,b\",\"say \"\"x\"\"\",\"l1\nl2\",\\.,plain\n\"\\.\"\n", Write(["1", null, "", "a,b", "say \"x\"", "l1\nl2", "\\.", "plain"], ["\\."]));
     }
 
     [Fact]
@@ -55,5 +55,18 @@ public sealed class CsvTests
     {
         var ex = Assert.Throws<FormatException>(() => new CsvReader(new StringReader("ab\"c\n")).ReadRecord());
         Assert.Equal("record 1: a quote inside an unquoted field (quote the field and double the quote)", ex.Message);
+    }
+
+    [Fact]
+    public void CountRecordEnds_QuotedLineBreaksAcrossChunks_AreNotRecordEnds()
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(Write(["h1", "h2"], ["1", "a\nb"], ["2", "say \"x\"\n"], ["3", null]));
+        for (var split = 0; split <= bytes.Length; split++)
+        {
+            var inQuotes = false;
+            var count = CsvScanner.CountRecordEnds(bytes.AsSpan(0, split), ref inQuotes) + CsvScanner.CountRecordEnds(bytes.AsSpan(split), ref inQuotes);
+            Assert.Equal(4, count);
+            Assert.False(inQuotes);
+        }
     }
 }

@@ -51,7 +51,8 @@ public class OperationRegistryTests
     {
         var names = OperationRegistry.Default.Operations.Select(o => o.Name).ToList();
         Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "restore_database", "verify", "verify_restore", "expire",
-            "list_dumps", "dump", "dump_restore", "verify_dump", "verify_dump_restore", "delete_dump", "expire_dumps", "check", "init", "schedule"],
+            "list_dumps", "dump", "dump_restore", "verify_dump", "verify_dump_restore", "delete_dump", "expire_dumps", "delete_backup",
+            "export_table", "import_table", "check", "init", "schedule"],
             names);
         Assert.True(OperationRegistry.Default.Get("expire").Destructive);
         Assert.True(OperationRegistry.Default.Get("restore").Destructive);

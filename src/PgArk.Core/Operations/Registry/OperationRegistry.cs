@@ -11,9 +11,8 @@ public sealed record OperationInvocation(RegisteredOperation Operation, JsonNode
 
 /// <summary>
 /// Every operation the API front ends (REST, MCP, the assistant) expose, each listed once, plus seed 000's aliases
-/// (DESIGN.md, "Operations"). The CLI-only operations (archive_push, archive_get, quickstart) are not here, nor
-/// export_table/import_table: they read and write caller-named files on the server, which the API must not allow until
-/// they are confined to a configured export folder.
+/// (DESIGN.md, "Operations"). The CLI-only operations (archive_push, archive_get, quickstart) are not here.
+/// export_table and import_table read and write files only inside the configured export folder (exports.path).
 /// </summary>
 public sealed class OperationRegistry
 {
@@ -73,6 +72,15 @@ public sealed class OperationRegistry
         yield return Register(new VerifyDumpRestoreOperation());
         yield return Register(new DeleteDumpOperation());
         yield return Register(new ExpireDumpsOperation());
+        yield return Register(new DeleteBackupOperation());
+        var export = new ExportTableOperation();
+        yield return new RegisteredOperation<ExportTableArguments, ExportTableOutcome>(export, async (c, a, p, ct) =>
+        {
+            var r = await export.RunAsync(c, a.ToInput(c), p, ct).ConfigureAwait(false);
+            return new ExportTableOutcome(r.Table, r.Rows, a.To);
+        });
+        var import = new ImportTableOperation();
+        yield return new RegisteredOperation<ImportTableArguments, Logical.ImportResult>(import, (c, a, p, ct) => import.RunAsync(c, a.ToInput(c), p, ct));
         var check = new CheckOperation();
         yield return new RegisteredOperation<CheckArguments, CheckResult>(check, (c, a, p, ct) => check.RunAsync(c, a.ToInput(), p, ct));
         yield return Register(new InitOperation());
