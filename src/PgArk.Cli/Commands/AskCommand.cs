@@ -83,7 +83,16 @@ internal static class AskCommand
         var json = context.Format == OutputFormat.Json;
         if (json && options.DryRun)
         {
-            await context.Out.WriteLineAsync(plan.ToJson().ToJsonString(s_indented));
+            // Only the plan on stdout, exactly {"steps":[...]}, for scripts; where it came from and any answer go to stderr.
+            await context.Out.WriteLineAsync(new JsonObject { ["steps"] = plan.ToJson()["steps"]!.DeepClone() }.ToJsonString(s_indented));
+            if (plan.Source != PlanSources.Parser)
+            {
+                await context.Error.WriteLineAsync($"plan source: {plan.Source}");
+            }
+            if (plan.Message is not null)
+            {
+                await context.Error.WriteLineAsync(plan.Message);
+            }
             return plan.Steps.Count == 0 && plan.Message != RequestParser.HelpText ? (int)ErrorKind.Usage : 0;
         }
         if (!json)

@@ -55,7 +55,7 @@ public class AskRoutingTests(TwoAgentsFixture fixture)
 
         Assert.True(customer.ExitCode == 0, customer.ToString());
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""
-            {"steps":[{"server":"pg1/pg1","operation":"list_backups","arguments":{"server":"pg1","database":"customer_db"}}],"source":"parser"}
+            {"steps":[{"server":"pg1/pg1","operation":"list_backups","arguments":{"server":"pg1","database":"customer_db"}}]}
             """), JsonNode.Parse(customer.Stdout)), customer.Stdout);
         var step = JsonNode.Parse(hr.Stdout)!["steps"]![0]!;
         Assert.Equal("pg2/pg1", step["server"]!.GetValue<string>());
