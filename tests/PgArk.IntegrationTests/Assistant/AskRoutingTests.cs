@@ -80,7 +80,7 @@ public class AskRoutingTests(TwoAgentsFixture fixture)
         var options = ConfigLoader.Load(fixture.SupervisorConfig);
         using var http = new HttpClient();
         var agents = options.Agents.Select(a => new AgentClient(a, http, Environment.GetEnvironmentVariable)).ToList();
-        var directory = new ServerDirectory(new OperationContext(options), OperationRegistry.Default, agents);
+        var directory = new ServerDirectory(new OperationContext(options), agents);
         var planner = new RequestPlanner(directory, TimeProvider.System, TimeZoneInfo.Utc);
         Assert.Empty((await directory.GetCatalogAsync(CancellationToken.None)).ServersOf("late_db"));
 
