@@ -41,8 +41,8 @@ internal static class AskCommand
 
     private static async Task<int> PromptAsync(CliContext context, AskSession session, AskOptions options, CancellationToken ct)
     {
-        var editor = new LineEditor(context.Out);
         var interactive = !Console.IsInputRedirected && ReferenceEquals(context.Out, Console.Out);
+        var editor = new LineEditor(context.Out, interactive ? PromptHistory.ForCurrentUser() : null);
         if (interactive)
         {
             await context.Out.WriteLineAsync("Ask for backups, restores, verification… ('help' lists what I can do, 'exit' leaves).");
@@ -50,10 +50,14 @@ internal static class AskCommand
         var exit = 0;
         while (!ct.IsCancellationRequested)
         {
-            var line = interactive ? editor.ReadLine("backup> ") : await Console.In.ReadLineAsync(ct);
+            var line = interactive ? editor.ReadLine("backup> ", remember: false) : await Console.In.ReadLineAsync(ct);
             if (line is null || line.Trim() is "exit" or "quit" or "q")
             {
                 break;
+            }
+            if (interactive)
+            {
+                editor.Remember(line);
             }
             if (line.Trim().Length == 0)
             {
