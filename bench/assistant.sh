@@ -13,8 +13,14 @@ trap 'rm -rf "$WORK"' EXIT
 PGARK="$(bash scripts/publish.sh)"
 now() { date +%s.%N; }
 
-dotnet build bench/PgArk.Assistant.Bench -c Release -o "$WORK/bench" >/dev/null
-echo "in-process parser: $(dotnet "$WORK/bench/PgArk.Assistant.Bench.dll" tests/PgArk.Tests/Assistant/corpus.json "$ROUNDS")"
+rid="linux-x64"
+case "$(uname -m)" in aarch64|arm64) rid="linux-arm64" ;; esac
+# Built as the CLI ships (ReadyToRun, no dynamic code: regexes interpreted unless source-generated), and plain JIT for contrast.
+dotnet publish bench/PgArk.Assistant.Bench -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
+  -p:DynamicCodeSupport=false -o "$WORK/bench-r2r" -nologo -v quiet >/dev/null
+dotnet build bench/PgArk.Assistant.Bench -c Release -o "$WORK/bench-jit" >/dev/null
+echo "in-process parser (ReadyToRun, as the CLI): $(dotnet "$WORK/bench-r2r/PgArk.Assistant.Bench.dll" tests/PgArk.Tests/Assistant/corpus.json "$ROUNDS")"
+echo "in-process parser (JIT):                    $(dotnet "$WORK/bench-jit/PgArk.Assistant.Bench.dll" tests/PgArk.Tests/Assistant/corpus.json "$ROUNDS")"
 
 cat > "$WORK/pgark.yaml" <<YAML
 repositories:

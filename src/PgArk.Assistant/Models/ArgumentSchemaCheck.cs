@@ -65,7 +65,9 @@ internal static class ArgumentSchemaCheck
             "null" => kind == JsonValueKind.Null,
             "string" => kind == JsonValueKind.String,
             "boolean" => kind is JsonValueKind.True or JsonValueKind.False,
-            "integer" => kind == JsonValueKind.Number && value!.AsValue().TryGetValue<long>(out _),
+            // From the text: a value built in code holds an int, not a long, and TryGetValue<long> would refuse it.
+            "integer" => kind == JsonValueKind.Number
+                && long.TryParse(value!.ToJsonString(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _),
             "number" => kind == JsonValueKind.Number,
             "array" => kind == JsonValueKind.Array,
             "object" => kind == JsonValueKind.Object,

@@ -53,6 +53,14 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         {
             return Plan.Answer(operation is null ? $"I don't know how to do that.{Environment.NewLine}{HelpText}" : HelpText);
         }
+        // "restore customer_db to T into customer_db_copy": the new database's name is no database to look up.
+        string? into = null;
+        if (operation == "restore_database" && IntoPattern().Match(rest) is { Success: true } intoMatch
+            && !RequestWords.IsCommon(intoMatch.Groups["name"].Value))
+        {
+            into = intoMatch.Groups["name"].Value;
+            rest = rest.Remove(intoMatch.Index, intoMatch.Length).Insert(intoMatch.Index, " ");
+        }
         var words = RequestWords.Split(rest);
         var explicitServer = ExplicitServer(rest, words, out var serverProblem);
         if (serverProblem is not null)
@@ -64,7 +72,7 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         {
             return databaseAnswer;
         }
-        var context = new StepContext(operation, lower, rest, words, time);
+        var context = new StepContext(operation, lower, rest, words, time, into);
         if (s_databaseOperations.Contains(operation))
         {
             if (databases.Count == 0)
@@ -209,9 +217,17 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
                 {
                     arguments["target"] = "latest";
                 }
-                if (ReplacePattern().IsMatch(context.Lower))
+                if (context.Into is not null)
+                {
+                    arguments["into"] = context.Into;
+                }
+                else if (ReplacePattern().IsMatch(context.Lower))
                 {
                     arguments["replace"] = true;
+                }
+                if (DryRunPattern().IsMatch(context.Lower))
+                {
+                    arguments["dry_run"] = true;
                 }
                 break;
             case "dump":
@@ -258,10 +274,8 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         arguments["format"] = format;
         if (export)
         {
-            if (file is not null)
-            {
-                arguments["to"] = file;
-            }
+            // The registry's export_table always writes a file (inside the agent's export folder): name one after the table.
+            arguments["to"] = file ?? $"{table}.{format}";
             if (LimitPattern().Match(context.Lower) is { Success: true } limit)
             {
                 arguments["limit"] = int.Parse(limit.Groups["n"].Value, CultureInfo.InvariantCulture);
@@ -412,7 +426,8 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         _ => null,
     };
 
-    private sealed record StepContext(string Operation, string Lower, string Original, IReadOnlyList<string> Words, TimeExpression? Time);
+    private sealed record StepContext(string Operation, string Lower, string Original, IReadOnlyList<string> Words, TimeExpression? Time,
+        string? Into = null);
 
     [GeneratedRegex(@"\b(?:all|every|everything|each|both)\b")]
     private static partial Regex AllPattern();
@@ -446,6 +461,9 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
 
     [GeneratedRegex(@"\b(?:on conflict|conflicts?:?|if (?:it )?exists?,?)\s+(?<action>error|skip|update|upsert|overwrite)\b|\b(?<action>upsert|skip)\b")]
     private static partial Regex ConflictPattern();
+
+    [GeneratedRegex(@"\b(?:into(?:\s+a)?(?:\s+new)?(?:\s+(?:copy|database|db))?|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:copy|database|db))(?:\s+(?:named|called))?\s+(?<name>[A-Za-z_][A-Za-z0-9_]*)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex IntoPattern();
 
     [GeneratedRegex(@"\b\d{8}-\d{6}[FDI]\b")]
     private static partial Regex BackupIdPattern();

@@ -7,11 +7,11 @@ using PgArk.Core.Operations.Registry;
 namespace PgArk.Assistant.Routing;
 
 /// <summary>
-/// The supervisor's database → server map: local servers through the registry's <c>list_databases</c>, and each agent's
+/// The supervisor's database → server map: local servers through the <c>list_databases</c> operation, and each agent's
 /// servers through its <c>list_databases</c> over <c>/invoke</c>. Learned once and cached; <see cref="RefreshAsync"/>
 /// relearns it (the planner calls it when a request names a database the map does not have).
 /// </summary>
-public sealed class ServerDirectory(OperationContext context, OperationRegistry registry, IReadOnlyList<AgentClient> agents)
+public sealed class ServerDirectory(OperationContext context, IReadOnlyList<AgentClient> agents)
 {
     private Snapshot? _snapshot;
 
@@ -46,8 +46,13 @@ public sealed class ServerDirectory(OperationContext context, OperationRegistry 
         var problems = new List<string>();
         if (context.Options.Servers.Count > 0)
         {
-            var invocation = await registry.InvokeAsync(context, "list_databases", null, cancellationToken).ConfigureAwait(false);
-            Collect(invocation.Result, null, found, problems);
+            // The operation itself, not the registry's JSON round trip: its reflection-based schema and binding cost a
+            // fresh process ~100 ms, more than the rest of planning.
+            var local = await new ListDatabasesOperation().RunAsync(context, new ListDatabasesInput(), null, cancellationToken).ConfigureAwait(false);
+            foreach (var server in local.Servers)
+            {
+                Add(server.Server, server.Databases, server.Error, null, found, problems);
+            }
         }
         var answers = await Task.WhenAll(agents.Select(a => AskAgentAsync(a, cancellationToken))).ConfigureAwait(false);
         foreach (var (agent, result, problem) in answers)
@@ -94,12 +99,19 @@ public sealed class ServerDirectory(OperationContext context, OperationRegistry 
                 continue;
             }
             var databases = server!["databases"]?.AsArray().Select(d => d!.GetValue<string>()).ToList() ?? [];
-            if (server["error"] is { } error && error.GetValueKind() == JsonValueKind.String)
-            {
-                problems.Add($"server {name}{(agent is null ? "" : $" (agent {agent.Name})")}: {error.GetValue<string>()}");
-            }
-            found.Add((name, agent, databases));
+            var error = server["error"] is { } e && e.GetValueKind() == JsonValueKind.String ? e.GetValue<string>() : null;
+            Add(name, databases, error, agent, found, problems);
         }
+    }
+
+    private static void Add(string server, IReadOnlyList<string> databases, string? error, AgentClient? agent,
+        List<(string, AgentClient?, IReadOnlyList<string>)> found, List<string> problems)
+    {
+        if (error is not null)
+        {
+            problems.Add($"server {server}{(agent is null ? "" : $" (agent {agent.Name})")}: {error}");
+        }
+        found.Add((server, agent, databases));
     }
 
     private sealed record Snapshot(DatabaseCatalog Catalog, IReadOnlyDictionary<string, ServerRoute> Routes, IReadOnlyList<string> Problems);

@@ -41,8 +41,8 @@ internal static class AskCommand
 
     private static async Task<int> PromptAsync(CliContext context, AskSession session, AskOptions options, CancellationToken ct)
     {
-        var editor = new LineEditor(context.Out);
         var interactive = !Console.IsInputRedirected && ReferenceEquals(context.Out, Console.Out);
+        var editor = new LineEditor(context.Out, interactive ? PromptHistory.ForCurrentUser() : null);
         if (interactive)
         {
             await context.Out.WriteLineAsync("Ask for backups, restores, verification… ('help' lists what I can do, 'exit' leaves).");
@@ -50,10 +50,14 @@ internal static class AskCommand
         var exit = 0;
         while (!ct.IsCancellationRequested)
         {
-            var line = interactive ? editor.ReadLine("backup> ") : await Console.In.ReadLineAsync(ct);
+            var line = interactive ? editor.ReadLine("backup> ", remember: false) : await Console.In.ReadLineAsync(ct);
             if (line is null || line.Trim() is "exit" or "quit" or "q")
             {
                 break;
+            }
+            if (interactive)
+            {
+                editor.Remember(line);
             }
             if (line.Trim().Length == 0)
             {
@@ -83,7 +87,16 @@ internal static class AskCommand
         var json = context.Format == OutputFormat.Json;
         if (json && options.DryRun)
         {
-            await context.Out.WriteLineAsync(plan.ToJson().ToJsonString(s_indented));
+            // Only the plan on stdout, exactly {"steps":[...]}, for scripts; where it came from and any answer go to stderr.
+            await context.Out.WriteLineAsync(new JsonObject { ["steps"] = plan.ToJson()["steps"]!.DeepClone() }.ToJsonString(s_indented));
+            if (plan.Source != PlanSources.Parser)
+            {
+                await context.Error.WriteLineAsync($"plan source: {plan.Source}");
+            }
+            if (plan.Message is not null)
+            {
+                await context.Error.WriteLineAsync(plan.Message);
+            }
             return plan.Steps.Count == 0 && plan.Message != RequestParser.HelpText ? (int)ErrorKind.Usage : 0;
         }
         if (!json)

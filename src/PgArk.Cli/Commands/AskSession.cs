@@ -17,7 +17,7 @@ internal sealed class AskSession : IDisposable
     {
         var registry = OperationRegistry.Default;
         var agents = context.Options.Agents.Select(a => new AgentClient(a, _http, Environment.GetEnvironmentVariable)).ToList();
-        Directory = new ServerDirectory(context, registry, agents);
+        Directory = new ServerDirectory(context, agents);
         Planner = new RequestPlanner(Directory, TimeProvider.System, TimeZoneInfo.Local, CreateModel(context.Options.Assistant, registry));
         Runner = new PlanRunner(context, registry, Directory);
     }

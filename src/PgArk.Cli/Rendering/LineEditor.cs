@@ -2,11 +2,12 @@ namespace PgArk.Cli.Rendering;
 
 /// <summary>
 /// A one-line editor for the <c>backup&gt;</c> prompt on a terminal: left/right, home/end, backspace/delete, and up/down
-/// through this session's history. Ctrl-D on an empty line or Ctrl-C ends input (null).
+/// through the history (earlier sessions' too when a <see cref="PromptHistory"/> is given). Ctrl-D on an empty line or
+/// Ctrl-C ends input (null).
 /// </summary>
-internal sealed class LineEditor(TextWriter output)
+internal sealed class LineEditor(TextWriter output, PromptHistory? saved = null)
 {
-    private readonly List<string> _history = [];
+    private readonly List<string> _history = saved?.Load().ToList() ?? [];
 
     public IReadOnlyList<string> History => _history;
 
@@ -29,9 +30,9 @@ internal sealed class LineEditor(TextWriter output)
                     case ConsoleKey.Enter:
                         output.WriteLine();
                         var line = new string(buffer.ToArray());
-                        if (remember && line.Trim().Length > 0 && (_history.Count == 0 || _history[^1] != line))
+                        if (remember)
                         {
-                            _history.Add(line);
+                            Remember(line);
                         }
                         return line;
                     case ConsoleKey.C or ConsoleKey.D when key.Modifiers.HasFlag(ConsoleModifiers.Control):
@@ -80,6 +81,16 @@ internal sealed class LineEditor(TextWriter output)
         finally
         {
             Console.TreatControlCAsInput = treatControlC;
+        }
+    }
+
+    /// <summary>Adds a line to the history (and the history file), unless it is blank or repeats the last one.</summary>
+    public void Remember(string line)
+    {
+        if (line.Trim().Length > 0 && (_history.Count == 0 || _history[^1] != line))
+        {
+            _history.Add(line);
+            saved?.Append(line);
         }
     }
 

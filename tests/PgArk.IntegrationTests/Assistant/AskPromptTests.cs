@@ -7,7 +7,7 @@ namespace PgArk.IntegrationTests.Assistant;
 /// <summary>
 /// The <c>backup&gt;</c> prompt of the real pgark executable: fed through piped stdin (plain line reading, destructive
 /// steps refused without a terminal unless --yes), and through a pseudo-terminal (<c>script</c>) where the up arrow
-/// recalls the previous request.
+/// recalls the previous request, from this session or, through the history file, the one before.
 /// </summary>
 [Collection(TwoAgentsCollection.Name)]
 public class AskPromptTests(TwoAgentsFixture fixture)
@@ -59,7 +59,29 @@ public class AskPromptTests(TwoAgentsFixture fixture)
     }
 
     [Fact]
-    public async Task TerminalPrompt_UpArrow_RecallsThePreviousRequest()
+    public async Task TerminalPrompt_UpArrow_RecallsThePreviousRequest_AlsoInTheNextSessionFromTheHistoryFile()
+    {
+        var history = fixture.First.Folder.Combine($"history-{Guid.NewGuid():N}");
+        var expected = "1. server pg2/pg1: list_backups {\"server\":\"pg1\",\"database\":\"hr_db\"}";
+
+        var (first, firstExit) = await TerminalSessionAsync(history, ["list backups for hr_db\r", "\u001b[A\r"]);
+
+        Assert.Equal(2, Count(first, expected));
+        Assert.Equal(0, firstExit);
+        Assert.Equal(["list backups for hr_db"], await File.ReadAllLinesAsync(history));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(history));
+
+        // A new process: the up arrow reaches the request of the session before.
+        var (second, secondExit) = await TerminalSessionAsync(history, ["\u001b[A\r"]);
+
+        Assert.Equal(1, Count(second, expected));
+        Assert.Equal(0, secondExit);
+    }
+
+    private static int Count(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
+    /// <summary>Runs <c>ask --dry-run</c> on a pseudo-terminal (<c>script</c>), types each input after a prompt, then exits.</summary>
+    private async Task<(string Output, int ExitCode)> TerminalSessionAsync(string historyFile, string[] inputs)
     {
         var command = $"{Quote(PgArkHarness.Executable)} --config {Quote(fixture.SupervisorConfig)} ask --dry-run";
         var info = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -68,6 +90,7 @@ public class AskPromptTests(TwoAgentsFixture fixture)
             info.ArgumentList.Add(arg);
         }
         info.Environment["TERM"] = "xterm";
+        info.Environment["PGARK_HISTORY"] = historyFile;
         using var process = Process.Start(info)!;
         var output = new StringBuilder();
         var reader = Task.Run(async () =>
@@ -97,23 +120,21 @@ public class AskPromptTests(TwoAgentsFixture fixture)
                 await Task.Delay(50, timeout.Token);
             }
         }
-        static int Count(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
 
         await WaitForAsync(s => s.Contains("backup> ", StringComparison.Ordinal));
-        await process.StandardInput.WriteAsync("list backups for hr_db\r");
-        await process.StandardInput.FlushAsync();
-        await WaitForAsync(s => Count(s, "list_backups {") == 1 && Count(s, "backup> ") >= 2);
-        await process.StandardInput.WriteAsync("\u001b[A\r");
-        await process.StandardInput.FlushAsync();
-        await WaitForAsync(s => Count(s, "list_backups {") == 2 && Count(s, "backup> ") >= 3);
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            await process.StandardInput.WriteAsync(inputs[i]);
+            await process.StandardInput.FlushAsync();
+            var planned = i + 1;
+            await WaitForAsync(s => Count(s, "list_backups {") == planned && Count(s, "backup> ") >= planned + 1);
+        }
         await process.StandardInput.WriteAsync("exit\r");
         await process.StandardInput.FlushAsync();
         using var exitTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await process.WaitForExitAsync(exitTimeout.Token);
         await reader;
-
-        Assert.Equal(2, Count(Seen(), "1. server pg2/pg1: list_backups {\"server\":\"pg1\",\"database\":\"hr_db\"}"));
-        Assert.Equal(0, process.ExitCode);
+        return (Seen(), process.ExitCode);
     }
 
     private static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -55,7 +55,7 @@ public class AskRoutingTests(TwoAgentsFixture fixture)
 
         Assert.True(customer.ExitCode == 0, customer.ToString());
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""
-            {"steps":[{"server":"pg1/pg1","operation":"list_backups","arguments":{"server":"pg1","database":"customer_db"}}],"source":"parser"}
+            {"steps":[{"server":"pg1/pg1","operation":"list_backups","arguments":{"server":"pg1","database":"customer_db"}}]}
             """), JsonNode.Parse(customer.Stdout)), customer.Stdout);
         var step = JsonNode.Parse(hr.Stdout)!["steps"]![0]!;
         Assert.Equal("pg2/pg1", step["server"]!.GetValue<string>());
@@ -80,7 +80,7 @@ public class AskRoutingTests(TwoAgentsFixture fixture)
         var options = ConfigLoader.Load(fixture.SupervisorConfig);
         using var http = new HttpClient();
         var agents = options.Agents.Select(a => new AgentClient(a, http, Environment.GetEnvironmentVariable)).ToList();
-        var directory = new ServerDirectory(new OperationContext(options), OperationRegistry.Default, agents);
+        var directory = new ServerDirectory(new OperationContext(options), agents);
         var planner = new RequestPlanner(directory, TimeProvider.System, TimeZoneInfo.Utc);
         Assert.Empty((await directory.GetCatalogAsync(CancellationToken.None)).ServersOf("late_db"));
 
