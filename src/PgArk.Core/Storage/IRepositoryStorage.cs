@@ -12,6 +12,12 @@ public interface IRepositoryStorage
 
     StorageFeatures Features { get; }
 
+    /// <summary>
+    /// How many bulk writes a writer should keep completing at once (see <see cref="WriteCompletionQueue"/>): 1 where
+    /// completing is cheap and local (a posix rename), more where each completion is a network round trip (an S3 PUT).
+    /// </summary>
+    int PreferredWriteConcurrency { get; }
+
     /// <summary>Opens a stored file for sequential reading. Throws <see cref="Errors.NotFoundException"/> when absent.</summary>
     Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken);
 

@@ -34,6 +34,8 @@ public sealed class EncryptedStorage : IRepositoryStorage
 
     public StorageFeatures Features => _inner.Features;
 
+    public int PreferredWriteConcurrency => _inner.PreferredWriteConcurrency;
+
     public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {
         RefuseKeyFile(path);

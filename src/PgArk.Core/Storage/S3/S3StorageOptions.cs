@@ -43,6 +43,12 @@ public sealed record S3StorageOptions
     /// <summary>Parts uploading at once across all writes of the storage.</summary>
     public int UploadConcurrency { get; init; } = 4;
 
+    /// <summary>
+    /// Objects a bulk writer (a backup) keeps storing in the background while it prepares the next ones. Each holds its
+    /// buffered content (at most one part) until stored.
+    /// </summary>
+    public int WriteConcurrency { get; init; } = 16;
+
     /// <summary>Retries of a request after throttling (503 SlowDown) or a transient error, with exponential back-off.</summary>
     public int MaxErrorRetry { get; init; } = 5;
 }
