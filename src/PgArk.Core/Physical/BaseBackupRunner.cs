@@ -226,7 +226,7 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         var ordered = content.Files.OrderByDescending(f => f.Size).ToList();
         // Jobs bound the CPU work (read, verify, hash, compress); the storage's completions (S3 PUTs) run behind them,
         // so a worker does not sit idle through each object's round trip.
-        var writes = new WriteCompletionQueue(repository.Storage.PreferredWriteConcurrency, cancellationToken);
+        var writes = new WriteCompletionQueue(repository.Storage.PreferredIoConcurrency, cancellationToken);
         await using (writes.ConfigureAwait(false))
         {
             try

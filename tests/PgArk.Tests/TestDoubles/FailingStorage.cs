@@ -21,7 +21,7 @@ internal sealed class FailingStorage(IRepositoryStorage inner, int failOnWrite, 
 
     public StorageFeatures Features => inner.Features;
 
-    public int PreferredWriteConcurrency => inner.PreferredWriteConcurrency;
+    public int PreferredIoConcurrency => inner.PreferredIoConcurrency;
 
     public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken) => inner.OpenReadAsync(path, cancellationToken);
 

@@ -34,7 +34,7 @@ public sealed class EncryptedStorage : IRepositoryStorage
 
     public StorageFeatures Features => _inner.Features;
 
-    public int PreferredWriteConcurrency => _inner.PreferredWriteConcurrency;
+    public int PreferredIoConcurrency => _inner.PreferredIoConcurrency;
 
     public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {

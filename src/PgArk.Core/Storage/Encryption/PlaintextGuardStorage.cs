@@ -15,7 +15,7 @@ public sealed class PlaintextGuardStorage(IRepositoryStorage inner, string repos
 
     public StorageFeatures Features => inner.Features;
 
-    public int PreferredWriteConcurrency => inner.PreferredWriteConcurrency;
+    public int PreferredIoConcurrency => inner.PreferredIoConcurrency;
 
     public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {

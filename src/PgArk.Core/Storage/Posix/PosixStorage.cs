@@ -43,7 +43,7 @@ public sealed class PosixStorage : IRepositoryStorage
 
     public StorageFeatures Features => StorageFeatures.AtomicRename | StorageFeatures.Folders;
 
-    public int PreferredWriteConcurrency => 1;
+    public int PreferredIoConcurrency => 1;
 
     public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {

@@ -36,7 +36,7 @@ public sealed class S3Storage : IRepositoryStorage, IDisposable
     public StorageFeatures Features => StorageFeatures.None;
 
     // Most files of a data directory are small, so a backup is bound by PUT latency rather than bandwidth.
-    public int PreferredWriteConcurrency => Options.WriteConcurrency;
+    public int PreferredIoConcurrency => Options.IoConcurrency;
 
     internal S3StorageOptions Options { get; }
 

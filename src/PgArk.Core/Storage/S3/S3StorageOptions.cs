@@ -44,10 +44,10 @@ public sealed record S3StorageOptions
     public int UploadConcurrency { get; init; } = 4;
 
     /// <summary>
-    /// Objects a bulk writer (a backup) keeps storing in the background while it prepares the next ones. Each holds its
-    /// buffered content (at most one part) until stored.
+    /// Objects a backup keeps storing in the background while its jobs prepare the next ones (each holds its buffered
+    /// content, at most one part, until stored), and small objects a restore keeps fetching at once.
     /// </summary>
-    public int WriteConcurrency { get; init; } = 16;
+    public int IoConcurrency { get; init; } = 16;
 
     /// <summary>Retries of a request after throttling (503 SlowDown) or a transient error, with exponential back-off.</summary>
     public int MaxErrorRetry { get; init; } = 5;
