@@ -36,7 +36,7 @@ public sealed record S3StorageOptions
 
     /// <summary>
     /// Bytes per multipart part, and the largest object stored with a single PUT. Each part is held in memory while
-    /// it uploads, so memory use is bounded by (open writes + <see cref="UploadConcurrency"/>) × this.
+    /// it uploads, so memory use is bounded by (open writes + <see cref="UploadConcurrency"/> + <see cref="IoConcurrency"/>) × this.
     /// </summary>
     public int PartSize { get; init; } = 16 * MiB;
 
