@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: pgark full backup and restore of one pgbench cluster to an S3 repository (s3rver on loopback) vs a posix
 # repository, in one run, same compression (lz4 1) and jobs. Prints MB/s (data directory size / wall time) and the
-# S3/posix throughput ratio, and how much CPU the s3rver process used, to tell when the test server is the bottleneck.
+# S3/posix throughput ratio, and how much CPU the s3rver process and pgark used, to tell when the test server (or the
+# SDK's per-request work) is the bottleneck: on a 2-core machine their CPU seconds add directly to the wall time.
 # Usage: bench/s3.sh [scale (default 100)] [jobs (default 2)]. Needs root, node (tests/js/node_modules, installed by
 # scripts/install-deps.sh) and about 3x the data directory free in $PGARK_BENCH_DIR (/tmp).
 set -euo pipefail
@@ -82,6 +83,8 @@ echo "data directory: $(mb "$DBSIZE") MB (without pg_wal); $(nproc) cores; jobs 
 
 # CPU seconds (user + system) the s3rver process has used so far.
 s3rver_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$S3PID/stat"; }
+# CPU seconds (user + system) a timed pgark run used, from /usr/bin/time's output file.
+pgark_cpu() { awk '{ printf "%.2f", $1 + $2 }' "$WORK/$1.cpu"; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", b / 1048576 / s; else print "n/a" }'; }
 
 declare -A BACKUP RESTORE CPU_B CPU_R
@@ -89,13 +92,13 @@ for repo in posix s3; do
   wait_for_archiver
   sync
   c0=$(s3rver_cpu); t0=$(now)
-  as_pg "$PGARK" --config "$WORK/$repo.yaml" backup --server bench --type full --jobs "$JOBS" --output json > "$WORK/$repo-backup.json"
+  as_pg /usr/bin/time -f '%U %S' -o "$WORK/$repo-backup.cpu" "$PGARK" --config "$WORK/$repo.yaml" backup --server bench --type full --jobs "$JOBS" --output json > "$WORK/$repo-backup.json"
   t1=$(now); c1=$(s3rver_cpu)
   BACKUP[$repo]=$(elapsed "$t0" "$t1"); CPU_B[$repo]=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')
   rm -rf "$WORK/restored"; install -d -o postgres -g postgres -m 700 "$WORK/restored"
   sync
   c0=$(s3rver_cpu); t0=$(now)
-  as_pg "$PGARK" --config "$WORK/$repo.yaml" restore --server bench --pgdata "$WORK/restored" --target immediate --jobs "$JOBS" >/dev/null
+  as_pg /usr/bin/time -f '%U %S' -o "$WORK/$repo-restore.cpu" "$PGARK" --config "$WORK/$repo.yaml" restore --server bench --pgdata "$WORK/restored" --target immediate --jobs "$JOBS" >/dev/null
   t1=$(now); c1=$(s3rver_cpu)
   RESTORE[$repo]=$(elapsed "$t0" "$t1"); CPU_R[$repo]=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')
   rm -rf "$WORK/restored"
@@ -106,6 +109,7 @@ echo
 echo "pgbench scale $SCALE, $(mb "$DBSIZE") MB data directory, lz4 1, jobs $JOBS, $(mb "$STORED") MB stored; s3rver $(node -p "require('./tests/js/node_modules/s3rver/package.json').version") on loopback"
 for op in backup restore; do
   if [[ $op == backup ]]; then p=${BACKUP[posix]}; s=${BACKUP[s3]}; cpu=${CPU_B[s3]}; else p=${RESTORE[posix]}; s=${RESTORE[s3]}; cpu=${CPU_R[s3]}; fi
-  printf '%-8s posix %7ss %8s MB/s | s3 %7ss %8s MB/s | s3/posix throughput %s | s3rver CPU %ss (%s of the s3 wall time)\n' \
-    "$op" "$p" "$(mbps "$DBSIZE" "$p")" "$s" "$(mbps "$DBSIZE" "$s")" "$(ratio "$p" "$s")" "$cpu" "$(ratio "$cpu" "$s")"
+  printf '%-8s posix %7ss %8s MB/s | s3 %7ss %8s MB/s | s3/posix throughput %s | s3rver CPU %ss (%s of the s3 wall time) | pgark CPU posix %ss, s3 %ss\n' \
+    "$op" "$p" "$(mbps "$DBSIZE" "$p")" "$s" "$(mbps "$DBSIZE" "$s")" "$(ratio "$p" "$s")" "$cpu" "$(ratio "$cpu" "$s")" \
+    "$(pgark_cpu "posix-$op")" "$(pgark_cpu "s3-$op")"
 done

@@ -18,6 +18,12 @@ public sealed record DeltaFileResult(BackupFileResult File, int Pages, string De
 public sealed record BackupFileResult(SourceFile Source, bool Vanished, long Size, string Sha256, long StoredSize,
     IReadOnlyList<PageChecksumError> PageErrors);
 
+/// <summary>The parent backup's copy of a file: a new copy with the same size and hash is discarded instead of stored.</summary>
+internal readonly record struct ParentCopy(long Size, string Sha256)
+{
+    public bool Matches(long size, string sha256) => Size == size && Sha256 == sha256;
+}
+
 /// <summary>
 /// Copies one data-directory file: read → verify page checksums → SHA-256 → compress → atomic write. The read size is
 /// whatever the file holds when read; concurrent changes are repaired by WAL replay at restore.
@@ -29,8 +35,11 @@ internal static class BackupFileJob
     private const long ParallelFrameThreshold = 16L * 1024 * 1024;
     private const string EmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+    /// <param name="writes">Completes the write (possibly in the background); null completes it before returning.</param>
+    /// <param name="parent">When the copy turns out identical to this, it is discarded (StoredSize 0).</param>
     public static async Task<BackupFileResult> RunAsync(SourceFile source, string storedPath, Repository repository,
-        PageVerification? verification, IProgress<long>? bytesRead, CancellationToken cancellationToken)
+        PageVerification? verification, IProgress<long>? bytesRead, WriteCompletionQueue? writes, ParentCopy? parent,
+        CancellationToken cancellationToken)
     {
         SafeFileHandle handle;
         try
@@ -48,7 +57,8 @@ internal static class BackupFileJob
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long offset = 0;
             var write = await repository.Storage.OpenWriteAsync(storedPath, WriteOptions.Bulk, cancellationToken).ConfigureAwait(false);
-            await using (write.ConfigureAwait(false))
+            var handedOver = false;
+            try
             {
                 var counter = new CountingStream(write, leaveOpen: true);
                 if (source.Size >= ParallelFrameThreshold)
@@ -67,9 +77,35 @@ internal static class BackupFileJob
                     // Empty files are recorded in the manifest only; disposing without completing discards the write.
                     return new BackupFileResult(source, Vanished: false, 0, EmptySha256, 0, pageErrors);
                 }
-                await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                if (parent is { } same && same.Matches(offset, sha))
+                {
+                    return new BackupFileResult(source, Vanished: false, offset, sha, 0, pageErrors);
+                }
+                handedOver = true;
+                await CompleteAsync(write, writes, cancellationToken).ConfigureAwait(false);
                 return new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors);
             }
+            finally
+            {
+                if (!handedOver)
+                {
+                    await write.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Hands the finished write over to <paramref name="writes"/>, or completes and disposes it now.</summary>
+    private static async Task CompleteAsync(RepositoryWriteStream write, WriteCompletionQueue? writes, CancellationToken cancellationToken)
+    {
+        if (writes is not null)
+        {
+            await writes.CompleteAsync(write).ConfigureAwait(false);
+            return;
+        }
+        await using (write.ConfigureAwait(false))
+        {
+            await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -80,7 +116,8 @@ internal static class BackupFileJob
     /// still read, hashed and page-verified, so <see cref="BackupFileResult.Sha256"/> is the hash of the complete file.
     /// </summary>
     public static async Task<DeltaFileResult> RunDeltaAsync(SourceFile source, string storedPath, Repository repository,
-        PageVerification? verification, Lsn parentStartLsn, long parentSize, IProgress<long>? bytesRead, CancellationToken cancellationToken)
+        PageVerification? verification, Lsn parentStartLsn, ParentCopy parent, IProgress<long>? bytesRead, WriteCompletionQueue? writes,
+        CancellationToken cancellationToken)
     {
         const int pageSize = RelationFileName.PageSize;
         SafeFileHandle handle;
@@ -94,7 +131,7 @@ internal static class BackupFileJob
         }
         using (handle)
         {
-            var parentPages = parentSize / pageSize;
+            var parentPages = parent.Size / pageSize;
             var pageErrors = new List<PageChecksumError>();
             using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
@@ -102,7 +139,8 @@ internal static class BackupFileJob
             var pages = 0;
             long offset = 0;
             var write = await repository.Storage.OpenWriteAsync(storedPath, WriteOptions.Bulk, cancellationToken).ConfigureAwait(false);
-            await using (write.ConfigureAwait(false))
+            var handedOver = false;
+            try
             {
                 var counter = new CountingStream(write, leaveOpen: true);
                 var compressor = CompressionCodec.OpenCompress(repository.Compression, counter, repository.CompressionLevel, leaveOpen: true);
@@ -142,14 +180,26 @@ internal static class BackupFileJob
                     var deltaSha = plain.HashHex;
                     await plain.DisposeAsync().ConfigureAwait(false);
                     await compressor.DisposeAsync().ConfigureAwait(false);
-                    await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
                     var sha = Convert.ToHexStringLower(fileHash.GetHashAndReset());
+                    if (parent.Matches(offset, sha))
+                    {
+                        return new DeltaFileResult(new BackupFileResult(source, Vanished: false, offset, sha, 0, pageErrors), pages, deltaSha);
+                    }
+                    handedOver = true;
+                    await CompleteAsync(write, writes, cancellationToken).ConfigureAwait(false);
                     return new DeltaFileResult(new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors), pages, deltaSha);
                 }
                 finally
                 {
                     await compressor.DisposeAsync().ConfigureAwait(false);
                     ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+            finally
+            {
+                if (!handedOver)
+                {
+                    await write.DisposeAsync().ConfigureAwait(false);
                 }
             }
         }

@@ -6,6 +6,7 @@ using PgArk.Core.Codecs;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Postgres;
+using PgArk.Core.Storage;
 using PgArk.Core.Wal;
 
 namespace PgArk.Core.Physical;
@@ -223,13 +224,32 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         var parentFiles = parent?.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
         // Largest files first, so one big relation segment does not finish alone at the end.
         var ordered = content.Files.OrderByDescending(f => f.Size).ToList();
-        await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = options.EffectiveJobs, CancellationToken = cancellationToken },
-            async (file, ct) =>
+        // Jobs bound the CPU work (read, verify, hash, compress); the storage's completions (S3 PUTs) run behind them,
+        // so a worker does not sit idle through each object's round trip.
+        var writes = new WriteCompletionQueue(repository.Storage.PreferredIoConcurrency, cancellationToken);
+        await using (writes.ConfigureAwait(false))
+        {
+            try
             {
-                var parentEntry = parentFiles?.GetValueOrDefault(file.RelativePath);
-                results.Add(await CopyFileAsync(server, id, file, parent, parentEntry, verification, options.ChecksumAll, bytesRead, ct).ConfigureAwait(false));
-                Interlocked.Increment(ref doneFiles);
-            }).ConfigureAwait(false);
+                await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = options.EffectiveJobs, CancellationToken = writes.Token },
+                    async (file, ct) =>
+                    {
+                        var parentEntry = parentFiles?.GetValueOrDefault(file.RelativePath);
+                        results.Add(await CopyFileAsync(server, id, file, parent, parentEntry, verification, options.ChecksumAll, bytesRead, writes, ct)
+                            .ConfigureAwait(false));
+                        Interlocked.Increment(ref doneFiles);
+                    }).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or PgArkException && !cancellationToken.IsCancellationRequested)
+            {
+                // Workers stopped (or tripped over the aborted writes) because a background write failed: report that
+                // failure, which names the object, rather than its consequence.
+                writes.ThrowIfFailed();
+                throw;
+            }
+            // Every file must be stored before the caller goes on to the manifest.
+            await writes.DrainAsync().ConfigureAwait(false);
+        }
 
         var files = new List<ManifestFile>();
         var vanished = 0;
@@ -256,7 +276,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
     /// A stored copy whose content turns out identical to the parent's is dropped in favour of a reference.
     /// </summary>
     private async Task<(BackupFileResult, ManifestFile?)> CopyFileAsync(string server, BackupId id, SourceFile file, BackupManifest? parent,
-        ManifestFile? parentEntry, PageVerification? verification, bool checksumAll, IProgress<long>? bytesRead, CancellationToken cancellationToken)
+        ManifestFile? parentEntry, PageVerification? verification, bool checksumAll, IProgress<long>? bytesRead, WriteCompletionQueue writes,
+        CancellationToken cancellationToken)
     {
         if (parent is not null && parentEntry is not null && !checksumAll && UnchangedSince(parent, parentEntry, file))
         {
@@ -266,8 +287,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         if (parent is not null && parentEntry is { Size: > 0 } && file.Relation is { Fork: RelationFork.Main })
         {
             var deltaPath = RepositoryLayout.BackupDeltaPath(server, id, file.RelativePath, repository.Extension);
-            var delta = await BackupFileJob.RunDeltaAsync(file, deltaPath, repository, verification, Lsn.Parse(parent.StartLsn), parentEntry.Size,
-                bytesRead, cancellationToken).ConfigureAwait(false);
+            var delta = await BackupFileJob.RunDeltaAsync(file, deltaPath, repository, verification, Lsn.Parse(parent.StartLsn),
+                new ParentCopy(parentEntry.Size, parentEntry.Sha256), bytesRead, writes, cancellationToken).ConfigureAwait(false);
             var result = delta.File;
             if (result.Vanished)
             {
@@ -275,8 +296,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
             }
             if (result.Size == parentEntry.Size && result.Sha256 == parentEntry.Sha256)
             {
-                await repository.Storage.DeleteAsync(deltaPath, cancellationToken).ConfigureAwait(false);
-                return (result with { StoredSize = 0 }, ReferenceTo(parent, parentEntry, file));
+                // The job discarded the delta instead of storing it.
+                return (result, ReferenceTo(parent, parentEntry, file));
             }
             return (result, new ManifestFile
             {
@@ -285,18 +306,17 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
             });
         }
         var stored = RepositoryLayout.BackupFilePath(server, id, file.RelativePath, repository.Extension);
-        var copy = await BackupFileJob.RunAsync(file, stored, repository, verification, bytesRead, cancellationToken).ConfigureAwait(false);
+        var parentCopy = parent is not null && parentEntry is not null ? new ParentCopy(parentEntry.Size, parentEntry.Sha256) : (ParentCopy?)null;
+        var copy = await BackupFileJob.RunAsync(file, stored, repository, verification, bytesRead, writes, parentCopy, cancellationToken)
+            .ConfigureAwait(false);
         if (copy.Vanished)
         {
             return (copy, null);
         }
         if (parent is not null && parentEntry is not null && copy.Size == parentEntry.Size && copy.Sha256 == parentEntry.Sha256)
         {
-            if (copy.StoredSize > 0)
-            {
-                await repository.Storage.DeleteAsync(stored, cancellationToken).ConfigureAwait(false);
-            }
-            return (copy with { StoredSize = 0 }, ReferenceTo(parent, parentEntry, file));
+            // The job discarded the identical copy instead of storing it.
+            return (copy, ReferenceTo(parent, parentEntry, file));
         }
         return (copy, new ManifestFile
         {
@@ -331,7 +351,7 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
             var info = new FileInfo(temp);
             var source = new SourceFile(relativePath, temp, info.Length, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0x180, null);
             var stored = RepositoryLayout.BackupFilePath(server, id, relativePath, repository.Extension);
-            var result = await BackupFileJob.RunAsync(source, stored, repository, null, null, cancellationToken).ConfigureAwait(false);
+            var result = await BackupFileJob.RunAsync(source, stored, repository, null, null, null, null, cancellationToken).ConfigureAwait(false);
             return new ManifestFile
             {
                 Path = relativePath, Size = result.Size, ModifiedAt = source.ModifiedAt, Mode = 0x180, Sha256 = result.Sha256, StoredSize = result.StoredSize,

@@ -211,6 +211,9 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         }
     }
 
+    // Files below this size are restored with the storage's preferred request concurrency rather than the job count.
+    private const long SmallFileLimit = 1024 * 1024;
+
     private async Task<(int Files, long Bytes)> RestoreFilesAsync(BackupChain chain, BackupManifest manifest, string dataDirectory, int jobs, bool delta,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
@@ -226,29 +229,57 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             var d = Interlocked.Add(ref done, n);
             progress?.Report(new OperationProgress(delta ? "delta restore" : "restore", d, total, Volatile.Read(ref filesDone), files.Count));
         }
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken },
-            async (file, ct) =>
+        async ValueTask RestoreFileAsync(ManifestFile file, CancellationToken ct)
+        {
+            var target = Path.Combine(dataDirectory, file.Path);
+            var mode = (UnixFileMode)(file.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            if (delta && await MatchesAsync(target, file, ct).ConfigureAwait(false))
             {
-                var target = Path.Combine(dataDirectory, file.Path);
-                var mode = (UnixFileMode)(file.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                if (delta && await MatchesAsync(target, file, ct).ConfigureAwait(false))
+                Report(file.Size);
+            }
+            else
+            {
+                using (var handle = File.OpenHandle(target, delta ? FileMode.Create : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
+                           FileOptions.None, preallocationSize: file.Delta is null ? file.Size : 0))
                 {
-                    Report(file.Size);
+                    await rebuilder.WriteAsync(manifest.Id, file, handle, Report, ct).ConfigureAwait(false);
                 }
-                else
-                {
-                    using (var handle = File.OpenHandle(target, delta ? FileMode.Create : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
-                               FileOptions.None, preallocationSize: file.Delta is null ? file.Size : 0))
-                    {
-                        await rebuilder.WriteAsync(manifest.Id, file, handle, Report, ct).ConfigureAwait(false);
-                    }
-                    File.SetUnixFileMode(target, mode);
-                    Interlocked.Increment(ref rewritten);
-                    Interlocked.Add(ref rewrittenBytes, file.Size);
-                }
-                File.SetLastWriteTimeUtc(target, DateTimeOffset.FromUnixTimeSeconds(file.ModifiedAt).UtcDateTime);
-                Interlocked.Increment(ref filesDone);
-            }).ConfigureAwait(false);
+                File.SetUnixFileMode(target, mode);
+                Interlocked.Increment(ref rewritten);
+                Interlocked.Add(ref rewrittenBytes, file.Size);
+            }
+            File.SetLastWriteTimeUtc(target, DateTimeOffset.FromUnixTimeSeconds(file.ModifiedAt).UtcDateTime);
+            Interlocked.Increment(ref filesDone);
+        }
+
+        var requests = repository.Storage.PreferredIoConcurrency;
+        if (requests <= 1)
+        {
+            await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken }, RestoreFileAsync)
+                .ConfigureAwait(false);
+            return (rewritten, rewrittenBytes);
+        }
+
+        // On an object store a small file costs a round trip and almost no CPU: the jobs work through the large files
+        // while up to `requests` small ones are fetched at once next to them. The first failure stops both.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        async Task RestoreAsync(IEnumerable<ManifestFile> part, int width)
+        {
+            try
+            {
+                await Parallel.ForEachAsync(part, new ParallelOptions { MaxDegreeOfParallelism = width, CancellationToken = stop.Token }, RestoreFileAsync)
+                    .ConfigureAwait(false);
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        var large = RestoreAsync(files.Where(f => f.Size >= SmallFileLimit), jobs);
+        var small = RestoreAsync(files.Where(f => f.Size < SmallFileLimit), Math.Max(jobs, requests));
+        // A side cancelled by the other's failure ends Canceled, not Faulted, so the failure is what this rethrows.
+        await Task.WhenAll(large, small).ConfigureAwait(false);
         return (rewritten, rewrittenBytes);
     }
 

@@ -12,6 +12,13 @@ public interface IRepositoryStorage
 
     StorageFeatures Features { get; }
 
+    /// <summary>
+    /// How many file writes (completions, see <see cref="WriteCompletionQueue"/>) or reads a bulk operation should keep in
+    /// flight: 1 where each is cheap and local (a posix rename or open), more where each is a network round trip (an S3
+    /// PUT or GET), so that request latency rather than CPU would otherwise bound a backup or restore of many small files.
+    /// </summary>
+    int PreferredIoConcurrency { get; }
+
     /// <summary>Opens a stored file for sequential reading. Throws <see cref="Errors.NotFoundException"/> when absent.</summary>
     Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken);
 

@@ -21,6 +21,8 @@ internal sealed class FailingStorage(IRepositoryStorage inner, int failOnWrite, 
 
     public StorageFeatures Features => inner.Features;
 
+    public int PreferredIoConcurrency => inner.PreferredIoConcurrency;
+
     public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken) => inner.OpenReadAsync(path, cancellationToken);
 
     public async Task<RepositoryWriteStream> OpenWriteAsync(string path, WriteOptions options, CancellationToken cancellationToken)

@@ -20,6 +20,8 @@ internal sealed class InMemoryRepositoryStorage(TimeProvider? timeProvider = nul
 
     public StorageFeatures Features => StorageFeatures.None;
 
+    public int PreferredIoConcurrency => 1;
+
     /// <summary>Writes opened and neither completed nor disposed: lets a test check that nothing leaks.</summary>
     public int OpenWriteCount => Volatile.Read(ref _openWrites);
 

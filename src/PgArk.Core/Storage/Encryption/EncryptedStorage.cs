@@ -34,6 +34,8 @@ public sealed class EncryptedStorage : IRepositoryStorage
 
     public StorageFeatures Features => _inner.Features;
 
+    public int PreferredIoConcurrency => _inner.PreferredIoConcurrency;
+
     public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {
         RefuseKeyFile(path);

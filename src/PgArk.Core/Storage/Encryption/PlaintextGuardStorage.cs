@@ -15,6 +15,8 @@ public sealed class PlaintextGuardStorage(IRepositoryStorage inner, string repos
 
     public StorageFeatures Features => inner.Features;
 
+    public int PreferredIoConcurrency => inner.PreferredIoConcurrency;
+
     public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {
         await CheckAsync(cancellationToken).ConfigureAwait(false);

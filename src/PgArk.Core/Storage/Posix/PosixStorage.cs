@@ -43,6 +43,8 @@ public sealed class PosixStorage : IRepositoryStorage
 
     public StorageFeatures Features => StorageFeatures.AtomicRename | StorageFeatures.Folders;
 
+    public int PreferredIoConcurrency => 1;
+
     public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {
         var fullPath = ToFullPath(RepositoryPath.ValidateFile(path));

@@ -35,6 +35,9 @@ public sealed class S3Storage : IRepositoryStorage, IDisposable
 
     public StorageFeatures Features => StorageFeatures.None;
 
+    // Most files of a data directory are small, so a backup is bound by PUT latency rather than bandwidth.
+    public int PreferredIoConcurrency => Options.IoConcurrency;
+
     internal S3StorageOptions Options { get; }
 
     internal IAmazonS3 Client { get; }

@@ -36,12 +36,18 @@ public sealed record S3StorageOptions
 
     /// <summary>
     /// Bytes per multipart part, and the largest object stored with a single PUT. Each part is held in memory while
-    /// it uploads, so memory use is bounded by (open writes + <see cref="UploadConcurrency"/>) × this.
+    /// it uploads, so memory use is bounded by (open writes + <see cref="UploadConcurrency"/> + <see cref="IoConcurrency"/>) × this.
     /// </summary>
     public int PartSize { get; init; } = 16 * MiB;
 
     /// <summary>Parts uploading at once across all writes of the storage.</summary>
     public int UploadConcurrency { get; init; } = 4;
+
+    /// <summary>
+    /// Objects a backup keeps storing in the background while its jobs prepare the next ones (each holds its buffered
+    /// content, at most one part, until stored), and small objects a restore keeps fetching at once.
+    /// </summary>
+    public int IoConcurrency { get; init; } = 16;
 
     /// <summary>Retries of a request after throttling (503 SlowDown) or a transient error, with exponential back-off.</summary>
     public int MaxErrorRetry { get; init; } = 5;
