@@ -22,3 +22,37 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup
+
+# Creates and starts the benchmark cluster in $WORK/data (socket in $WORK, port $PORT) with WAL archiving through the
+# given archive_command, sized so a pgbench load never forces checkpoints mid-benchmark.
+start_bench_cluster() { # <archive_command>
+  as_pg "$BIN/initdb" -k -D "$WORK/data" -U postgres --auth=trust --locale=C -E UTF8 >/dev/null
+  cat >> "$WORK/data/postgresql.conf" <<CONF
+port = $PORT
+unix_socket_directories = '$WORK'
+listen_addresses = ''
+wal_level = replica
+archive_mode = on
+archive_command = '$1'
+max_wal_size = 8GB
+shared_buffers = 512MB
+CONF
+  as_pg "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/postgres.log" -w start >/dev/null
+}
+
+# Writes a pgark configuration for the benchmark cluster with one zstd-3 posix repository in $WORK/pgark-repo.
+write_bench_config() { # <file>
+  cat > "$1" <<YAML
+lockPath: $WORK/locks
+repositories:
+  - name: local
+    path: $WORK/pgark-repo
+    compression: zstd
+    compressionLevel: 3
+servers:
+  - name: bench
+    connection: "Host=$WORK;Port=$PORT;Username=postgres"
+    pgdata: $WORK/data
+YAML
+  chmod 644 "$1"
+}

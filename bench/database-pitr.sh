@@ -19,19 +19,7 @@ PORT=$(( 20000 + RANDOM % 20000 ))
 PSQL=("$BIN/psql" -h "$WORK" -p "$PORT" -U postgres -qAtX)
 CONFIG="$WORK/pgark.yaml"
 
-cat > "$CONFIG" <<YAML
-lockPath: $WORK/locks
-repositories:
-  - name: local
-    path: $WORK/pgark-repo
-    compression: zstd
-    compressionLevel: 3
-servers:
-  - name: bench
-    connection: "Host=$WORK;Port=$PORT;Username=postgres"
-    pgdata: $WORK/data
-YAML
-chmod 644 "$CONFIG"
+write_bench_config "$CONFIG"
 
 echo "== building a pgbench scale-$SCALE database and a small one in $WORK/data"
 as_pg "$BIN/initdb" -D "$WORK/data" -U postgres --auth=trust --locale=C -E UTF8 --data-checksums >/dev/null

@@ -51,18 +51,7 @@ use_case() { # case: archive into its repository from now on
 }
 
 echo "== building a pgbench scale-$SCALE cluster in $WORK/data ($CODEC, $JOBS jobs)"
-as_pg "$BIN/initdb" -k -D "$WORK/data" -U postgres --auth=trust --locale=C -E UTF8 >/dev/null
-cat >> "$WORK/data/postgresql.conf" <<CONF
-port = $PORT
-unix_socket_directories = '$WORK'
-listen_addresses = ''
-wal_level = replica
-archive_mode = on
-archive_command = '$PGARK --config $WORK/pgark-plain.yaml archive-push --server bench %p'
-max_wal_size = 8GB
-shared_buffers = 512MB
-CONF
-as_pg "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/postgres.log" -w start >/dev/null
+start_bench_cluster "$PGARK --config $WORK/pgark-plain.yaml archive-push --server bench %p"
 for c in $CASES; do as_pg "$PGARK" --config "$WORK/pgark-$c.yaml" init --server bench >/dev/null; done
 as_pg "$BIN/pgbench" -h "$WORK" -p "$PORT" -i -s "$SCALE" -q postgres 2>&1 | tail -1
 as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "CHECKPOINT" postgres

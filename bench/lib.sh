@@ -47,18 +47,7 @@ chmod 644 "$WORK/pgark.yaml" "$WORK/pgbackrest.conf"
 PGBR="pgbackrest --config=$WORK/pgbackrest.conf --stanza=bench"
 
 echo "== building a pgbench scale-$SCALE cluster in $WORK/data"
-as_pg "$BIN/initdb" -k -D "$WORK/data" -U postgres --auth=trust --locale=C -E UTF8 >/dev/null
-cat >> "$WORK/data/postgresql.conf" <<CONF
-port = $PORT
-unix_socket_directories = '$WORK'
-listen_addresses = ''
-wal_level = replica
-archive_mode = on
-archive_command = '$PGARK --config $WORK/pgark.yaml archive-push --server bench %p && $PGBR archive-push %p'
-max_wal_size = 8GB
-shared_buffers = 512MB
-CONF
-as_pg "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/postgres.log" -w start >/dev/null
+start_bench_cluster "$PGARK --config $WORK/pgark.yaml archive-push --server bench %p && $PGBR archive-push %p"
 as_pg "$PGARK" --config "$WORK/pgark.yaml" init --server bench >/dev/null
 as_pg $PGBR stanza-create >/dev/null
 as_pg "$BIN/pgbench" -h "$WORK" -p "$PORT" -i -s "$SCALE" -q postgres 2>&1 | tail -1

@@ -18,19 +18,7 @@ chown -R postgres:postgres "$WORK"
 PORT=$(( 20000 + RANDOM % 20000 ))
 PSQL=("$BIN/psql" -h "$WORK" -p "$PORT" -U postgres -qAt)
 
-cat > "$WORK/pgark.yaml" <<YAML
-lockPath: $WORK/locks
-repositories:
-  - name: local
-    path: $WORK/pgark-repo
-    compression: zstd
-    compressionLevel: 3
-servers:
-  - name: bench
-    connection: "Host=$WORK;Port=$PORT;Username=postgres"
-    pgdata: $WORK/data
-YAML
-chmod 644 "$WORK/pgark.yaml"
+write_bench_config "$WORK/pgark.yaml"
 
 echo "== building a pgbench scale-$SCALE database in $WORK/data"
 as_pg "$BIN/initdb" -D "$WORK/data" -U postgres --auth=trust --locale=C -E UTF8 >/dev/null
