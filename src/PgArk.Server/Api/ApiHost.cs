@@ -43,8 +43,7 @@ public static class ApiHost
         var endpoints = new ApiEndpoints(options.Context, registry,
             options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [], loggers.CreateLogger("PgArk.Api"), stopping, jobs);
         endpoints.Map(app);
-        new MetricsEndpoints(options.Context, options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [],
-            loggers.CreateLogger("PgArk.Metrics"), stopping).Map(app);
+        new MetricsEndpoints(endpoints, options.Context, stopping).Map(app);
         new ResourceEndpoints(endpoints, options.Context, registry, jobs, stopping).Map(app);
         new JobEndpoints(endpoints, jobs).Map(app);
         new McpHttpEndpoint(endpoints, options.Context, registry, loggers).Map(app);

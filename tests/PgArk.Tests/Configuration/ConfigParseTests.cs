@@ -2,11 +2,12 @@ using PgArk.Core.Codecs;
 using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 
+using static PgArk.Tests.Configuration.ConfigText;
+
 namespace PgArk.Tests.Configuration;
 
 public class ConfigParseTests
 {
-    private const string Source = "/etc/pgark/pgark.yaml";
 
     private const string Minimal = """
         repositories:
@@ -17,24 +18,6 @@ public class ConfigParseTests
             connection: "Host=/var/run/postgresql;Username=postgres"
             pgdata: /var/lib/postgresql/15/main
         """;
-
-    private static readonly Dictionary<string, string> s_noEnvironment = [];
-
-    private static PgArkOptions Parse(string yaml, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        environment ??= s_noEnvironment;
-        return ConfigLoader.Parse(yaml, Source, name => environment.GetValueOrDefault(name));
-    }
-
-    private static string ParseError(string yaml, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var e = Assert.Throws<ConfigurationException>(() => Parse(yaml, environment));
-        Assert.Equal(2, e.ExitCode);
-        return e.Message;
-    }
-
-    private static string Invalid(params string[] lines) =>
-        $"invalid configuration {Source}:" + string.Concat(lines.Select(l => "\n  " + l));
 
     [Fact]
     public void Parse_FullFile_MapsEveryKey()

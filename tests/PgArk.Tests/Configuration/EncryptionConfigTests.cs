@@ -2,11 +2,12 @@ using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Storage.Encryption;
 
+using static PgArk.Tests.Configuration.ConfigText;
+
 namespace PgArk.Tests.Configuration;
 
 public sealed class EncryptionConfigTests
 {
-    private const string Source = "/etc/pgark/pgark.yaml";
 
     private static string Yaml(string encryption) => $$"""
         repositories:
@@ -18,9 +19,6 @@ public sealed class EncryptionConfigTests
             connection: "Host=/var/run/postgresql;Username=postgres"
             pgdata: /var/lib/postgresql/15/main
         """;
-
-    private static PgArkOptions Parse(string yaml, Dictionary<string, string>? environment = null) =>
-        ConfigLoader.Parse(yaml, Source, name => (environment ?? []).GetValueOrDefault(name));
 
     [Fact]
     public void Parse_PassphraseEnv_ResolvesWithDefaultIterations_AndNeverPrintsTheSecret()

@@ -1,11 +1,12 @@
 using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 
+using static PgArk.Tests.Configuration.ConfigText;
+
 namespace PgArk.Tests.Configuration;
 
 public class RetentionAndVerifyConfigTests
 {
-    private const string Source = "/etc/pgark/pgark.yaml";
 
     private static string Yaml(string retention, string verify) => $"""
         repositories:
@@ -18,10 +19,6 @@ public class RetentionAndVerifyConfigTests
             pgdata: /var/lib/postgresql/15/main
         {verify}
         """;
-
-    private static PgArkOptions Parse(string yaml) => ConfigLoader.Parse(yaml, Source, _ => null);
-
-    private static string ParseError(string yaml) => Assert.Throws<ConfigurationException>(() => Parse(yaml)).Message;
 
     [Fact]
     public void Parse_GrandfatherFatherSon_MapsDailyWeeklyMonthly()

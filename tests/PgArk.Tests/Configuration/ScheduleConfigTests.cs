@@ -2,11 +2,12 @@ using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
 
+using static PgArk.Tests.Configuration.ConfigText;
+
 namespace PgArk.Tests.Configuration;
 
 public class ScheduleConfigTests
 {
-    private const string Source = "/etc/pgark/pgark.yaml";
 
     private const string Repositories = """
         repositories:
@@ -14,12 +15,6 @@ public class ScheduleConfigTests
             path: /var/lib/pgark/repo
 
         """;
-
-    private static PgArkOptions Parse(string yaml, Dictionary<string, string>? environment = null) =>
-        ConfigLoader.Parse(yaml, Source, name => environment?.GetValueOrDefault(name));
-
-    private static string ParseError(string yaml, Dictionary<string, string>? environment = null) =>
-        Assert.Throws<ConfigurationException>(() => Parse(yaml, environment)).Message;
 
     [Fact]
     public void Parse_Seed001Schedule_DailyAndWeeklySchemaDump()
