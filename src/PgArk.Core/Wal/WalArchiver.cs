@@ -88,7 +88,7 @@ public sealed class WalArchiver(ILogger logger)
             .ToList();
         foreach (var readyName in ready)
         {
-            byte[] content;
+            WalContent content;
             try
             {
                 content = await ReadWalAsync(Path.Combine(walFolder, readyName), cancellationToken).ConfigureAwait(false);
@@ -111,11 +111,15 @@ public sealed class WalArchiver(ILogger logger)
         }
     }
 
-    private static async Task<byte[]> ReadWalAsync(string walPath, CancellationToken cancellationToken)
+    /// <summary>A WAL file read once, hashed once, and pushed to each repository.</summary>
+    private sealed record WalContent(byte[] Bytes, string Sha256);
+
+    private static async Task<WalContent> ReadWalAsync(string walPath, CancellationToken cancellationToken)
     {
         try
         {
-            return await File.ReadAllBytesAsync(walPath, cancellationToken).ConfigureAwait(false);
+            var bytes = await File.ReadAllBytesAsync(walPath, cancellationToken).ConfigureAwait(false);
+            return new WalContent(bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -123,12 +127,12 @@ public sealed class WalArchiver(ILogger logger)
         }
     }
 
-    private async Task<WalPushOutcome> PushOneAsync(string server, WalFileName name, byte[] content, Repository repository,
+    private async Task<WalPushOutcome> PushOneAsync(string server, WalFileName name, WalContent content, Repository repository,
         CancellationToken cancellationToken)
     {
-        var sha = Convert.ToHexStringLower(SHA256.HashData(content));
+        var sha = content.Sha256;
         var record = await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
-        CheckSegmentHeader(name, content, record, server);
+        CheckSegmentHeader(name, content.Bytes, record, server);
         var existing = await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
@@ -148,7 +152,7 @@ public sealed class WalArchiver(ILogger logger)
             var compressor = CompressionCodec.OpenCompress(repository.Compression, write, repository.CompressionLevel, leaveOpen: true);
             await using (compressor.ConfigureAwait(false))
             {
-                await compressor.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                await compressor.WriteAsync(content.Bytes, cancellationToken).ConfigureAwait(false);
             }
             await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
