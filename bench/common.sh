@@ -8,11 +8,15 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
-# Switches WAL and waits until the archiver has archived that segment (the benchmark cluster: $WORK socket, $PORT).
+# Switches WAL and waits until the archiver has archived that segment and every one before it (the benchmark cluster:
+# $WORK socket, $PORT). The switch marks the segment .ready before it returns, so "no .ready up to it" is the test;
+# pg_stat_archiver's last_archived_wal is not: a backup history file (…06.00000028.backup) archived after segment 07
+# becomes the "last" and sorts below 07.
 wait_for_archiver() {
   local last
   last=$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT pg_walfile_name(pg_switch_wal())" postgres)
-  until [[ "$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver" postgres)" == "t" ]]; do
+  until [[ "$(as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c \
+    "SELECT NOT EXISTS (SELECT FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready' AND left(name, 24) <= '$last')" postgres)" == "t" ]]; do
     sleep 0.5
   done
 }
@@ -40,19 +44,18 @@ CONF
   as_pg "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/postgres.log" -w start >/dev/null
 }
 
-# Writes a pgark configuration for the benchmark cluster with one zstd-3 posix repository in $WORK/pgark-repo.
-write_bench_config() { # <file>
-  cat > "$1" <<YAML
-lockPath: $WORK/locks
-repositories:
-  - name: local
-    path: $WORK/pgark-repo
-    compression: zstd
-    compressionLevel: 3
+# Writes a pgark configuration for the benchmark cluster with one repository named "local".
+write_bench_config() { # <file> [codec (zstd)] [level (3; "" for the codec's default)] [repository keys (path: $WORK/pgark-repo)]
+  local codec="${2:-zstd}" level="${3-3}" keys="${4:-    path: $WORK/pgark-repo}"
+  {
+    printf 'lockPath: %s\nrepositories:\n  - name: local\n%s\n    compression: %s\n' "$WORK/locks" "$keys" "$codec"
+    [[ -n "$level" ]] && printf '    compressionLevel: %s\n' "$level"
+    cat <<YAML
 servers:
   - name: bench
     connection: "Host=$WORK;Port=$PORT;Username=postgres"
     pgdata: $WORK/data
 YAML
+  } > "$1"
   chmod 644 "$1"
 }

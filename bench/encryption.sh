@@ -24,28 +24,14 @@ head -c 32 /dev/urandom > "$WORK/key"
 chmod 600 "$WORK/passphrase" "$WORK/key"
 chown -R postgres:postgres "$WORK"
 
-repository() { # name path [encryption]
-  printf '  - name: %s\n    path: %s\n    compression: %s\n' "$1" "$2" "$CODEC"
-  [[ -n "${3:-}" ]] && printf '    encryption: %s\n' "$3"
-  return 0
-}
-config() { # file server-repositories, then repository blocks on stdin
-  { echo "lockPath: $WORK/locks"; echo "repositories:"; cat; cat <<YAML
-servers:
-  - name: bench
-    connection: "Host=$WORK;Port=$PORT;Username=postgres"
-    pgdata: $WORK/data
-    repositories: [$2]
-YAML
-  } > "$1"
-  chmod 644 "$1"
-}
 # One configuration per case, each with one repository; archive_command is switched to the case under test, so a
 # backup's wait for its last WAL segment includes exactly one repository's archive-push, as in a real set-up.
 CASES="plain passphrase keyfile"
-repository plain "$WORK/plain-repo" | config "$WORK/pgark-plain.yaml" plain
-repository passphrase "$WORK/passphrase-repo" "{ passphraseFile: $WORK/passphrase }" | config "$WORK/pgark-passphrase.yaml" passphrase
-repository keyfile "$WORK/keyfile-repo" "{ keyFile: $WORK/key }" | config "$WORK/pgark-keyfile.yaml" keyfile
+write_bench_config "$WORK/pgark-plain.yaml" "$CODEC" "" "    path: $WORK/plain-repo"
+write_bench_config "$WORK/pgark-passphrase.yaml" "$CODEC" "" "    path: $WORK/passphrase-repo
+    encryption: { passphraseFile: $WORK/passphrase }"
+write_bench_config "$WORK/pgark-keyfile.yaml" "$CODEC" "" "    path: $WORK/keyfile-repo
+    encryption: { keyFile: $WORK/key }"
 use_case() { # case: archive into its repository from now on
   as_pg "$BIN/psql" -h "$WORK" -p "$PORT" -qAt -c "ALTER SYSTEM SET archive_command = '$PGARK --config $WORK/pgark-$1.yaml archive-push --server bench %p'" -c "SELECT pg_reload_conf()" postgres >/dev/null
 }
@@ -99,7 +85,9 @@ done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 push_case() { # label encryption-yaml
   local cfg="$WORK/push-$1.yaml" repo="$WORK/push-$1-repo"
-  repository push "$repo" "$2" | config "$cfg" push
+  local keys="    path: $repo"
+  [[ -n "$2" ]] && keys+=$'\n'"    encryption: $2"
+  write_bench_config "$cfg" "$CODEC" "" "$keys"
   as_pg "$PGARK" --config "$cfg" init --server bench >/dev/null
   local -a T=()
   for seg in $SEGS; do

@@ -7,18 +7,7 @@ mkdir -p "$WORK"/{pgark-repo,pgbr-repo,pgbr-log,pgbr-lock,locks,segs}
 chown -R postgres:postgres "$WORK"
 PORT=$(( 20000 + RANDOM % 20000 ))
 
-cat > "$WORK/pgark.yaml" <<YAML
-lockPath: $WORK/locks
-repositories:
-  - name: local
-    path: $WORK/pgark-repo
-    compression: lz4
-    compressionLevel: 1
-servers:
-  - name: bench
-    connection: "Host=$WORK;Port=$PORT;Username=postgres"
-    pgdata: $WORK/data
-YAML
+write_bench_config "$WORK/pgark.yaml" lz4 1
 write_pgbr_conf() { # type level
   cat > "$WORK/pgbackrest.conf" <<CONF
 [global]

@@ -36,23 +36,8 @@ until curl -s -o /dev/null "http://127.0.0.1:$S3PORT/"; do
   sleep 0.2
 done
 
-write_config() { # file repository-keys
-  cat > "$1" <<YAML
-lockPath: $WORK/locks
-repositories:
-  - name: repo
-$2
-    compression: lz4
-    compressionLevel: 1
-servers:
-  - name: bench
-    connection: "Host=$WORK;Port=$PORT;Username=postgres"
-    pgdata: $WORK/data
-YAML
-  chmod 644 "$1"
-}
-write_config "$WORK/posix.yaml" "    path: $WORK/posix-repo"
-write_config "$WORK/s3.yaml" "    type: s3
+write_bench_config "$WORK/posix.yaml" lz4 1 "    path: $WORK/posix-repo"
+write_bench_config "$WORK/s3.yaml" lz4 1 "    type: s3
     endpoint: http://127.0.0.1:$S3PORT
     bucket: $BUCKET
     prefix: bench

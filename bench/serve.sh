@@ -27,15 +27,8 @@ PORT=$(( 20000 + RANDOM % 20000 ))
 HTTP_PORT=$(( PORT + 1 ))
 KEY="pgark_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 SHA=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
-cat > "$WORK/pgark.yaml" <<YAML
-lockPath: $WORK/locks
-repositories:
-  - name: local
-    path: $WORK/repo
-servers:
-  - name: bench
-    connection: "Host=$WORK;Port=$PORT;Username=postgres"
-    pgdata: $WORK/data
+write_bench_config "$WORK/pgark.yaml" zstd "" "    path: $WORK/repo"
+cat >> "$WORK/pgark.yaml" <<YAML
 api:
   keys:
     - { name: bench, sha256: "$SHA", role: viewer }
