@@ -7,7 +7,8 @@ namespace PgArk.Core.Catalog;
 /// </summary>
 public sealed record BackupManifest
 {
-    public const int CurrentFormat = 1;
+    /// <summary>2 added <see cref="WalLogHints"/> and <see cref="ManifestFile.BlockMap"/>; format 1 manifests are read as before.</summary>
+    public const int CurrentFormat = 2;
 
     public int Format { get; init; } = CurrentFormat;
     public required string Id { get; init; }
@@ -44,6 +45,17 @@ public sealed record BackupManifest
 
     public required long WalSegmentSize { get; init; }
     public required bool DataChecksums { get; init; }
+
+    /// <summary><c>wal_log_hints</c> when the backup ran; null in format 1 manifests, which did not record it.</summary>
+    public bool? WalLogHints { get; init; }
+
+    /// <summary>
+    /// True when every page change was WAL-logged with a new page LSN while this backup ran: with data checksums or
+    /// <c>wal_log_hints</c>, the first hint-bit change of a page after a checkpoint writes a full-page image. Otherwise
+    /// hint bits (and LP_DEAD marks) change pages without a new LSN, and page LSNs cannot tell which pages changed.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HintBitsWalLogged => DataChecksums || WalLogHints == true;
 
     public required string Compression { get; init; }
     public required int CompressionLevel { get; init; }
@@ -108,6 +120,12 @@ public sealed record ManifestFile
     /// <see cref="ManifestDelta.Base"/>, then apply the delta. <see cref="Sha256"/> is still the hash of the whole rebuilt file.
     /// </summary>
     public ManifestDelta? Delta { get; init; }
+
+    /// <summary>
+    /// Main-fork relation files of a cluster whose hint bits are not WAL-logged: the first 8 bytes of the SHA-256 of
+    /// every 8 KiB page, base64. The next diff/incr compares pages against it to decide what its delta holds.
+    /// </summary>
+    public string? BlockMap { get; init; }
 
     /// <summary>True when this backup's folder holds an object for this file.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

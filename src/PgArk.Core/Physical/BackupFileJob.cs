@@ -15,8 +15,54 @@ public sealed record DeltaFileResult(BackupFileResult File, int Pages, string De
 
 /// <summary>The outcome of copying one file into the repository.</summary>
 /// <param name="Vanished">The file disappeared before it could be opened (dropped table, removed temp file): not an error.</param>
+/// <param name="BlockMap">The file's per-page fingerprints (base64, see <see cref="Physical.BlockMap"/>) when asked for, else null.</param>
 public sealed record BackupFileResult(SourceFile Source, bool Vanished, long Size, string Sha256, long StoredSize,
-    IReadOnlyList<PageChecksumError> PageErrors);
+    IReadOnlyList<PageChecksumError> PageErrors, string? BlockMap = null);
+
+/// <summary>
+/// How a page delta decides which pages may differ from the parent's copy: by page LSN (at or after the parent's start),
+/// which is exact only when every page change is WAL-logged, or by content against the parent's block map.
+/// </summary>
+internal sealed record PageSelection(Lsn ParentStartLsn, BlockMap? ParentMap)
+{
+    /// <summary>True when <paramref name="page"/> (block <paramref name="block"/> of the file) must go into the delta.</summary>
+    public bool Changed(long block, long parentPages, ReadOnlySpan<byte> page)
+    {
+        if (block >= parentPages)
+        {
+            return true;
+        }
+        if (ParentMap is { } map)
+        {
+            return !map.SamePage(block, page);
+        }
+        // All-zero pages: a relation truncated and re-extended after the parent started has zero pages whose old
+        // content must not survive.
+        return PageLsn(page) >= ParentStartLsn.Value || !page.ContainsAnyExcept((byte)0);
+    }
+
+    private static ulong PageLsn(ReadOnlySpan<byte> page) =>
+        ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(page) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(page[4..]);
+}
+
+/// <summary>The whole-file SHA-256 and, when asked for, the block map, fed in file order.</summary>
+internal sealed class ContentDigest(bool withBlockMap) : IDisposable
+{
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly BlockMap.Builder? _map = withBlockMap ? new BlockMap.Builder() : null;
+
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        _hash.AppendData(data);
+        _map?.Append(data);
+    }
+
+    public string Sha256Hex() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+    public string? BlockMapBase64() => _map?.ToBase64();
+
+    public void Dispose() => _hash.Dispose();
+}
 
 /// <summary>The parent backup's copy of a file: a new copy with the same size and hash is discarded instead of stored.</summary>
 internal readonly record struct ParentCopy(long Size, string Sha256)
@@ -37,9 +83,10 @@ internal static class BackupFileJob
 
     /// <param name="writes">Completes the write (possibly in the background); null completes it before returning.</param>
     /// <param name="parent">When the copy turns out identical to this, it is discarded (StoredSize 0).</param>
+    /// <param name="withBlockMap">Also compute the file's block map (<see cref="BackupFileResult.BlockMap"/>).</param>
     public static async Task<BackupFileResult> RunAsync(SourceFile source, string storedPath, Repository repository,
         PageVerification? verification, IProgress<long>? bytesRead, WriteCompletionQueue? writes, ParentCopy? parent,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool withBlockMap = false)
     {
         SafeFileHandle handle;
         try
@@ -54,7 +101,7 @@ internal static class BackupFileJob
         using (handle)
         {
             var pageErrors = new List<PageChecksumError>();
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var hash = new ContentDigest(withBlockMap);
             long offset = 0;
             var write = await repository.Storage.OpenWriteAsync(storedPath, WriteOptions.Bulk, cancellationToken).ConfigureAwait(false);
             var handedOver = false;
@@ -71,7 +118,8 @@ internal static class BackupFileJob
                     offset = await CopyAsOneFrameAsync(handle, source, counter, ArrayPool<byte>.Shared.Rent(ChunkSize), repository, verification, pageErrors, hash, bytesRead,
                         cancellationToken).ConfigureAwait(false);
                 }
-                var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+                var sha = hash.Sha256Hex();
+                var map = hash.BlockMapBase64();
                 if (offset == 0)
                 {
                     // Empty files are recorded in the manifest only; disposing without completing discards the write.
@@ -79,11 +127,11 @@ internal static class BackupFileJob
                 }
                 if (parent is { } same && same.Matches(offset, sha))
                 {
-                    return new BackupFileResult(source, Vanished: false, offset, sha, 0, pageErrors);
+                    return new BackupFileResult(source, Vanished: false, offset, sha, 0, pageErrors, map);
                 }
                 handedOver = true;
                 await CompleteAsync(write, writes, cancellationToken).ConfigureAwait(false);
-                return new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors);
+                return new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors, map);
             }
             finally
             {
@@ -110,14 +158,13 @@ internal static class BackupFileJob
     }
 
     /// <summary>
-    /// Stores only the pages of a relation file that may differ from the parent backup's copy: pages whose LSN is at or
-    /// after the parent's start LSN, pages past the parent's end of file, and all-zero pages (a relation truncated and
-    /// re-extended after the parent started has zero pages whose old content must not survive). The whole file is
-    /// still read, hashed and page-verified, so <see cref="BackupFileResult.Sha256"/> is the hash of the complete file.
+    /// Stores only the pages of a relation file that may differ from the parent backup's copy (<see cref="PageSelection"/>)
+    /// and the pages past the parent's end of file. The whole file is still read, hashed and page-verified, so
+    /// <see cref="BackupFileResult.Sha256"/> is the hash of the complete file.
     /// </summary>
     public static async Task<DeltaFileResult> RunDeltaAsync(SourceFile source, string storedPath, Repository repository,
-        PageVerification? verification, Lsn parentStartLsn, ParentCopy parent, IProgress<long>? bytesRead, WriteCompletionQueue? writes,
-        CancellationToken cancellationToken)
+        PageVerification? verification, PageSelection selection, ParentCopy parent, IProgress<long>? bytesRead, WriteCompletionQueue? writes,
+        bool withBlockMap, CancellationToken cancellationToken)
     {
         const int pageSize = RelationFileName.PageSize;
         SafeFileHandle handle;
@@ -133,7 +180,7 @@ internal static class BackupFileJob
         {
             var parentPages = parent.Size / pageSize;
             var pageErrors = new List<PageChecksumError>();
-            using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var fileHash = new ContentDigest(withBlockMap);
             var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
             var scratch = new byte[4];
             var pages = 0;
@@ -167,7 +214,7 @@ internal static class BackupFileJob
                                 Array.Clear(buffer, at + length, pageSize - length);
                             }
                             var page = buffer.AsMemory(at, pageSize);
-                            if (block >= parentPages || PageLsn(page.Span) >= parentStartLsn.Value || !page.Span.ContainsAnyExcept((byte)0))
+                            if (selection.Changed(block, parentPages, page.Span))
                             {
                                 await PageDelta.WritePageAsync(plain, (uint)block, page, scratch, cancellationToken).ConfigureAwait(false);
                                 pages++;
@@ -180,14 +227,16 @@ internal static class BackupFileJob
                     var deltaSha = plain.HashHex;
                     await plain.DisposeAsync().ConfigureAwait(false);
                     await compressor.DisposeAsync().ConfigureAwait(false);
-                    var sha = Convert.ToHexStringLower(fileHash.GetHashAndReset());
+                    var sha = fileHash.Sha256Hex();
+                    var map = fileHash.BlockMapBase64();
                     if (parent.Matches(offset, sha))
                     {
-                        return new DeltaFileResult(new BackupFileResult(source, Vanished: false, offset, sha, 0, pageErrors), pages, deltaSha);
+                        return new DeltaFileResult(new BackupFileResult(source, Vanished: false, offset, sha, 0, pageErrors, map), pages, deltaSha);
                     }
                     handedOver = true;
                     await CompleteAsync(write, writes, cancellationToken).ConfigureAwait(false);
-                    return new DeltaFileResult(new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors), pages, deltaSha);
+                    return new DeltaFileResult(
+                        new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors, map), pages, deltaSha);
                 }
                 finally
                 {
@@ -205,11 +254,8 @@ internal static class BackupFileJob
         }
     }
 
-    private static ulong PageLsn(ReadOnlySpan<byte> page) =>
-        ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(page) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(page[4..]);
-
     private static async Task<long> CopyAsOneFrameAsync(SafeFileHandle handle, SourceFile source, Stream output, byte[] buffer, Repository repository,
-        PageVerification? verification, List<PageChecksumError> pageErrors, IncrementalHash hash, IProgress<long>? bytesRead,
+        PageVerification? verification, List<PageChecksumError> pageErrors, ContentDigest hash, IProgress<long>? bytesRead,
         CancellationToken cancellationToken)
     {
         long offset = 0;
@@ -243,7 +289,7 @@ internal static class BackupFileJob
     /// thread pool; frames are written in order. Concatenated frames are one valid zstd, lz4 or gzip stream.
     /// </summary>
     private static async Task<long> CopyInParallelFramesAsync(SafeFileHandle handle, SourceFile source, Stream output, Repository repository,
-        PageVerification? verification, List<PageChecksumError> pageErrors, IncrementalHash hash, IProgress<long>? bytesRead,
+        PageVerification? verification, List<PageChecksumError> pageErrors, ContentDigest hash, IProgress<long>? bytesRead,
         CancellationToken cancellationToken)
     {
         var inFlight = new Queue<Task<CompressedFrame>>();
@@ -325,13 +371,13 @@ internal static class BackupFileJob
     }
 
     private static void Inspect(SafeFileHandle handle, SourceFile source, ReadOnlySpan<byte> data, long offset, PageVerification? verification,
-        List<PageChecksumError> pageErrors, IncrementalHash hash)
+        List<PageChecksumError> pageErrors, ContentDigest hash)
     {
         if (verification is not null && source.Relation is { } relation)
         {
             verification.Verify(handle, source.RelativePath, relation, data, offset, pageErrors);
         }
-        hash.AppendData(data);
+        hash.Append(data);
     }
 
     /// <summary>Reads until the buffer is full or the file ends (pread may return less than asked).</summary>

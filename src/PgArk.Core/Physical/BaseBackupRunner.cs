@@ -65,7 +65,7 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                 var tablespaces = await session.GetTablespacesAsync(cancellationToken).ConfigureAwait(false);
                 var content = DataDirectoryScanner.Scan(facts.DataDirectory, tablespaces, facts.VersionNum);
                 var copy = await CopyFilesAsync(server, id, content, facts.DataChecksums ? new PageVerification(startLsn) : null,
-                    plan.Parent, options, progress, cancellationToken).ConfigureAwait(false);
+                    plan.Parent, facts.DataChecksums || facts.WalLogHints, options, progress, cancellationToken).ConfigureAwait(false);
 
                 logger.LogInformation("copied {Files} files ({Bytes} bytes) in {Seconds:0.00} s", copy.Files.Count, copy.Bytes, phase.Elapsed.TotalSeconds);
                 phase.Restart();
@@ -109,6 +109,7 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                     PgVersionNum = facts.VersionNum,
                     WalSegmentSize = facts.WalSegmentSize,
                     DataChecksums = facts.DataChecksums,
+                    WalLogHints = facts.WalLogHints,
                     Compression = repository.Compression.ToString().ToLowerInvariant(),
                     CompressionLevel = repository.CompressionLevel,
                     Size = files.Sum(f => f.Size),
@@ -210,8 +211,10 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
     private sealed record CopyOutcome(List<ManifestFile> Files, int Vanished, long Bytes, List<PageChecksumError> PageErrors, int Referenced, int Deltas);
 
     private async Task<CopyOutcome> CopyFilesAsync(string server, BackupId id, DataDirectoryContent content, PageVerification? verification,
-        BackupManifest? parent, BackupOptions options, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+        BackupManifest? parent, bool hintBitsWalLogged, BackupOptions options, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
+        var changes = new ChangeDetection(parent, hintBitsWalLogged, options.ChecksumAll, DateTimeOffset.UtcNow);
+        changes.Explain(logger, content.Files);
         var totalBytes = content.Files.Sum(f => f.Size);
         long doneBytes = 0;
         var doneFiles = 0;
@@ -235,7 +238,7 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                     async (file, ct) =>
                     {
                         var parentEntry = parentFiles?.GetValueOrDefault(file.RelativePath);
-                        results.Add(await CopyFileAsync(server, id, file, parent, parentEntry, verification, options.ChecksumAll, bytesRead, writes, ct)
+                        results.Add(await CopyFileAsync(server, id, file, parent, parentEntry, verification, changes, bytesRead, writes, ct)
                             .ConfigureAwait(false));
                         Interlocked.Increment(ref doneFiles);
                     }).ConfigureAwait(false);
@@ -271,24 +274,26 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
     }
 
     /// <summary>
-    /// One file of a backup: referenced when unchanged since the parent (same size and mtime, the mtime safely older than
-    /// the parent's start), stored as a page delta when it is a changed main-fork relation file, copied whole otherwise.
-    /// A stored copy whose content turns out identical to the parent's is dropped in favour of a reference.
+    /// One file of a backup: referenced when unchanged since the parent (<see cref="ChangeDetection.TrustsTimestamps"/>),
+    /// stored as a page delta when it is a changed main-fork relation file whose changed pages can be told apart
+    /// (<see cref="ChangeDetection.PageSelectionFor"/>), copied whole otherwise. A stored copy whose content turns out
+    /// identical to the parent's is dropped in favour of a reference.
     /// </summary>
     private async Task<(BackupFileResult, ManifestFile?)> CopyFileAsync(string server, BackupId id, SourceFile file, BackupManifest? parent,
-        ManifestFile? parentEntry, PageVerification? verification, bool checksumAll, IProgress<long>? bytesRead, WriteCompletionQueue writes,
+        ManifestFile? parentEntry, PageVerification? verification, ChangeDetection changes, IProgress<long>? bytesRead, WriteCompletionQueue writes,
         CancellationToken cancellationToken)
     {
-        if (parent is not null && parentEntry is not null && !checksumAll && UnchangedSince(parent, parentEntry, file))
+        var withBlockMap = changes.RecordsBlockMap(file);
+        if (parent is not null && parentEntry is not null && changes.TrustsTimestamps(file) && UnchangedSince(parent, parentEntry, file))
         {
             bytesRead?.Report(file.Size);
-            return (new BackupFileResult(file, false, file.Size, parentEntry.Sha256, 0, []), ReferenceTo(parent, parentEntry, file));
+            return (new BackupFileResult(file, false, file.Size, parentEntry.Sha256, 0, []), ReferenceTo(parent, parentEntry, file, null));
         }
-        if (parent is not null && parentEntry is { Size: > 0 } && file.Relation is { Fork: RelationFork.Main })
+        if (parent is not null && parentEntry is { Size: > 0 } && changes.PageSelectionFor(file, parentEntry) is { } selection)
         {
             var deltaPath = RepositoryLayout.BackupDeltaPath(server, id, file.RelativePath, repository.Extension);
-            var delta = await BackupFileJob.RunDeltaAsync(file, deltaPath, repository, verification, Lsn.Parse(parent.StartLsn),
-                new ParentCopy(parentEntry.Size, parentEntry.Sha256), bytesRead, writes, cancellationToken).ConfigureAwait(false);
+            var delta = await BackupFileJob.RunDeltaAsync(file, deltaPath, repository, verification, selection,
+                new ParentCopy(parentEntry.Size, parentEntry.Sha256), bytesRead, writes, withBlockMap, cancellationToken).ConfigureAwait(false);
             var result = delta.File;
             if (result.Vanished)
             {
@@ -297,17 +302,17 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
             if (result.Size == parentEntry.Size && result.Sha256 == parentEntry.Sha256)
             {
                 // The job discarded the delta instead of storing it.
-                return (result, ReferenceTo(parent, parentEntry, file));
+                return (result, ReferenceTo(parent, parentEntry, file, result.BlockMap));
             }
             return (result, new ManifestFile
             {
                 Path = file.RelativePath, Size = result.Size, ModifiedAt = file.ModifiedAt, Mode = file.Mode, Sha256 = result.Sha256,
-                StoredSize = result.StoredSize, Delta = new ManifestDelta(parent.Id, delta.Pages, delta.DeltaSha256),
+                StoredSize = result.StoredSize, Delta = new ManifestDelta(parent.Id, delta.Pages, delta.DeltaSha256), BlockMap = result.BlockMap,
             });
         }
         var stored = RepositoryLayout.BackupFilePath(server, id, file.RelativePath, repository.Extension);
         var parentCopy = parent is not null && parentEntry is not null ? new ParentCopy(parentEntry.Size, parentEntry.Sha256) : (ParentCopy?)null;
-        var copy = await BackupFileJob.RunAsync(file, stored, repository, verification, bytesRead, writes, parentCopy, cancellationToken)
+        var copy = await BackupFileJob.RunAsync(file, stored, repository, verification, bytesRead, writes, parentCopy, cancellationToken, withBlockMap)
             .ConfigureAwait(false);
         if (copy.Vanished)
         {
@@ -316,11 +321,12 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         if (parent is not null && parentEntry is not null && copy.Size == parentEntry.Size && copy.Sha256 == parentEntry.Sha256)
         {
             // The job discarded the identical copy instead of storing it.
-            return (copy, ReferenceTo(parent, parentEntry, file));
+            return (copy, ReferenceTo(parent, parentEntry, file, copy.BlockMap));
         }
         return (copy, new ManifestFile
         {
             Path = file.RelativePath, Size = copy.Size, ModifiedAt = file.ModifiedAt, Mode = file.Mode, Sha256 = copy.Sha256, StoredSize = copy.StoredSize,
+            BlockMap = copy.BlockMap,
         });
     }
 
@@ -333,13 +339,18 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         && parentEntry.ModifiedAt == file.ModifiedAt
         && file.ModifiedAt < parent.StartTime.ToUnixTimeSeconds() - 1;
 
-    /// <summary>An entry that points at the parent's stored object (or wherever the parent's entry points).</summary>
-    private static ManifestFile ReferenceTo(BackupManifest parent, ManifestFile parentEntry, SourceFile file) => parentEntry with
+    /// <summary>
+    /// An entry that points at the parent's stored object (or wherever the parent's entry points). The content is the
+    /// parent's, so its block map is too; <paramref name="blockMap"/> (computed from the same content) fills it in when
+    /// the parent had none.
+    /// </summary>
+    private static ManifestFile ReferenceTo(BackupManifest parent, ManifestFile parentEntry, SourceFile file, string? blockMap) => parentEntry with
     {
         Reference = parentEntry.IsStoredHere ? parent.Id : parentEntry.Reference,
         ModifiedAt = file.ModifiedAt,
         Mode = file.Mode,
         StoredSize = 0,
+        BlockMap = parentEntry.BlockMap ?? blockMap,
     };
 
     private async Task<ManifestFile> StoreTextFileAsync(string server, BackupId id, string relativePath, string text, CancellationToken cancellationToken)

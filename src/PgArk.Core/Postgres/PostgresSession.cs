@@ -104,7 +104,8 @@ public sealed class PostgresSession : IAsyncDisposable
                    current_setting('archive_mode'),
                    current_setting('archive_command'),
                    pg_is_in_recovery(),
-                   (SELECT timeline_id FROM pg_control_checkpoint())
+                   (SELECT timeline_id FROM pg_control_checkpoint()),
+                   current_setting('wal_log_hints') = 'on'
             """;
         var command = CreateCommand(sql, []);
         await using var commandScope = command.ConfigureAwait(false);
@@ -121,7 +122,8 @@ public sealed class PostgresSession : IAsyncDisposable
             ArchiveCommand: reader.GetString(6),
             InRecovery: reader.GetBoolean(7),
             Timeline: (uint)reader.GetInt32(8),
-            VersionNum: VersionNum);
+            VersionNum: VersionNum,
+            WalLogHints: reader.GetBoolean(9));
     }
 
     public async Task<IReadOnlyList<TablespaceInfo>> GetTablespacesAsync(CancellationToken cancellationToken)
@@ -228,7 +230,8 @@ public sealed record ClusterFacts(
     string ArchiveCommand,
     bool InRecovery,
     uint Timeline,
-    int VersionNum);
+    int VersionNum,
+    bool WalLogHints);
 
 public sealed record TablespaceInfo(uint Oid, string Name, string Location);
 

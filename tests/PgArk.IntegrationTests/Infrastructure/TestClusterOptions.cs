@@ -6,8 +6,8 @@ public sealed record TestClusterOptions
     /// <summary>Defaults to <see cref="PgBinaries.Default"/>.</summary>
     public PgBinaries? Binaries { get; init; }
 
-    /// <summary><c>initdb --data-checksums</c>.</summary>
-    public bool DataChecksums { get; init; } = true;
+    /// <summary><c>initdb --data-checksums</c>. Off by default, as plain initdb on PostgreSQL 13-17: most clusters in the field.</summary>
+    public bool DataChecksums { get; init; }
 
     /// <summary>The server's <c>fsync</c>. Turn off only in tests that never look at durability.</summary>
     public bool Fsync { get; init; } = true;
