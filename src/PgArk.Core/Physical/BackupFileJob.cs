@@ -163,8 +163,8 @@ internal static class BackupFileJob
     /// <see cref="BackupFileResult.Sha256"/> is the hash of the complete file.
     /// </summary>
     public static async Task<DeltaFileResult> RunDeltaAsync(SourceFile source, string storedPath, Repository repository,
-        PageVerification? verification, PageSelection selection, ParentCopy parent, IProgress<long>? bytesRead, WriteCompletionQueue? writes,
-        bool withBlockMap, CancellationToken cancellationToken)
+        PageVerification? verification, PageSelection selection, ParentCopy parent, IProgress<long>? bytesRead,
+        WriteCompletionQueue? writes, bool withBlockMap, CancellationToken cancellationToken)
     {
         const int pageSize = RelationFileName.PageSize;
         SafeFileHandle handle;
@@ -231,12 +231,13 @@ internal static class BackupFileJob
                     var map = fileHash.BlockMapBase64();
                     if (parent.Matches(offset, sha))
                     {
-                        return new DeltaFileResult(new BackupFileResult(source, Vanished: false, offset, sha, 0, pageErrors, map), pages, deltaSha);
+                        var same = new BackupFileResult(source, Vanished: false, offset, sha, 0, pageErrors, map);
+                        return new DeltaFileResult(same, pages, deltaSha);
                     }
                     handedOver = true;
                     await CompleteAsync(write, writes, cancellationToken).ConfigureAwait(false);
-                    return new DeltaFileResult(
-                        new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors, map), pages, deltaSha);
+                    var stored = new BackupFileResult(source, Vanished: false, offset, sha, counter.BytesProcessed, pageErrors, map);
+                    return new DeltaFileResult(stored, pages, deltaSha);
                 }
                 finally
                 {

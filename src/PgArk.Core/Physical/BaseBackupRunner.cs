@@ -211,7 +211,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
     private sealed record CopyOutcome(List<ManifestFile> Files, int Vanished, long Bytes, List<PageChecksumError> PageErrors, int Referenced, int Deltas);
 
     private async Task<CopyOutcome> CopyFilesAsync(string server, BackupId id, DataDirectoryContent content, PageVerification? verification,
-        BackupManifest? parent, bool hintBitsWalLogged, BackupOptions options, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+        BackupManifest? parent, bool hintBitsWalLogged, BackupOptions options, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var changes = new ChangeDetection(parent, hintBitsWalLogged, options.ChecksumAll, DateTimeOffset.UtcNow);
         changes.Explain(logger, content.Files);
@@ -280,8 +281,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
     /// identical to the parent's is dropped in favour of a reference.
     /// </summary>
     private async Task<(BackupFileResult, ManifestFile?)> CopyFileAsync(string server, BackupId id, SourceFile file, BackupManifest? parent,
-        ManifestFile? parentEntry, PageVerification? verification, ChangeDetection changes, IProgress<long>? bytesRead, WriteCompletionQueue writes,
-        CancellationToken cancellationToken)
+        ManifestFile? parentEntry, PageVerification? verification, ChangeDetection changes, IProgress<long>? bytesRead,
+        WriteCompletionQueue writes, CancellationToken cancellationToken)
     {
         var withBlockMap = changes.RecordsBlockMap(file);
         if (parent is not null && parentEntry is not null && changes.TrustsTimestamps(file) && UnchangedSince(parent, parentEntry, file))
@@ -293,7 +294,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
         {
             var deltaPath = RepositoryLayout.BackupDeltaPath(server, id, file.RelativePath, repository.Extension);
             var delta = await BackupFileJob.RunDeltaAsync(file, deltaPath, repository, verification, selection,
-                new ParentCopy(parentEntry.Size, parentEntry.Sha256), bytesRead, writes, withBlockMap, cancellationToken).ConfigureAwait(false);
+                new ParentCopy(parentEntry.Size, parentEntry.Sha256), bytesRead, writes, withBlockMap, cancellationToken)
+                .ConfigureAwait(false);
             var result = delta.File;
             if (result.Vanished)
             {
@@ -307,13 +309,14 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
             return (result, new ManifestFile
             {
                 Path = file.RelativePath, Size = result.Size, ModifiedAt = file.ModifiedAt, Mode = file.Mode, Sha256 = result.Sha256,
-                StoredSize = result.StoredSize, Delta = new ManifestDelta(parent.Id, delta.Pages, delta.DeltaSha256), BlockMap = result.BlockMap,
+                StoredSize = result.StoredSize, Delta = new ManifestDelta(parent.Id, delta.Pages, delta.DeltaSha256),
+                BlockMap = result.BlockMap,
             });
         }
         var stored = RepositoryLayout.BackupFilePath(server, id, file.RelativePath, repository.Extension);
         var parentCopy = parent is not null && parentEntry is not null ? new ParentCopy(parentEntry.Size, parentEntry.Sha256) : (ParentCopy?)null;
-        var copy = await BackupFileJob.RunAsync(file, stored, repository, verification, bytesRead, writes, parentCopy, cancellationToken, withBlockMap)
-            .ConfigureAwait(false);
+        var copy = await BackupFileJob.RunAsync(file, stored, repository, verification, bytesRead, writes, parentCopy, cancellationToken,
+            withBlockMap).ConfigureAwait(false);
         if (copy.Vanished)
         {
             return (copy, null);
@@ -344,7 +347,8 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
     /// parent's, so its block map is too; <paramref name="blockMap"/> (computed from the same content) fills it in when
     /// the parent had none.
     /// </summary>
-    private static ManifestFile ReferenceTo(BackupManifest parent, ManifestFile parentEntry, SourceFile file, string? blockMap) => parentEntry with
+    private static ManifestFile ReferenceTo(BackupManifest parent, ManifestFile parentEntry, SourceFile file, string? blockMap) =>
+        parentEntry with
     {
         Reference = parentEntry.IsStoredHere ? parent.Id : parentEntry.Reference,
         ModifiedAt = file.ModifiedAt,

@@ -67,8 +67,8 @@ internal sealed class ChangeDetection
         if (!_lsnSafe)
         {
             logger.LogInformation(
-                "hint bits are not WAL-logged in backup {Parent} or now (data checksums and wal_log_hints off): changed relation files are compared "
-                + "page by page with the parent's block map, and copied whole where it has none", _parent.Id);
+                "hint bits are not WAL-logged in backup {Parent} or now (data checksums and wal_log_hints off): changed relation files "
+                + "are compared page by page with the parent's block map, and copied whole where it has none", _parent.Id);
         }
         if (_checksumAll)
         {
@@ -76,15 +76,16 @@ internal sealed class ChangeDetection
         }
         if (_clockBehindParent)
         {
-            logger.LogWarning("the clock ({Now}) is behind the end of parent backup {Parent} ({Stop}): every file is compared by content, not by "
-                + "modification time", DateTimeOffset.FromUnixTimeSeconds(_nowSeconds), _parent.Id, _parent.StopTime);
+            logger.LogWarning("the clock ({Now}) is behind the end of parent backup {Parent} ({Stop}): every file is compared by content, "
+                + "not by modification time", DateTimeOffset.FromUnixTimeSeconds(_nowSeconds), _parent.Id, _parent.StopTime);
             return;
         }
         var future = files.Where(f => f.ModifiedAt > _nowSeconds).ToList();
         if (future.Count > 0)
         {
-            logger.LogWarning("{Count} files have a modification time in the future (e.g. '{Path}' at {Time}): they are compared by content, not by "
-                + "modification time", future.Count, future[0].RelativePath, DateTimeOffset.FromUnixTimeSeconds(future[0].ModifiedAt));
+            var first = future[0];
+            logger.LogWarning("{Count} files have a modification time in the future (e.g. '{Path}' at {Time}): they are compared by "
+                + "content, not by modification time", future.Count, first.RelativePath, DateTimeOffset.FromUnixTimeSeconds(first.ModifiedAt));
         }
     }
 }

@@ -167,8 +167,8 @@ public sealed class RepositoryVerifier(Repository repository, string server)
     /// A page delta is only as good as the chain under it: rebuild the file (base object, then every delta up to this
     /// one) into a scratch file, streaming, and let <see cref="FileRebuilder"/> check size and SHA-256 as restore would.
     /// </summary>
-    private static async Task<VerifyProblem?> CheckRebuildAsync(FileRebuilder rebuilder, RebuildScratch scratch, string backupId, ManifestFile entry,
-        CancellationToken cancellationToken)
+    private static async Task<VerifyProblem?> CheckRebuildAsync(FileRebuilder rebuilder, RebuildScratch scratch, string backupId,
+        ManifestFile entry, CancellationToken cancellationToken)
     {
         if (entry.Delta is null)
         {

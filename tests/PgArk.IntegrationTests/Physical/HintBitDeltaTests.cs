@@ -13,7 +13,7 @@ namespace PgArk.IntegrationTests.Physical;
 /// </summary>
 public class HintBitDeltaTests(ITestOutputHelper output)
 {
-    /// <summary>Issue 11, scenario 1: full → count(*) on a freshly loaded table → CHECKPOINT → incr → verify → restore equal.</summary>
+    /// <summary>Issue 11, scenario 1: full → count(*) on a freshly loaded table → CHECKPOINT → incr → verify → restore.</summary>
     [Fact]
     public async Task Incr_AfterReadOnlyCountSetsHintBits_OnClusterWithoutChecksums_VerifiesAndRestoresEqual()
     {
@@ -91,7 +91,8 @@ public class HintBitDeltaTests(ITestOutputHelper output)
         await h.Cluster.ExecuteAsync("CREATE DATABASE by_copy STRATEGY file_copy");
         foreach (var database in new[] { "by_wal", "by_copy" })
         {
-            await h.Cluster.ExecuteAsync("CREATE TABLE t (id int, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 10000) g", database);
+            await h.Cluster.ExecuteAsync(
+                "CREATE TABLE t (id int, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 10000) g", database);
         }
         // VACUUM FULL cannot share a query string (an implicit transaction) with other statements.
         await h.Cluster.ExecuteAsync("VACUUM FULL compacted");
@@ -127,8 +128,9 @@ public class HintBitDeltaTests(ITestOutputHelper output)
 
         var verify = await h.RunAsync("verify", "--server", PgArkHarness.Server);
         Assert.True(verify.ExitCode == 0, verify.ToString());
-        output.WriteLine($"checksums {dataChecksums}, wal_log_hints {walLogHints}: incr stored {StoredSize(await ReadManifestAsync(h, incr))} B, "
-            + $"diff stored {StoredSize(await ReadManifestAsync(h, diff))} B");
+        var incrStored = StoredSize(await ReadManifestAsync(h, incr));
+        var diffStored = StoredSize(await ReadManifestAsync(h, diff));
+        output.WriteLine($"checksums {dataChecksums}, wal_log_hints {walLogHints}: incr stored {incrStored} B, diff stored {diffStored} B");
         await AssertRestoresEqualAsync(h, "incr", incr, afterIncr, ["postgres", "by_wal", "by_copy"], tablespace);
         await AssertRestoresEqualAsync(h, "diff", diff, afterDiff, ["postgres", "by_wal", "by_copy"], tablespace);
     }
@@ -189,11 +191,12 @@ public class HintBitDeltaTests(ITestOutputHelper output)
         return result;
     }
 
-    private static Task AssertRestoresEqualAsync(PgArkHarness h, string name, string backupId, TableSnapshot expected, string[] databases) =>
+    private static Task AssertRestoresEqualAsync(PgArkHarness h, string name, string backupId, TableSnapshot expected,
+        string[] databases) =>
         AssertRestoresEqualAsync(h, name, backupId, new Dictionary<string, TableSnapshot> { [databases[0]] = expected }, databases, null);
 
-    private static async Task AssertRestoresEqualAsync(PgArkHarness h, string name, string backupId, Dictionary<string, TableSnapshot> expected,
-        string[] databases, string? tablespace)
+    private static async Task AssertRestoresEqualAsync(PgArkHarness h, string name, string backupId,
+        Dictionary<string, TableSnapshot> expected, string[] databases, string? tablespace)
     {
         string[] arguments = ["--backup", backupId, "--target", "immediate", "--target-action", "promote"];
         if (tablespace is not null)

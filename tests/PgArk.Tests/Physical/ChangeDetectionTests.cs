@@ -53,7 +53,8 @@ public class ChangeDetectionTests
     {
         var parentData = Pages(1, 2, 3);
         var now = s_parentStart.AddHours(1);
-        var detection = new ChangeDetection(Parent(dataChecksums: false, walLogHints: false), hintBitsWalLogged: false, checksumAll: false, now);
+        var parent = Parent(dataChecksums: false, walLogHints: false);
+        var detection = new ChangeDetection(parent, hintBitsWalLogged: false, checksumAll: false, now);
         var file = Relation("16384", parentData.Length, now.ToUnixTimeSeconds() - 10);
         var selection = detection.PageSelectionFor(file, Entry(parentData, MapOf(parentData)));
 
