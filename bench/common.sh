@@ -28,9 +28,12 @@ trap cleanup EXIT
 cleanup
 
 # Creates and starts the benchmark cluster in $WORK/data (socket in $WORK, port $PORT) with WAL archiving through the
-# given archive_command, sized so a pgbench load never forces checkpoints mid-benchmark.
+# given archive_command, sized so a pgbench load never forces checkpoints mid-benchmark. PGARK_BENCH_CHECKSUMS=off
+# initialises it without data checksums (plain initdb, hint bits not WAL-logged: page deltas compare block maps).
 start_bench_cluster() { # <archive_command>
-  as_pg "$BIN/initdb" -k -D "$WORK/data" -U postgres --auth=trust --locale=C -E UTF8 >/dev/null
+  local checksums=(-k)
+  [[ "${PGARK_BENCH_CHECKSUMS:-on}" == off ]] && checksums=()
+  as_pg "$BIN/initdb" "${checksums[@]}" -D "$WORK/data" -U postgres --auth=trust --locale=C -E UTF8 >/dev/null
   cat >> "$WORK/data/postgresql.conf" <<CONF
 port = $PORT
 unix_socket_directories = '$WORK'
