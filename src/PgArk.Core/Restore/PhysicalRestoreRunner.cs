@@ -22,14 +22,19 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         CancellationToken cancellationToken)
     {
         var backups = await repository.ListBackupsAsync(server, cancellationToken).ConfigureAwait(false);
-        var manifest = RestorePlanner.ChooseBackup(server, backups, options.Target, options.BackupId);
+        var chosen = RestorePlanner.ChooseBackup(server, backups, options.Target, options.BackupId);
+        // The chain hands out manifests that passed ManifestPathValidator: a forged path refuses (exit 5) before any write.
+        var chain = new BackupChain(repository, server);
+        await chain.LineageAsync(chosen.Id, cancellationToken).ConfigureAwait(false);
+        var manifest = await chain.ManifestAsync(chosen.Id, cancellationToken).ConfigureAwait(false);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap);
+        var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap, dataDirectory);
 
         var delta = options.Delta && Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any();
         if (delta)
         {
-            CheckNotRunning(dataDirectory);
+            await DeltaRestoreGuard.CheckDataDirectoryAsync(dataDirectory, manifest, cancellationToken).ConfigureAwait(false);
+            DeltaRestoreGuard.CheckTablespaces(dataDirectory, manifest, tablespaceTargets);
         }
         else
         {
@@ -40,8 +45,6 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             }
         }
         await CheckWalPresentAsync(server, manifest, cancellationToken).ConfigureAwait(false);
-        var chain = new BackupChain(repository, server);
-        await chain.LineageAsync(manifest.Id, cancellationToken).ConfigureAwait(false);
 
         logger.LogInformation("restoring backup {Id} of server '{Server}' into {DataDirectory}, target {Target}", manifest.Id, server, dataDirectory, options.Target);
         var owner = ChooseOwner(dataDirectory);
@@ -49,24 +52,37 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         var stopwatch = Stopwatch.StartNew();
         try
         {
+            var savedWal = delta ? UnarchivedWal.MoveAside(dataDirectory, logger) : null;
             CreateLayout(manifest, dataDirectory, tablespaceTargets, created, delta);
             var removed = delta ? RemoveExtraneous(manifest, dataDirectory, tablespaceTargets) : 0;
             var (written, bytesWritten) = await RestoreFilesAsync(chain, manifest, dataDirectory, options.EffectiveJobs, delta, progress, cancellationToken)
                 .ConfigureAwait(false);
             var settings = RecoverySettings.Build(options, manifest.Id);
             await RecoverySettings.WriteAsync(dataDirectory, settings, manifest.Id, cancellationToken).ConfigureAwait(false);
+            var ownTablespaceFolders = manifest.Tablespaces
+                .Select(t => (Location: tablespaceTargets[t.Oid], Own: ManifestPathValidator.OwnTablespaceFolder(manifest, t.Oid)))
+                .Where(t => t.Own is not null)
+                .Select(t => Path.Combine(t.Location, t.Own!))
+                .ToList();
             if (owner is { } o)
             {
                 ChownTree(dataDirectory, o);
                 foreach (var location in tablespaceTargets.Values)
                 {
-                    ChownTree(location, o);
+                    Libc.ChangeOwner(location, o.Uid, o.Gid);
+                }
+                foreach (var folder in ownTablespaceFolders.Where(Directory.Exists).Append(savedWal).OfType<string>())
+                {
+                    ChownTree(folder, o);
                 }
             }
-            Libc.SyncFileSystem(Path.Combine(dataDirectory, "PG_VERSION"));
+            // Durable before "ok": everything written, in the data directory and each tablespace, and the folders naming it.
+            var parents = tablespaceTargets.Values.Append(dataDirectory).Select(p => Path.GetDirectoryName(p)!);
+            await RestoredTree.SyncAsync([dataDirectory, .. ownTablespaceFolders, .. savedWal is null ? Array.Empty<string>() : [savedWal]],
+                parents.Concat(tablespaceTargets.Values), options.EffectiveJobs, cancellationToken).ConfigureAwait(false);
             stopwatch.Stop();
             return new RestoreResult(manifest.Id, dataDirectory, options.Target, manifest.Files.Count, manifest.Size,
-                Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings, written, bytesWritten, removed, delta);
+                Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings, written, bytesWritten, removed, delta, savedWal);
         }
         catch when (!delta)
         {
@@ -98,7 +114,7 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         }
     }
 
-    private static Dictionary<uint, string> MapTablespaces(BackupManifest manifest, IReadOnlyDictionary<string, string>? map)
+    private static Dictionary<uint, string> MapTablespaces(BackupManifest manifest, IReadOnlyDictionary<string, string>? map, string dataDirectory)
     {
         var result = new Dictionary<uint, string>();
         var unused = new HashSet<string>(map?.Keys ?? [], StringComparer.Ordinal);
@@ -122,7 +138,21 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             {
                 throw new UsageException($"tablespace '{tablespace.Name}' would be restored to '{location}', which is not an absolute path");
             }
-            result[tablespace.Oid] = Path.GetFullPath(location);
+            var full = Path.GetFullPath(location).TrimEnd('/');
+            if (!ManifestPathValidator.IsSafeLocation(full) || full == dataDirectory || full.StartsWith(dataDirectory + "/", StringComparison.Ordinal)
+                || dataDirectory.StartsWith(full + "/", StringComparison.Ordinal))
+            {
+                throw new UsageException($"tablespace '{tablespace.Name}' would be restored to '{full}', which is the data directory, inside it, or above it",
+                    "map it elsewhere with --tablespace-map");
+            }
+            result[tablespace.Oid] = full;
+        }
+        foreach (var (oid, location) in result)
+        {
+            if (result.Any(other => other.Key != oid && (other.Value == location || location.StartsWith(other.Value + "/", StringComparison.Ordinal))))
+            {
+                throw new UsageException($"two tablespaces of backup {manifest.Id} would share the location '{location}'", "map each to its own folder");
+            }
         }
         if (unused.Count > 0)
         {
@@ -203,9 +233,12 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                 File.CreateSymbolicLink(full, location);
                 continue;
             }
-            if (delta && File.Exists(full))
+            var present = new FileInfo(full);
+            // A link where the backup has a folder would make the restore write wherever it points. pg_wal alone may be a
+            // link (initdb --waldir): the data directory was proven this cluster's, and it is its WAL location.
+            if (delta && (present.Exists || (present.LinkTarget is not null && !(directory.Path == "pg_wal" && Directory.Exists(full)))))
             {
-                File.Delete(full);
+                present.Delete();
             }
             Directory.CreateDirectory(full, (UnixFileMode)(directory.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
@@ -239,6 +272,11 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             }
             else
             {
+                if (delta && (new FileInfo(target).LinkTarget is not null || Directory.Exists(target)))
+                {
+                    // FileMode.Create would follow a link out of the data directory; a folder cannot be opened as a file.
+                    DeleteEntry(target);
+                }
                 using (var handle = File.OpenHandle(target, delta ? FileMode.Create : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
                            FileOptions.None, preallocationSize: file.Delta is null ? file.Size : 0))
                 {
@@ -296,13 +334,16 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         return sha == file.Sha256;
     }
 
-    private static void CheckNotRunning(string dataDirectory)
+    private static void DeleteEntry(string path)
     {
-        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
-        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
+        var entry = new FileInfo(path);
+        if (entry.LinkTarget is null && Directory.Exists(path))
         {
-            throw new RefusedException($"unable to restore into '{dataDirectory}': PostgreSQL is running there (pid {pid})",
-                "stop the server before a delta restore");
+            Directory.Delete(path, recursive: true);
+        }
+        else
+        {
+            entry.Delete();
         }
     }
 
@@ -311,7 +352,8 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
     {
         var keepFiles = manifest.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         var keepFolders = manifest.Directories.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
-        var tablespaceLinks = tablespaces.Keys.Select(oid => $"pg_tblspc/{oid}").ToHashSet(StringComparer.Ordinal);
+        var tablespaceLinks = tablespaces.Keys.ToDictionary(oid => $"pg_tblspc/{oid}", oid => ManifestPathValidator.OwnTablespaceFolder(manifest, oid),
+            StringComparer.Ordinal);
         var removed = 0;
         Walk(dataDirectory, "");
         return removed;
@@ -321,12 +363,18 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
             {
                 var path = relative.Length == 0 ? entry.Name : $"{relative}/{entry.Name}";
-                if (tablespaceLinks.Contains(path))
+                if (tablespaceLinks.TryGetValue(path, out var ownFolder))
                 {
-                    Walk(entry.FullName, path);
+                    // The location is shared with other clusters: look only inside this server's own version folder.
+                    var own = new DirectoryInfo(Path.Combine(entry.FullName, ownFolder ?? ""));
+                    if (ownFolder is not null && own.Exists && own.LinkTarget is null)
+                    {
+                        Walk(own.FullName, $"{path}/{ownFolder}");
+                    }
                     continue;
                 }
-                if (entry is DirectoryInfo directory && entry.LinkTarget is null)
+                // A pg_wal link (initdb --waldir) is kept, as CreateLayout kept it; its content is handled like a folder's.
+                if (entry is DirectoryInfo directory && (entry.LinkTarget is null || (path == "pg_wal" && Directory.Exists(entry.FullName))))
                 {
                     if (keepFolders.Contains(path))
                     {
