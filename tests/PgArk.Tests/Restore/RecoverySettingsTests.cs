@@ -23,6 +23,13 @@ public class RecoverySettingsTests
     }
 
     [Fact]
+    public void Quote_BackslashAndQuote_EscapedForPostgresqlConf()
+    {
+        // PostgreSQL's configuration lexer turns \\ into \ and '' into ': the value must survive both.
+        Assert.Equal(@"'C:\\dir\\it''s here'", RecoverySettings.Quote(@"C:\dir\it's here"));
+    }
+
+    [Fact]
     public void Build_Latest_HasNoTargetAndNoAction()
     {
         var settings = RecoverySettings.Build(new RestoreOptions("/data", RestoreTarget.Latest, "x", TargetAction: TargetAction.Promote), "id");
