@@ -39,6 +39,7 @@ internal static class RestoreCommand
                 {
                     backupId = result.BackupId, dataDirectory = result.DataDirectory, target = result.Target.ToString(), files = result.Files, bytes = result.Bytes,
                     delta = result.Delta, filesRewritten = result.FilesRewritten, bytesRewritten = result.BytesRewritten, filesRemoved = result.FilesRemoved,
+                    savedWalFolder = result.SavedWalFolder,
                     durationSeconds = result.DurationSeconds, megabytesPerSecond = Math.Round(result.MegabytesPerSecond, 1), recoverySettings = result.RecoverySettings,
                 });
                 return 0;
@@ -49,6 +50,10 @@ internal static class RestoreCommand
             {
                 await context.Out.WriteLineAsync(
                     $"delta: rewrote {result.FilesRewritten} of {result.Files} files ({Output.Bytes(result.BytesRewritten)}), removed {result.FilesRemoved} files and folders the backup does not have");
+            }
+            if (result.SavedWalFolder is { } saved)
+            {
+                await context.Out.WriteLineAsync($"WAL files not marked as archived were moved to {saved} (not deleted)");
             }
             await context.Out.WriteLineAsync($"recovery target: {result.Target}; start the server to replay WAL. Settings written to postgresql.auto.conf:");
             foreach (var setting in result.RecoverySettings)
