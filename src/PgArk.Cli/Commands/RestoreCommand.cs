@@ -23,6 +23,7 @@ internal static class RestoreCommand
         var target = new Option<string?>("--target") { Description = "immediate (end of backup) or latest (all archived WAL, the default)" };
         var action = new Option<TargetAction?>("--target-action") { Description = "What the server does at the target: pause (PostgreSQL's default), promote or shutdown" };
         var tablespaceMap = new Option<string[]>("--tablespace-map") { Description = "Relocate a tablespace: OLD=NEW (OLD is its location, name or OID)", AllowMultipleArgumentsPerToken = false };
+        var timeline = new Option<string?>("--target-timeline") { Description = "Timeline to follow: latest (default), current (the backup's) or an id" };
         var delta = new Option<bool>("--delta") { Description = "Restore over an existing, stopped data directory, rewriting only files that differ" };
         var jobs = CommonOptions.Jobs();
         return factory.Create("restore", "Restore a physical backup, to a point in time", async (context, ct) =>
@@ -31,7 +32,8 @@ internal static class RestoreCommand
             var restoreTarget = ParseTarget(p.GetValue(time), p.GetValue(lsn), p.GetValue(xid), p.GetValue(name), p.GetValue(target));
             var map = ParseMap(p.GetValue(tablespaceMap) ?? []);
             var operationContext = context.LoadOperationContext();
-            var input = new RestoreInput(p.GetValue(server)!, p.GetValue(pgdata)!, restoreTarget, p.GetValue(backup), p.GetValue(action), map, p.GetValue(jobs), p.GetValue(delta), p.GetValue(repo));
+            var input = new RestoreInput(p.GetValue(server)!, p.GetValue(pgdata)!, restoreTarget, p.GetValue(backup), p.GetValue(action), map, p.GetValue(jobs), p.GetValue(delta), p.GetValue(repo),
+                p.GetValue(timeline) is { } t ? TargetTimeline.Parse(t) : null);
             var result = await ProgressRenderer.RunAsync(context, $"restore {input.Server}", progress => new RestoreOperation().RunAsync(operationContext, input, progress, ct));
             if (context.Format == OutputFormat.Json)
             {
@@ -61,7 +63,7 @@ internal static class RestoreCommand
                 await context.Out.WriteLineAsync($"  {setting}");
             }
             return 0;
-        }, server, pgdata, backup, time, lsn, xid, name, target, action, tablespaceMap, delta, jobs, repo);
+        }, server, pgdata, backup, time, lsn, xid, name, target, action, tablespaceMap, delta, jobs, repo, timeline);
     }
 
     public static RestoreTarget ParseTarget(string? time, string? lsn, string? xid, string? name, string? target)

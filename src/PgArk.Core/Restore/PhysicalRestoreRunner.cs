@@ -27,6 +27,11 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         var chain = new BackupChain(repository, server);
         await chain.LineageAsync(chosen.Id, cancellationToken).ConfigureAwait(false);
         var manifest = await chain.ManifestAsync(chosen.Id, cancellationToken).ConfigureAwait(false);
+        if (options.Timeline?.Id is { } timeline && timeline < manifest.Timeline)
+        {
+            throw new UsageException($"backup {manifest.Id} was taken on timeline {manifest.Timeline}; recovery cannot follow the older timeline {timeline}",
+                "choose a backup taken on that timeline with --backup, or use --target-timeline latest");
+        }
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap, dataDirectory);
 

@@ -39,7 +39,7 @@ public static class RecoverySettings
                 lines.Add($"recovery_target_name = {Quote(target.Name!)}");
                 break;
         }
-        lines.Add("recovery_target_timeline = 'latest'");
+        lines.Add($"recovery_target_timeline = {Quote((options.Timeline ?? TargetTimeline.Latest).Setting)}");
         if (options.TargetAction is { } action && target.Kind != RestoreTargetKind.Latest)
         {
             lines.Add($"recovery_target_action = '{action.ToString().ToLowerInvariant()}'");

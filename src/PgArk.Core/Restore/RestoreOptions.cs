@@ -13,6 +13,7 @@ public enum TargetAction
 /// </param>
 /// <param name="TablespaceMap">Old tablespace location (or OID) → new location.</param>
 /// <param name="Delta">Restore over an existing (stopped) data directory, rewriting only files whose content differs.</param>
+/// <param name="Timeline">The timeline recovery follows (default latest).</param>
 public sealed record RestoreOptions(
     string DataDirectory,
     RestoreTarget Target,
@@ -21,7 +22,8 @@ public sealed record RestoreOptions(
     TargetAction? TargetAction = null,
     IReadOnlyDictionary<string, string>? TablespaceMap = null,
     int Jobs = 0,
-    bool Delta = false)
+    bool Delta = false,
+    TargetTimeline? Timeline = null)
 {
     public int EffectiveJobs => Jobs > 0 ? Jobs : Environment.ProcessorCount;
 }
