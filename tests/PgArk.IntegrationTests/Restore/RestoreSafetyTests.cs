@@ -221,6 +221,59 @@ public class RestoreSafetyTests
         expected.AssertSameContent(await TableSnapshot.CaptureTableAsync(restored, "t", "postgres", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task TargetTimeline_LatestFollowsThePromotedBranch_CurrentAndOneStayOnTheBackupsTimeline()
+    {
+        await using var h = await PgArkHarness.CreateAsync();
+        await h.Cluster.ExecuteAsync("CREATE TABLE t (id int, branch text); INSERT INTO t SELECT g, 'base' FROM generate_series(1, 100) g");
+        var backup = await h.RunAsync("backup", "--server", PgArkHarness.Server, "--type", "full");
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        await h.Cluster.ExecuteAsync("INSERT INTO t SELECT g, 'timeline 1' FROM generate_series(101, 150) g");
+        var onTimeline1 = await TableSnapshot.CaptureTableAsync(h.Cluster, "t", "postgres", CancellationToken.None);
+        await h.SwitchAndWaitForArchiveAsync();
+
+        // A copy promoted at the end of the backup starts timeline 2 and archives it (and its history file) into the same repository.
+        var branchFolder = h.Folder.Combine("branch");
+        var run = await h.RunAsync("restore", "--server", PgArkHarness.Server, "--pgdata", branchFolder, "--target", "immediate", "--target-action", "promote");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        TableSnapshot onTimeline2;
+        // Started with the source's postgresql.conf (archive_mode on, archive_command to the harness repository).
+        await using (var branch = await TestCluster.AttachAsync(branchFolder, new TestClusterAttachOptions
+                     { DeleteDataDirectoryOnDispose = true, StartTimeout = TimeSpan.FromMinutes(3) }, CancellationToken.None))
+        {
+            await branch.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(2, await TimelineAsync(branch));
+            await branch.ExecuteAsync("INSERT INTO t SELECT g, 'timeline 2' FROM generate_series(1001, 1020) g");
+            onTimeline2 = await TableSnapshot.CaptureTableAsync(branch, "t", "postgres", CancellationToken.None);
+            var segment = await branch.ScalarAsync<string>("SELECT pg_walfile_name(pg_switch_wal())");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (string.CompareOrdinal(await branch.ScalarAsync<string>("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"), segment) < 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"timeline 2 segment {segment} not archived:\n{branch.ReadLog()}");
+                await Task.Delay(100); // poll interval of the condition above, as PgArkHarness.SwitchAndWaitForArchiveAsync
+            }
+        }
+
+        foreach (var (timeline, expected) in new[] { ("latest", onTimeline2), ("2", onTimeline2), ("current", onTimeline1), ("1", onTimeline1) })
+        {
+            var (restoreRun, restored) = await h.RestoreAndStartAsync($"tl-{timeline}", "--target-timeline", timeline);
+            Assert.True(restoreRun.ExitCode == 0, restoreRun.ToString());
+            Assert.Contains($"recovery_target_timeline = '{timeline}'", restoreRun.Stdout, StringComparison.Ordinal);
+            await using (restored!)
+            {
+                await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(2));
+                expected.AssertSameContent(await TableSnapshot.CaptureTableAsync(restored, "t", "postgres", CancellationToken.None));
+            }
+        }
+    }
+
+    private static async Task<int> TimelineAsync(TestCluster cluster)
+    {
+        // The checkpoint at promotion carries the new timeline; force one so pg_control shows it.
+        await cluster.ExecuteAsync("CHECKPOINT");
+        return await cluster.ScalarAsync<int>("SELECT timeline_id FROM pg_control_checkpoint()");
+    }
+
     /// <summary>Every entry below <paramref name="root"/>: folders, link targets and each file's SHA-256.</summary>
     private static SortedDictionary<string, string> Tree(string root, string? exclude = null)
     {
