@@ -24,6 +24,7 @@ internal static class RestoreCommand
         var action = new Option<TargetAction?>("--target-action") { Description = "What the server does at the target: pause (PostgreSQL's default), promote or shutdown" };
         var tablespaceMap = new Option<string[]>("--tablespace-map") { Description = "Relocate a tablespace: OLD=NEW (OLD is its location, name or OID)", AllowMultipleArgumentsPerToken = false };
         var timeline = new Option<string?>("--target-timeline") { Description = "Timeline to follow: latest (default), current (the backup's) or an id" };
+        var walDir = new Option<string?>("--waldir") { Description = "Make pg_wal a link to this empty folder (as initdb --waldir); default: a folder in the data directory" };
         var delta = new Option<bool>("--delta") { Description = "Restore over an existing, stopped data directory, rewriting only files that differ" };
         var jobs = CommonOptions.Jobs();
         return factory.Create("restore", "Restore a physical backup, to a point in time", async (context, ct) =>
@@ -33,7 +34,7 @@ internal static class RestoreCommand
             var map = ParseMap(p.GetValue(tablespaceMap) ?? []);
             var operationContext = context.LoadOperationContext();
             var input = new RestoreInput(p.GetValue(server)!, p.GetValue(pgdata)!, restoreTarget, p.GetValue(backup), p.GetValue(action), map, p.GetValue(jobs), p.GetValue(delta), p.GetValue(repo),
-                p.GetValue(timeline) is { } t ? TargetTimeline.Parse(t) : null);
+                p.GetValue(timeline) is { } t ? TargetTimeline.Parse(t) : null, p.GetValue(walDir));
             var result = await ProgressRenderer.RunAsync(context, $"restore {input.Server}", progress => new RestoreOperation().RunAsync(operationContext, input, progress, ct));
             if (context.Format == OutputFormat.Json)
             {
@@ -63,7 +64,7 @@ internal static class RestoreCommand
                 await context.Out.WriteLineAsync($"  {setting}");
             }
             return 0;
-        }, server, pgdata, backup, time, lsn, xid, name, target, action, tablespaceMap, delta, jobs, repo, timeline);
+        }, server, pgdata, backup, time, lsn, xid, name, target, action, tablespaceMap, delta, jobs, repo, timeline, walDir);
     }
 
     public static RestoreTarget ParseTarget(string? time, string? lsn, string? xid, string? name, string? target)

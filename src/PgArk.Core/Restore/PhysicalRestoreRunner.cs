@@ -35,6 +35,7 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap, dataDirectory);
 
+        var walDirectory = WalDirectoryOf(options, dataDirectory, tablespaceTargets.Values);
         var delta = options.Delta && Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any();
         if (delta)
         {
@@ -49,6 +50,10 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                 CheckEmptyTarget(location, "tablespace location");
             }
         }
+        if (walDirectory is not null && !(delta && IsLinkTo(Path.Combine(dataDirectory, "pg_wal"), walDirectory)))
+        {
+            CheckEmptyTarget(walDirectory, "WAL directory");
+        }
         await CheckWalPresentAsync(server, manifest, cancellationToken).ConfigureAwait(false);
 
         logger.LogInformation("restoring backup {Id} of server '{Server}' into {DataDirectory}, target {Target}", manifest.Id, server, dataDirectory, options.Target);
@@ -58,7 +63,7 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         try
         {
             var savedWal = delta ? UnarchivedWal.MoveAside(dataDirectory, logger) : null;
-            CreateLayout(manifest, dataDirectory, tablespaceTargets, created, delta);
+            CreateLayout(manifest, dataDirectory, tablespaceTargets, walDirectory, created, delta);
             var removed = delta ? RemoveExtraneous(manifest, dataDirectory, tablespaceTargets) : 0;
             var (written, bytesWritten) = await RestoreFilesAsync(chain, manifest, dataDirectory, options.EffectiveJobs, delta, progress, cancellationToken)
                 .ConfigureAwait(false);
@@ -76,13 +81,13 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                 {
                     Libc.ChangeOwner(location, o.Uid, o.Gid);
                 }
-                foreach (var folder in ownTablespaceFolders.Where(Directory.Exists).Append(savedWal).OfType<string>())
+                foreach (var folder in ownTablespaceFolders.Where(Directory.Exists).Append(savedWal).Append(walDirectory).OfType<string>())
                 {
                     ChownTree(folder, o);
                 }
             }
             // Durable before "ok": everything written, in the data directory and each tablespace, and the folders naming it.
-            var parents = tablespaceTargets.Values.Append(dataDirectory).Select(p => Path.GetDirectoryName(p)!);
+            var parents = tablespaceTargets.Values.Append(dataDirectory).Append(walDirectory).OfType<string>().Select(p => Path.GetDirectoryName(p)!);
             await RestoredTree.SyncAsync([dataDirectory, .. ownTablespaceFolders, .. savedWal is null ? Array.Empty<string>() : [savedWal]],
                 parents.Concat(tablespaceTargets.Values), options.EffectiveJobs, cancellationToken).ConfigureAwait(false);
             stopwatch.Stop();
@@ -193,7 +198,8 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         }
     }
 
-    private static void CreateLayout(BackupManifest manifest, string dataDirectory, Dictionary<uint, string> tablespaces, CreatedPaths created, bool delta)
+    private static void CreateLayout(BackupManifest manifest, string dataDirectory, Dictionary<uint, string> tablespaces, string? walDirectory,
+        CreatedPaths created, bool delta)
     {
         const UnixFileMode folderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         if (!Directory.Exists(dataDirectory))
@@ -236,6 +242,23 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                     }
                 }
                 File.CreateSymbolicLink(full, location);
+                continue;
+            }
+            if (directory.Path == "pg_wal" && walDirectory is not null)
+            {
+                if (!Directory.Exists(walDirectory))
+                {
+                    Directory.CreateDirectory(walDirectory, folderMode);
+                    created.Tablespaces.Add(walDirectory);
+                }
+                if (!IsLinkTo(full, walDirectory))
+                {
+                    if (Path.Exists(full) || new FileInfo(full).LinkTarget is not null)
+                    {
+                        DeleteEntry(full); // delta: un-archived WAL in it was moved aside already
+                    }
+                    File.CreateSymbolicLink(full, walDirectory);
+                }
                 continue;
             }
             var present = new FileInfo(full);
@@ -338,6 +361,25 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         var (_, sha) = await FileRebuilder.HashAsync(handle, cancellationToken).ConfigureAwait(false);
         return sha == file.Sha256;
     }
+
+    /// <summary>--waldir, checked: absolute, normalised, and neither the data directory, inside it, nor a tablespace location.</summary>
+    private static string? WalDirectoryOf(RestoreOptions options, string dataDirectory, IEnumerable<string> tablespaceLocations)
+    {
+        if (options.WalDirectory is null)
+        {
+            return null;
+        }
+        var full = Path.GetFullPath(options.WalDirectory).TrimEnd('/');
+        if (!ManifestPathValidator.IsSafeLocation(full) || full == dataDirectory || full.StartsWith(dataDirectory + "/", StringComparison.Ordinal)
+            || dataDirectory.StartsWith(full + "/", StringComparison.Ordinal) || tablespaceLocations.Contains(full))
+        {
+            throw new UsageException($"--waldir '{options.WalDirectory}' must be an absolute path outside the data directory and the tablespaces");
+        }
+        return full;
+    }
+
+    private static bool IsLinkTo(string link, string target) =>
+        new FileInfo(link).LinkTarget is { } to && Path.GetFullPath(to, Path.GetDirectoryName(link)!) == target;
 
     private static void DeleteEntry(string path)
     {

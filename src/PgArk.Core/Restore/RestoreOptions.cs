@@ -14,6 +14,7 @@ public enum TargetAction
 /// <param name="TablespaceMap">Old tablespace location (or OID) → new location.</param>
 /// <param name="Delta">Restore over an existing (stopped) data directory, rewriting only files whose content differs.</param>
 /// <param name="Timeline">The timeline recovery follows (default latest).</param>
+/// <param name="WalDirectory">Make pg_wal a link to this folder (as initdb --waldir does), instead of a folder in the data directory.</param>
 public sealed record RestoreOptions(
     string DataDirectory,
     RestoreTarget Target,
@@ -23,7 +24,8 @@ public sealed record RestoreOptions(
     IReadOnlyDictionary<string, string>? TablespaceMap = null,
     int Jobs = 0,
     bool Delta = false,
-    TargetTimeline? Timeline = null)
+    TargetTimeline? Timeline = null,
+    string? WalDirectory = null)
 {
     public int EffectiveJobs => Jobs > 0 ? Jobs : Environment.ProcessorCount;
 }

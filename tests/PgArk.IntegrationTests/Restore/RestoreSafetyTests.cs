@@ -267,6 +267,47 @@ public class RestoreSafetyTests
         }
     }
 
+    [Fact]
+    public async Task SymlinkedPgWal_BackupRecordsIt_RestoreWithWaldirRecreatesTheLink_ContentEqual()
+    {
+        await using var h = await PgArkHarness.CreateAsync();
+        // initdb --waldir's layout: pg_wal is a link to a folder outside the data directory.
+        var walElsewhere = h.Folder.Combine("wal-elsewhere");
+        await h.Cluster.StopAsync(CancellationToken.None);
+        Directory.Move(Path.Combine(h.Cluster.DataDirectory, "pg_wal"), walElsewhere);
+        File.CreateSymbolicLink(Path.Combine(h.Cluster.DataDirectory, "pg_wal"), walElsewhere);
+        await h.Cluster.StartAsync(CancellationToken.None);
+
+        await h.Cluster.ExecuteAsync("CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g");
+        var backup = await h.RunAsync("backup", "--server", PgArkHarness.Server, "--type", "full");
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        await h.Cluster.ExecuteAsync("INSERT INTO t SELECT g, 'after' FROM generate_series(5001, 6000) g");
+        var expected = await TableSnapshot.CaptureTableAsync(h.Cluster, "t", "postgres", CancellationToken.None);
+        await h.SwitchAndWaitForArchiveAsync();
+
+        var walTarget = h.Folder.Combine("restored-wal");
+        var (run, restored) = await h.RestoreAndStartAsync("restored", "--waldir", walTarget);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        await using (restored!)
+        {
+            Assert.Equal(walTarget, new FileInfo(Path.Combine(restored!.DataDirectory, "pg_wal")).LinkTarget);
+            Assert.True(Directory.Exists(Path.Combine(walTarget, "archive_status")));
+            await restored.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(2));
+            expected.AssertSameContent(await TableSnapshot.CaptureTableAsync(restored, "t", "postgres", CancellationToken.None));
+            Assert.NotEmpty(Directory.EnumerateFiles(walTarget, "0000*"));
+        }
+
+        // Without --waldir the same backup restores with pg_wal as a plain folder (before the fix it had none and could not start).
+        var (plainRun, plain) = await h.RestoreAndStartAsync("plain", "--target", "immediate", "--target-action", "promote");
+        Assert.True(plainRun.ExitCode == 0, plainRun.ToString());
+        await using (plain!)
+        {
+            Assert.Null(new FileInfo(Path.Combine(plain!.DataDirectory, "pg_wal")).LinkTarget);
+            await plain.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(5000L, await plain.ScalarAsync<long>("SELECT count(*) FROM t"));
+        }
+    }
+
     private static async Task<int> TimelineAsync(TestCluster cluster)
     {
         // The checkpoint at promotion carries the new timeline; force one so pg_control shows it.
