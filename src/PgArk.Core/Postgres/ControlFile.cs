@@ -59,7 +59,8 @@ public sealed record ControlFile(ulong SystemIdentifier, uint ControlVersion, ui
             }
             if (DateTime.UtcNow >= deadline)
             {
-                throw new InvalidDataException($"'{path}' has no valid CRC after re-reading it for {timeout.TotalSeconds:0} s: it is damaged");
+                throw new InvalidDataException($"'{path}' has no valid CRC after re-reading it for {timeout.TotalSeconds:0} s: it " +
+                    "is damaged");
             }
             // A checkpoint writes the 8 kB file in one write(); the next read sees a whole copy. Yield, do not spin hard.
             await Task.Yield();

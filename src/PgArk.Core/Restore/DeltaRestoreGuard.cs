@@ -24,20 +24,24 @@ internal static class DeltaRestoreGuard
         var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
         if (File.Exists(pidFile) || new FileInfo(pidFile).LinkTarget is not null)
         {
-            throw new RefusedException($"unable to delta-restore into '{dataDirectory}': postmaster.pid exists, so PostgreSQL is running there or did not shut down cleanly",
-                "stop the server cleanly (pg_ctl stop); if it crashed and no postgres process uses the folder, remove postmaster.pid yourself");
+            throw new RefusedException($"unable to delta-restore into '{dataDirectory}': postmaster.pid exists, so PostgreSQL is " +
+                "running there or did not shut down cleanly",
+                "stop the server cleanly (pg_ctl stop); if it crashed and no postgres process uses the folder, remove " +
+                    "postmaster.pid yourself");
         }
         var versionFile = new FileInfo(Path.Combine(dataDirectory, "PG_VERSION"));
         if (!versionFile.Exists || versionFile.LinkTarget is not null)
         {
-            throw new RefusedException($"unable to delta-restore into '{dataDirectory}': it is not empty and holds no PG_VERSION, so it is not a PostgreSQL data directory",
+            throw new RefusedException($"unable to delta-restore into '{dataDirectory}': it is not empty and holds no PG_VERSION, " +
+                "so it is not a PostgreSQL data directory",
                 "a delta restore only rewrites a data directory of the backed-up cluster; restore into an empty or new folder instead");
         }
         var major = (manifest.PgVersionNum / 10000).ToString(CultureInfo.InvariantCulture);
         var version = (await File.ReadAllTextAsync(versionFile.FullName, cancellationToken).ConfigureAwait(false)).Trim();
         if (version != major)
         {
-            throw new RefusedException($"unable to delta-restore into '{dataDirectory}': it is a PostgreSQL {version} data directory, the backup is of PostgreSQL {major}",
+            throw new RefusedException($"unable to delta-restore into '{dataDirectory}': it is a PostgreSQL {version} data " +
+                $"directory, the backup is of PostgreSQL {major}",
                 "restore into an empty or new folder instead");
         }
         var controlPath = Path.Combine(dataDirectory, "global", "pg_control");
@@ -52,13 +56,15 @@ internal static class DeltaRestoreGuard
         }
         catch (InvalidDataException ex)
         {
-            throw new RefusedException($"unable to delta-restore into '{dataDirectory}': {ex.Message}, so the cluster it belongs to is unknown",
+            throw new RefusedException($"unable to delta-restore into '{dataDirectory}': {ex.Message}, so the cluster it belongs " +
+                "to is unknown",
                 "restore into an empty or new folder instead");
         }
         if (control.SystemIdentifier != manifest.SystemIdentifier)
         {
             throw new RefusedException(
-                $"unable to delta-restore into '{dataDirectory}': it belongs to the cluster with system identifier {control.SystemIdentifier}, the backup to {manifest.SystemIdentifier}",
+                $"unable to delta-restore into '{dataDirectory}': it belongs to the cluster with system identifier " +
+                    $"{control.SystemIdentifier}, the backup to {manifest.SystemIdentifier}",
                 "a delta restore only rewrites a data directory of the backed-up cluster; restore into an empty or new folder instead");
         }
     }
@@ -71,7 +77,8 @@ internal static class DeltaRestoreGuard
             var location = targets[tablespace.Oid];
             if (File.Exists(location))
             {
-                throw new RefusedException($"unable to restore tablespace '{tablespace.Name}' into '{location}': it is a file, not a directory");
+                throw new RefusedException($"unable to restore tablespace '{tablespace.Name}' into '{location}': it is a file, " +
+                    "not a directory");
             }
             if (!Directory.Exists(location) || !Directory.EnumerateFileSystemEntries(location).Any())
             {
@@ -85,14 +92,16 @@ internal static class DeltaRestoreGuard
             }
             if (location != tablespace.Location)
             {
-                throw new RefusedException($"unable to restore tablespace '{tablespace.Name}' into '{location}': the --tablespace-map target is not empty",
+                throw new RefusedException($"unable to restore tablespace '{tablespace.Name}' into '{location}': the " +
+                    "--tablespace-map target is not empty",
                     "map the tablespace to an empty or new folder");
             }
             var own = ManifestPathValidator.OwnTablespaceFolder(manifest, tablespace.Oid);
             if (own is not null && Path.Exists(Path.Combine(location, own)))
             {
                 throw new RefusedException(
-                    $"unable to delta-restore tablespace '{tablespace.Name}': '{Path.Combine(location, own)}' exists but '{link.FullName}' does not link to '{location}', so another cluster may own it",
+                    $"unable to delta-restore tablespace '{tablespace.Name}': '{Path.Combine(location, own)}' exists but " +
+                        $"'{link.FullName}' does not link to '{location}', so another cluster may own it",
                     "map the tablespace to an empty folder with --tablespace-map, or move that folder aside if it is a leftover");
             }
         }

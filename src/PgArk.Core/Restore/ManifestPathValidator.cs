@@ -82,7 +82,8 @@ public static class ManifestPathValidator
             {
                 if (IsSameOrInside(tablespace.Location, other) || IsSameOrInside(other, tablespace.Location))
                 {
-                    throw Forged(manifest, subject, $"its location '{tablespace.Location}' overlaps the location '{other}' of another tablespace");
+                    throw Forged(manifest, subject, $"its location '{tablespace.Location}' overlaps the location '{other}' of " +
+                        "another tablespace");
                 }
             }
             locations.Add(tablespace.Location);
@@ -116,7 +117,8 @@ public static class ManifestPathValidator
         }
         if (!tablespaces.Contains(segments[1]))
         {
-            throw Forged(manifest, path, $"'pg_tblspc/{segments[1]}' is not a tablespace the backup records (its location would be outside the recorded ones)");
+            throw Forged(manifest, path, $"'pg_tblspc/{segments[1]}' is not a tablespace the backup records (its location would " +
+                "be outside the recorded ones)");
         }
         if (segments.Length == 2)
         {
@@ -148,5 +150,6 @@ public static class ManifestPathValidator
 
     private static IntegrityException Forged(BackupManifest manifest, string subject, string problem) =>
         new($"manifest of backup {manifest.Id} is not safe to use: '{subject}': {problem}",
-            "the manifest in the repository is damaged or forged, so nothing was restored from it; use another backup or repair the repository");
+            "the manifest in the repository is damaged or forged, so nothing was restored from it; use another backup or repair " +
+                "the repository");
 }

@@ -35,7 +35,8 @@ public sealed record TargetTimeline
         {
             return new TargetTimeline(id.ToString(CultureInfo.InvariantCulture), id);
         }
-        throw new UsageException($"'{text}' is not a valid target timeline", "use latest (the default), current, or a timeline id such as 2");
+        throw new UsageException($"'{text}' is not a valid target timeline", "use latest (the default), current, or a timeline id " +
+            "such as 2");
     }
 
     public override string ToString() => Setting;
