@@ -23,6 +23,8 @@ internal static class RestoreCommand
         var target = new Option<string?>("--target") { Description = "immediate (end of backup) or latest (all archived WAL, the default)" };
         var action = new Option<TargetAction?>("--target-action") { Description = "What the server does at the target: pause (PostgreSQL's default), promote or shutdown" };
         var tablespaceMap = new Option<string[]>("--tablespace-map") { Description = "Relocate a tablespace: OLD=NEW (OLD is its location, name or OID)", AllowMultipleArgumentsPerToken = false };
+        var timeline = new Option<string?>("--target-timeline") { Description = "Timeline to follow: latest (default), current (the backup's) or an id" };
+        var walDir = new Option<string?>("--waldir") { Description = "Make pg_wal a link to this empty folder (as initdb --waldir); default: a folder in the data directory" };
         var delta = new Option<bool>("--delta") { Description = "Restore over an existing, stopped data directory, rewriting only files that differ" };
         var jobs = CommonOptions.Jobs();
         return factory.Create("restore", "Restore a physical backup, to a point in time", async (context, ct) =>
@@ -31,7 +33,8 @@ internal static class RestoreCommand
             var restoreTarget = ParseTarget(p.GetValue(time), p.GetValue(lsn), p.GetValue(xid), p.GetValue(name), p.GetValue(target));
             var map = ParseMap(p.GetValue(tablespaceMap) ?? []);
             var operationContext = context.LoadOperationContext();
-            var input = new RestoreInput(p.GetValue(server)!, p.GetValue(pgdata)!, restoreTarget, p.GetValue(backup), p.GetValue(action), map, p.GetValue(jobs), p.GetValue(delta), p.GetValue(repo));
+            var input = new RestoreInput(p.GetValue(server)!, p.GetValue(pgdata)!, restoreTarget, p.GetValue(backup), p.GetValue(action), map, p.GetValue(jobs), p.GetValue(delta), p.GetValue(repo),
+                p.GetValue(timeline) is { } t ? TargetTimeline.Parse(t) : null, p.GetValue(walDir));
             var result = await ProgressRenderer.RunAsync(context, $"restore {input.Server}", progress => new RestoreOperation().RunAsync(operationContext, input, progress, ct));
             if (context.Format == OutputFormat.Json)
             {
@@ -39,6 +42,7 @@ internal static class RestoreCommand
                 {
                     backupId = result.BackupId, dataDirectory = result.DataDirectory, target = result.Target.ToString(), files = result.Files, bytes = result.Bytes,
                     delta = result.Delta, filesRewritten = result.FilesRewritten, bytesRewritten = result.BytesRewritten, filesRemoved = result.FilesRemoved,
+                    savedWalFolder = result.SavedWalFolder,
                     durationSeconds = result.DurationSeconds, megabytesPerSecond = Math.Round(result.MegabytesPerSecond, 1), recoverySettings = result.RecoverySettings,
                 });
                 return 0;
@@ -50,13 +54,17 @@ internal static class RestoreCommand
                 await context.Out.WriteLineAsync(
                     $"delta: rewrote {result.FilesRewritten} of {result.Files} files ({Output.Bytes(result.BytesRewritten)}), removed {result.FilesRemoved} files and folders the backup does not have");
             }
+            if (result.SavedWalFolder is { } saved)
+            {
+                await context.Out.WriteLineAsync($"WAL files not marked as archived were moved to {saved} (not deleted)");
+            }
             await context.Out.WriteLineAsync($"recovery target: {result.Target}; start the server to replay WAL. Settings written to postgresql.auto.conf:");
             foreach (var setting in result.RecoverySettings)
             {
                 await context.Out.WriteLineAsync($"  {setting}");
             }
             return 0;
-        }, server, pgdata, backup, time, lsn, xid, name, target, action, tablespaceMap, delta, jobs, repo);
+        }, server, pgdata, backup, time, lsn, xid, name, target, action, tablespaceMap, delta, jobs, repo, timeline, walDir);
     }
 
     public static RestoreTarget ParseTarget(string? time, string? lsn, string? xid, string? name, string? target)

@@ -91,6 +91,16 @@ internal static unsafe partial class Libc
         }
     }
 
+    /// <summary>fsync of a file by path (a read-only descriptor is enough on Linux): its data and metadata reach the disk.</summary>
+    public static void SyncFile(string path)
+    {
+        using var handle = Open(path, O_RDONLY, 0);
+        if (fsync(handle) != 0)
+        {
+            throw Failure("unable to sync file", path, Marshal.GetLastPInvokeError());
+        }
+    }
+
     /// <summary>Opens (creating it if needed) a file for read/write without the implicit flock .NET's FileStream takes.</summary>
     public static SafeFileHandle OpenOrCreateReadWrite(string path, uint mode) => Open(path, O_RDWR | O_CREAT, mode);
 

@@ -9,7 +9,7 @@ namespace PgArk.Core.Operations;
 /// <param name="Repository">Only this repository (default: the first, in configuration order, whose backups can reach the target).</param>
 public sealed record RestoreInput(string Server, string DataDirectory, RestoreTarget Target, string? BackupId = null,
     TargetAction? TargetAction = null, IReadOnlyDictionary<string, string>? TablespaceMap = null, int Jobs = 0, bool Delta = false,
-    string? Repository = null);
+    string? Repository = null, TargetTimeline? Timeline = null, string? WalDirectory = null);
 
 /// <summary>Restores a physical backup into an empty data directory, configured to recover to the target.</summary>
 public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
@@ -29,7 +29,7 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
             .ConfigureAwait(false);
         var runner = new PhysicalRestoreRunner(repository, logger);
         return await runner.RunAsync(server.Name, new RestoreOptions(input.DataDirectory, input.Target, context.ArchiveGetCommand(server.Name),
-            input.BackupId, input.TargetAction, input.TablespaceMap, input.Jobs, input.Delta), progress, cancellationToken).ConfigureAwait(false);
+            input.BackupId, input.TargetAction, input.TablespaceMap, input.Jobs, input.Delta, input.Timeline, input.WalDirectory), progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -70,9 +70,12 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                 logger.LogInformation("copied {Files} files ({Bytes} bytes) in {Seconds:0.00} s", copy.Files.Count, copy.Bytes, phase.Elapsed.TotalSeconds);
                 phase.Restart();
                 progress?.Report(new OperationProgress("stop", copy.Bytes, copy.Bytes));
-                var nextXid = await session.NextXidAsync(cancellationToken).ConfigureAwait(false);
                 var stop = await session.BackupStopAsync(waitForArchive: false, cancellationToken).ConfigureAwait(false);
                 started = false;
+                // Read after the stop: every xid below it may have committed before the backup is consistent, so only an
+                // xid at or above it is a target this backup can reach (RestorePlanner.EndsBefore). Read before, an xid
+                // assigned in between would wrongly count as reachable.
+                var nextXid = await session.NextXidAsync(cancellationToken).ConfigureAwait(false);
                 var backupLabel = BackupLabel.Parse(stop.LabelFile);
                 var labelFile = await StoreTextFileAsync(server, id, "backup_label", stop.LabelFile, cancellationToken).ConfigureAwait(false);
 

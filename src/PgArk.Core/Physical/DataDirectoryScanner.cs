@@ -86,6 +86,14 @@ public static partial class DataDirectoryScanner
                     }
                     continue;
                 }
+                if (relative.Length == 0 && name == "pg_wal" && entry.LinkTarget is not null && Directory.Exists(entry.FullName))
+                {
+                    // initdb --waldir: pg_wal is a link elsewhere. The restored cluster needs the folder all the same
+                    // (restore --waldir makes it a link again).
+                    directories.Add(new SourceDirectory("pg_wal", 0x1C0));
+                    directories.Add(new SourceDirectory("pg_wal/archive_status", 0x1C0));
+                    continue;
+                }
                 if (entry is DirectoryInfo directory && entry.LinkTarget is null)
                 {
                     directories.Add(new SourceDirectory(path, ModeOf(directory)));

@@ -7,7 +7,8 @@ namespace PgArk.Core.Restore;
 
 /// <summary>
 /// Manifests of a backup and its ancestors, loaded once, and where each version of a file lives. Every lookup that
-/// fails is an integrity error: a chain with a missing link cannot be restored.
+/// fails is an integrity error: a chain with a missing link cannot be restored. Every manifest it hands out has passed
+/// <see cref="ManifestPathValidator"/>.
 /// </summary>
 public sealed class BackupChain(Repository repository, string server)
 {
@@ -63,6 +64,8 @@ public sealed class BackupChain(Repository repository, string server)
             }
             var manifest = await repository.ReadJsonAsync<BackupManifest>(RepositoryLayout.ManifestPath(server, parsed), cancellationToken).ConfigureAwait(false)
                 ?? throw new IntegrityException($"backup chain broken: backup {id} is missing from repository '{repository.Name}'");
+            // Every path below is used to build repository object paths and restore targets: refuse a forged one first.
+            ManifestPathValidator.Validate(manifest);
             return (manifest, manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal));
         })).Value;
 }

@@ -22,14 +22,25 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         CancellationToken cancellationToken)
     {
         var backups = await repository.ListBackupsAsync(server, cancellationToken).ConfigureAwait(false);
-        var manifest = RestorePlanner.ChooseBackup(server, backups, options.Target, options.BackupId);
+        var chosen = RestorePlanner.ChooseBackup(server, backups, options.Target, options.BackupId);
+        // The chain hands out manifests that passed ManifestPathValidator: a forged path refuses (exit 5) before any write.
+        var chain = new BackupChain(repository, server);
+        await chain.LineageAsync(chosen.Id, cancellationToken).ConfigureAwait(false);
+        var manifest = await chain.ManifestAsync(chosen.Id, cancellationToken).ConfigureAwait(false);
+        if (options.Timeline?.Id is { } timeline && timeline < manifest.Timeline)
+        {
+            throw new UsageException($"backup {manifest.Id} was taken on timeline {manifest.Timeline}; recovery cannot follow the older timeline {timeline}",
+                "choose a backup taken on that timeline with --backup, or use --target-timeline latest");
+        }
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap);
+        var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap, dataDirectory);
 
+        var walDirectory = WalDirectoryOf(options, dataDirectory, tablespaceTargets.Values);
         var delta = options.Delta && Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any();
         if (delta)
         {
-            CheckNotRunning(dataDirectory);
+            await DeltaRestoreGuard.CheckDataDirectoryAsync(dataDirectory, manifest, cancellationToken).ConfigureAwait(false);
+            DeltaRestoreGuard.CheckTablespaces(dataDirectory, manifest, tablespaceTargets);
         }
         else
         {
@@ -39,9 +50,11 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                 CheckEmptyTarget(location, "tablespace location");
             }
         }
+        if (walDirectory is not null && !(delta && IsLinkTo(Path.Combine(dataDirectory, "pg_wal"), walDirectory)))
+        {
+            CheckEmptyTarget(walDirectory, "WAL directory");
+        }
         await CheckWalPresentAsync(server, manifest, cancellationToken).ConfigureAwait(false);
-        var chain = new BackupChain(repository, server);
-        await chain.LineageAsync(manifest.Id, cancellationToken).ConfigureAwait(false);
 
         logger.LogInformation("restoring backup {Id} of server '{Server}' into {DataDirectory}, target {Target}", manifest.Id, server, dataDirectory, options.Target);
         var owner = ChooseOwner(dataDirectory);
@@ -49,24 +62,37 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            CreateLayout(manifest, dataDirectory, tablespaceTargets, created, delta);
+            var savedWal = delta ? UnarchivedWal.MoveAside(dataDirectory, logger) : null;
+            CreateLayout(manifest, dataDirectory, tablespaceTargets, walDirectory, created, delta);
             var removed = delta ? RemoveExtraneous(manifest, dataDirectory, tablespaceTargets) : 0;
             var (written, bytesWritten) = await RestoreFilesAsync(chain, manifest, dataDirectory, options.EffectiveJobs, delta, progress, cancellationToken)
                 .ConfigureAwait(false);
             var settings = RecoverySettings.Build(options, manifest.Id);
             await RecoverySettings.WriteAsync(dataDirectory, settings, manifest.Id, cancellationToken).ConfigureAwait(false);
+            var ownTablespaceFolders = manifest.Tablespaces
+                .Select(t => (Location: tablespaceTargets[t.Oid], Own: ManifestPathValidator.OwnTablespaceFolder(manifest, t.Oid)))
+                .Where(t => t.Own is not null)
+                .Select(t => Path.Combine(t.Location, t.Own!))
+                .ToList();
             if (owner is { } o)
             {
                 ChownTree(dataDirectory, o);
                 foreach (var location in tablespaceTargets.Values)
                 {
-                    ChownTree(location, o);
+                    Libc.ChangeOwner(location, o.Uid, o.Gid);
+                }
+                foreach (var folder in ownTablespaceFolders.Where(Directory.Exists).Append(savedWal).Append(walDirectory).OfType<string>())
+                {
+                    ChownTree(folder, o);
                 }
             }
-            Libc.SyncFileSystem(Path.Combine(dataDirectory, "PG_VERSION"));
+            // Durable before "ok": everything written, in the data directory and each tablespace, and the folders naming it.
+            var parents = tablespaceTargets.Values.Append(dataDirectory).Append(walDirectory).OfType<string>().Select(p => Path.GetDirectoryName(p)!);
+            await RestoredTree.SyncAsync([dataDirectory, .. ownTablespaceFolders, .. savedWal is null ? Array.Empty<string>() : [savedWal]],
+                parents.Concat(tablespaceTargets.Values), options.EffectiveJobs, cancellationToken).ConfigureAwait(false);
             stopwatch.Stop();
             return new RestoreResult(manifest.Id, dataDirectory, options.Target, manifest.Files.Count, manifest.Size,
-                Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings, written, bytesWritten, removed, delta);
+                Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings, written, bytesWritten, removed, delta, savedWal);
         }
         catch when (!delta)
         {
@@ -98,7 +124,7 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         }
     }
 
-    private static Dictionary<uint, string> MapTablespaces(BackupManifest manifest, IReadOnlyDictionary<string, string>? map)
+    private static Dictionary<uint, string> MapTablespaces(BackupManifest manifest, IReadOnlyDictionary<string, string>? map, string dataDirectory)
     {
         var result = new Dictionary<uint, string>();
         var unused = new HashSet<string>(map?.Keys ?? [], StringComparer.Ordinal);
@@ -122,7 +148,21 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             {
                 throw new UsageException($"tablespace '{tablespace.Name}' would be restored to '{location}', which is not an absolute path");
             }
-            result[tablespace.Oid] = Path.GetFullPath(location);
+            var full = Path.GetFullPath(location).TrimEnd('/');
+            if (!ManifestPathValidator.IsSafeLocation(full) || full == dataDirectory || full.StartsWith(dataDirectory + "/", StringComparison.Ordinal)
+                || dataDirectory.StartsWith(full + "/", StringComparison.Ordinal))
+            {
+                throw new UsageException($"tablespace '{tablespace.Name}' would be restored to '{full}', which is the data directory, inside it, or above it",
+                    "map it elsewhere with --tablespace-map");
+            }
+            result[tablespace.Oid] = full;
+        }
+        foreach (var (oid, location) in result)
+        {
+            if (result.Any(other => other.Key != oid && (other.Value == location || location.StartsWith(other.Value + "/", StringComparison.Ordinal))))
+            {
+                throw new UsageException($"two tablespaces of backup {manifest.Id} would share the location '{location}'", "map each to its own folder");
+            }
         }
         if (unused.Count > 0)
         {
@@ -158,7 +198,8 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         }
     }
 
-    private static void CreateLayout(BackupManifest manifest, string dataDirectory, Dictionary<uint, string> tablespaces, CreatedPaths created, bool delta)
+    private static void CreateLayout(BackupManifest manifest, string dataDirectory, Dictionary<uint, string> tablespaces, string? walDirectory,
+        CreatedPaths created, bool delta)
     {
         const UnixFileMode folderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         if (!Directory.Exists(dataDirectory))
@@ -203,9 +244,29 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                 File.CreateSymbolicLink(full, location);
                 continue;
             }
-            if (delta && File.Exists(full))
+            if (directory.Path == "pg_wal" && walDirectory is not null)
             {
-                File.Delete(full);
+                if (!Directory.Exists(walDirectory))
+                {
+                    Directory.CreateDirectory(walDirectory, folderMode);
+                    created.Tablespaces.Add(walDirectory);
+                }
+                if (!IsLinkTo(full, walDirectory))
+                {
+                    if (Path.Exists(full) || new FileInfo(full).LinkTarget is not null)
+                    {
+                        DeleteEntry(full); // delta: un-archived WAL in it was moved aside already
+                    }
+                    File.CreateSymbolicLink(full, walDirectory);
+                }
+                continue;
+            }
+            var present = new FileInfo(full);
+            // A link where the backup has a folder would make the restore write wherever it points. pg_wal alone may be a
+            // link (initdb --waldir): the data directory was proven this cluster's, and it is its WAL location.
+            if (delta && (present.Exists || (present.LinkTarget is not null && !(directory.Path == "pg_wal" && Directory.Exists(full)))))
+            {
+                present.Delete();
             }
             Directory.CreateDirectory(full, (UnixFileMode)(directory.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
@@ -239,6 +300,11 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             }
             else
             {
+                if (delta && (new FileInfo(target).LinkTarget is not null || Directory.Exists(target)))
+                {
+                    // FileMode.Create would follow a link out of the data directory; a folder cannot be opened as a file.
+                    DeleteEntry(target);
+                }
                 using (var handle = File.OpenHandle(target, delta ? FileMode.Create : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
                            FileOptions.None, preallocationSize: file.Delta is null ? file.Size : 0))
                 {
@@ -296,13 +362,35 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         return sha == file.Sha256;
     }
 
-    private static void CheckNotRunning(string dataDirectory)
+    /// <summary>--waldir, checked: absolute, normalised, and neither the data directory, inside it, nor a tablespace location.</summary>
+    private static string? WalDirectoryOf(RestoreOptions options, string dataDirectory, IEnumerable<string> tablespaceLocations)
     {
-        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
-        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
+        if (options.WalDirectory is null)
         {
-            throw new RefusedException($"unable to restore into '{dataDirectory}': PostgreSQL is running there (pid {pid})",
-                "stop the server before a delta restore");
+            return null;
+        }
+        var full = Path.GetFullPath(options.WalDirectory).TrimEnd('/');
+        if (!ManifestPathValidator.IsSafeLocation(full) || full == dataDirectory || full.StartsWith(dataDirectory + "/", StringComparison.Ordinal)
+            || dataDirectory.StartsWith(full + "/", StringComparison.Ordinal) || tablespaceLocations.Contains(full))
+        {
+            throw new UsageException($"--waldir '{options.WalDirectory}' must be an absolute path outside the data directory and the tablespaces");
+        }
+        return full;
+    }
+
+    private static bool IsLinkTo(string link, string target) =>
+        new FileInfo(link).LinkTarget is { } to && Path.GetFullPath(to, Path.GetDirectoryName(link)!) == target;
+
+    private static void DeleteEntry(string path)
+    {
+        var entry = new FileInfo(path);
+        if (entry.LinkTarget is null && Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else
+        {
+            entry.Delete();
         }
     }
 
@@ -311,7 +399,8 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
     {
         var keepFiles = manifest.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         var keepFolders = manifest.Directories.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
-        var tablespaceLinks = tablespaces.Keys.Select(oid => $"pg_tblspc/{oid}").ToHashSet(StringComparer.Ordinal);
+        var tablespaceLinks = tablespaces.Keys.ToDictionary(oid => $"pg_tblspc/{oid}", oid => ManifestPathValidator.OwnTablespaceFolder(manifest, oid),
+            StringComparer.Ordinal);
         var removed = 0;
         Walk(dataDirectory, "");
         return removed;
@@ -321,12 +410,18 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
             {
                 var path = relative.Length == 0 ? entry.Name : $"{relative}/{entry.Name}";
-                if (tablespaceLinks.Contains(path))
+                if (tablespaceLinks.TryGetValue(path, out var ownFolder))
                 {
-                    Walk(entry.FullName, path);
+                    // The location is shared with other clusters: look only inside this server's own version folder.
+                    var own = new DirectoryInfo(Path.Combine(entry.FullName, ownFolder ?? ""));
+                    if (ownFolder is not null && own.Exists && own.LinkTarget is null)
+                    {
+                        Walk(own.FullName, $"{path}/{ownFolder}");
+                    }
                     continue;
                 }
-                if (entry is DirectoryInfo directory && entry.LinkTarget is null)
+                // A pg_wal link (initdb --waldir) is kept, as CreateLayout kept it; its content is handled like a folder's.
+                if (entry is DirectoryInfo directory && (entry.LinkTarget is null || (path == "pg_wal" && Directory.Exists(entry.FullName))))
                 {
                     if (keepFolders.Contains(path))
                     {

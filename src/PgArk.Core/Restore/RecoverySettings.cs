@@ -39,7 +39,7 @@ public static class RecoverySettings
                 lines.Add($"recovery_target_name = {Quote(target.Name!)}");
                 break;
         }
-        lines.Add("recovery_target_timeline = 'latest'");
+        lines.Add($"recovery_target_timeline = {Quote((options.Timeline ?? TargetTimeline.Latest).Setting)}");
         if (options.TargetAction is { } action && target.Kind != RestoreTargetKind.Latest)
         {
             lines.Add($"recovery_target_action = '{action.ToString().ToLowerInvariant()}'");
@@ -75,6 +75,11 @@ public static class RecoverySettings
         await File.WriteAllBytesAsync(Path.Combine(dataDirectory, "recovery.signal"), [], cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Quotes a value for postgresql.conf (single quotes doubled).</summary>
-    public static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    /// <summary>
+    /// Quotes a value for postgresql.conf: PostgreSQL's configuration lexer reads a backslash in a quoted value as an escape
+    /// (\n, \t, \\ ...), so backslashes are doubled as well as single quotes; otherwise a config path with a backslash
+    /// would reach archive-get changed.
+    /// </summary>
+    public static string Quote(string value) =>
+        "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
 }

@@ -13,6 +13,8 @@ public enum TargetAction
 /// </param>
 /// <param name="TablespaceMap">Old tablespace location (or OID) → new location.</param>
 /// <param name="Delta">Restore over an existing (stopped) data directory, rewriting only files whose content differs.</param>
+/// <param name="Timeline">The timeline recovery follows (default latest).</param>
+/// <param name="WalDirectory">Make pg_wal a link to this folder (as initdb --waldir does), instead of a folder in the data directory.</param>
 public sealed record RestoreOptions(
     string DataDirectory,
     RestoreTarget Target,
@@ -21,15 +23,19 @@ public sealed record RestoreOptions(
     TargetAction? TargetAction = null,
     IReadOnlyDictionary<string, string>? TablespaceMap = null,
     int Jobs = 0,
-    bool Delta = false)
+    bool Delta = false,
+    TargetTimeline? Timeline = null,
+    string? WalDirectory = null)
 {
     public int EffectiveJobs => Jobs > 0 ? Jobs : Environment.ProcessorCount;
 }
 
 /// <param name="FilesRewritten">Files written (all of them, except in a delta restore).</param>
 /// <param name="FilesRemoved">Delta restore: files and folders removed because the backup does not have them.</param>
+/// <param name="SavedWalFolder">Delta restore: where WAL files not marked as archived were moved (null when there were none).</param>
 public sealed record RestoreResult(string BackupId, string DataDirectory, RestoreTarget Target, int Files, long Bytes, double DurationSeconds,
-    IReadOnlyList<string> RecoverySettings, int FilesRewritten = 0, long BytesRewritten = 0, int FilesRemoved = 0, bool Delta = false)
+    IReadOnlyList<string> RecoverySettings, int FilesRewritten = 0, long BytesRewritten = 0, int FilesRemoved = 0, bool Delta = false,
+    string? SavedWalFolder = null)
 {
     public double MegabytesPerSecond => DurationSeconds <= 0 ? 0 : Bytes / 1048576.0 / DurationSeconds;
 }

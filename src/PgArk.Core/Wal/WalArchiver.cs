@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using PgArk.Core.Catalog;
 using PgArk.Core.Codecs;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 using PgArk.Core.Storage;
 
 namespace PgArk.Core.Wal;
@@ -245,9 +246,6 @@ public sealed class WalArchiver(ILogger logger)
     /// A segment's first page carries a long header with the system identifier and segment size: refuse WAL of
     /// another cluster before it pollutes the archive.
     /// </summary>
-    // XLOG_PAGE_MAGIC of PostgreSQL 13 to 17.
-    private static readonly HashSet<ushort> s_knownPageMagic = [0xD106, 0xD10D, 0xD110, 0xD113, 0xD116];
-
     private static void CheckSegmentHeader(WalFileName name, byte[] content, ServerRecord record, string server)
     {
         if (name.Kind is not (WalFileKind.Segment or WalFileKind.Partial) || content.Length < 40)
@@ -257,7 +255,7 @@ public sealed class WalArchiver(ILogger logger)
         const ushort longHeaderFlag = 0x0002; // XLP_LONG_HEADER
         var magic = BinaryPrimitives.ReadUInt16LittleEndian(content);
         var info = BinaryPrimitives.ReadUInt16LittleEndian(content.AsSpan(2));
-        if (!s_knownPageMagic.Contains(magic) || (info & longHeaderFlag) == 0)
+        if (PgVersions.MajorOfWalPageMagic(magic) is null || (info & longHeaderFlag) == 0)
         {
             // Not a page layout we know (a future major version): nothing reliable to compare.
             return;

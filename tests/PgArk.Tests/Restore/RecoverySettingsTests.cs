@@ -23,6 +23,32 @@ public class RecoverySettingsTests
     }
 
     [Fact]
+    public void Quote_BackslashAndQuote_EscapedForPostgresqlConf()
+    {
+        // PostgreSQL's configuration lexer turns \\ into \ and '' into ': the value must survive both.
+        Assert.Equal(@"'C:\\dir\\it''s here'", RecoverySettings.Quote(@"C:\dir\it's here"));
+    }
+
+    [Theory]
+    [InlineData(null, "latest")]
+    [InlineData("current", "current")]
+    [InlineData(" Latest ", "latest")]
+    [InlineData("3", "3")]
+    public void Build_TargetTimeline_Written(string? given, string expected)
+    {
+        var options = new RestoreOptions("/d", RestoreTarget.Immediate, "x", Timeline: given is null ? null : TargetTimeline.Parse(given));
+        Assert.Contains($"recovery_target_timeline = '{expected}'", RecoverySettings.Build(options, "i"));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("newest")]
+    [InlineData("")]
+    public void TargetTimeline_Invalid_IsUsageError(string text) =>
+        Assert.Throws<PgArk.Core.Errors.UsageException>(() => TargetTimeline.Parse(text));
+
+    [Fact]
     public void Build_Latest_HasNoTargetAndNoAction()
     {
         var settings = RecoverySettings.Build(new RestoreOptions("/data", RestoreTarget.Latest, "x", TargetAction: TargetAction.Promote), "id");
