@@ -162,39 +162,50 @@ public sealed class WalArchiver(ILogger logger)
 
     /// <summary>
     /// Restores an archived WAL file to <paramref name="destination"/>, checking its SHA-256 before the file appears.
-    /// Throws <see cref="NotFoundException"/> (exit 3) when no repository has it, which tells PostgreSQL the archive ends here.
+    /// Repositories are tried in order; one that cannot be read, lacks the server's record, or holds a corrupt copy is
+    /// skipped for the next. Throws <see cref="WalNotArchivedException"/> only when every repository was read and none
+    /// has the file (PostgreSQL's "end of the archive"); when any repository failed and none served the file, throws
+    /// <see cref="WalFetchFailedException"/>, which archive-get reports so that recovery stops instead of promoting.
     /// </summary>
     public async Task<string> GetAsync(string server, string walName, string destination, IReadOnlyList<Repository> repositories,
         CancellationToken cancellationToken)
     {
         var name = WalFileName.Parse(walName);
-        PgArkException? failure = null;
+        var failures = new List<(Repository Repository, Exception Failure)>();
         foreach (var repository in repositories)
         {
             try
             {
                 if (await TryGetOneAsync(server, name, destination, repository, cancellationToken).ConfigureAwait(false))
                 {
+                    if (failures.Count > 0)
+                    {
+                        logger.LogWarning("WAL file {Name} served by repository '{Repository}' after {Count} failing one(s)", name, repository.Name,
+                            failures.Count);
+                    }
                     return repository.Name;
                 }
             }
-            catch (PgArkException ex) when (repositories.Count > 1 && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 // Another repository may hold a good copy; a repository that cannot be read must not look like the end of the archive.
                 logger.LogWarning("unable to get WAL file {Name} from repository '{Repository}': {Message}", name, repository.Name, ex.Message);
-                failure ??= ex;
+                failures.Add((repository, ex));
             }
         }
-        if (failure is not null)
+        if (failures.Count > 0)
         {
-            throw failure;
+            throw new WalFetchFailedException(name, failures);
         }
-        throw new NotFoundException($"WAL file {name} is not in the archive of server '{server}'");
+        throw new WalNotArchivedException($"WAL file {name} is not in the archive of server '{server}'");
     }
 
     private static async Task<bool> TryGetOneAsync(string server, WalFileName name, string destination, Repository repository,
         CancellationToken cancellationToken)
     {
+        // An unmounted or emptied repository lists no WAL at all: reading the server record first (also the first
+        // decryption with the repository's key) tells "not archived" apart from "cannot read this repository".
+        await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
         var archived = await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false);
         if (archived is null)
         {

@@ -64,9 +64,10 @@ public sealed class PgArkHarness : IAsyncDisposable
     /// <param name="encrypted">Encrypt every posix repository with a random passphrase from a file (see <see cref="Passphrase"/>).</param>
     /// <param name="extraRepositories">Names of further posix repositories the server also uses, after "local".</param>
     /// <param name="repositoryKeys">Extra YAML keys for every posix repository (e.g. "retention: { full: 1 }").</param>
+    /// <param name="dataChecksums">initdb --data-checksums; null keeps <see cref="TestClusterOptions"/>' default.</param>
     public static async Task<PgArkHarness> CreateAsync(string compression = "zstd", IReadOnlyDictionary<string, string>? settings = null,
         Func<TempFolder, CancellationToken, Task<string>>? repositoryYaml = null, CancellationToken cancellationToken = default,
-        bool encrypted = false, IReadOnlyList<string>? extraRepositories = null, string? repositoryKeys = null)
+        bool encrypted = false, IReadOnlyList<string>? extraRepositories = null, string? repositoryKeys = null, bool? dataChecksums = null)
     {
         // In-process runs would otherwise write the test host's path into restore_command.
         Environment.SetEnvironmentVariable(SelfCommand.ExecutableVariable, Executable);
@@ -85,6 +86,7 @@ public sealed class PgArkHarness : IAsyncDisposable
             ArchiveMode = "on",
             ArchiveCommand = archiveCommand,
             Settings = clusterSettings,
+            DataChecksums = dataChecksums ?? new TestClusterOptions().DataChecksums,
         }, cancellationToken);
         var primaryKeys = repositoryYaml is null
             ? $"    type: posix\n    path: {repository}\n"

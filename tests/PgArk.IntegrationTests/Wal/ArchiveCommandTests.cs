@@ -126,7 +126,7 @@ public sealed class ArchiveCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Get_CorruptStoredSegment_Exit5_AndWritesNothing()
+    public async Task Get_CorruptStoredSegment_Exit126_AndWritesNothing()
     {
         Assert.Equal(0, (await RunAsync("archive-push", "--server", "pg1", WriteSegment("000000010000000000000008", 6))).ExitCode);
         var stored = Assert.Single(StoredFiles());
@@ -135,16 +135,78 @@ public sealed class ArchiveCommandTests : IDisposable
         await File.WriteAllBytesAsync(stored, bytes);
         var destination = _folder.Combine("RECOVERYXLOG");
         var run = await RunAsync("archive-get", "--server", "pg1", "000000010000000000000008", destination);
-        Assert.True(run.ExitCode == 5, run.ToString());
+        Assert.True(run.ExitCode == PgArk.Cli.Program.ArchiveGetFailureExitCode, run.ToString());
+        Assert.Contains("WAL file 000000010000000000000008 could not be fetched: repository 'local'", run.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(destination));
+    }
+
+    /// <summary>
+    /// Every failure that is not "in no repository" must exit above 125, or PostgreSQL ends recovery early and promotes.
+    /// </summary>
+    [Fact]
+    public async Task Get_EveryFailureOtherThanNotArchived_Exits126()
+    {
+        var destination = _folder.Combine("RECOVERYXLOG");
+        const string wal = "000000010000000000000009";
+        var failures = new Dictionary<string, CliRun>
+        {
+            ["missing config"] = await CliRun.RunAsync("--config", _folder.Combine("absent.yaml"), "archive-get", "--server", "pg1", wal, destination),
+            ["unknown server"] = await RunAsync("archive-get", "--server", "nope", wal, destination),
+            ["missing argument"] = await RunAsync("archive-get", "--server", "pg1", wal),
+        };
+        var broken = _folder.Combine("broken.yaml");
+        await File.WriteAllTextAsync(broken, "repositories: [ this is not\n");
+        failures["bad config"] = await CliRun.RunAsync("--config", broken, "archive-get", "--server", "pg1", wal, destination);
+        // The repository folder is gone (an unmounted volume): its WAL listing would be empty, which is not "not archived".
+        Directory.Move(_repository, _repository + ".away");
+        failures["unreadable repository"] = await RunAsync("archive-get", "--server", "pg1", wal, destination);
+        Directory.Move(_repository + ".away", _repository);
+        foreach (var (what, run) in failures)
+        {
+            Assert.True(run.ExitCode == PgArk.Cli.Program.ArchiveGetFailureExitCode, $"{what}: {run}");
+        }
+        Assert.False(File.Exists(destination));
+        Assert.Equal(3, (await RunAsync("archive-get", "--server", "pg1", wal, destination)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Get_CorruptCopyInFirstRepository_ServedBySecond()
+    {
+        var second = _folder.Combine("repo2");
+        await File.WriteAllTextAsync(_config, $"""
+            repositories:
+              - name: local
+                path: {_repository}
+              - name: second
+                path: {second}
+            servers:
+              - name: pg1
+                connection: "Host=/tmp;Port=1"
+                pgdata: /tmp/unused
+                repositories: [local, second]
+            """);
+        var record = Path.Combine(second, "servers", "pg1", "server.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(record)!);
+        File.Copy(Path.Combine(_repository, "servers", "pg1", "server.json"), record);
+        var segment = WriteSegment("00000001000000000000000A", 7);
+        Assert.Equal(0, (await RunAsync("archive-push", "--server", "pg1", segment)).ExitCode);
+        var stored = Assert.Single(StoredFiles());
+        var bytes = await File.ReadAllBytesAsync(stored);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        await File.WriteAllBytesAsync(stored, bytes);
+
+        var destination = _folder.Combine("RECOVERYXLOG");
+        var run = await RunAsync("archive-get", "--server", "pg1", "00000001000000000000000A", destination);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(await File.ReadAllBytesAsync(segment), await File.ReadAllBytesAsync(destination));
     }
 
     [Theory]
     [InlineData("../../etc/passwd")]
     [InlineData("000000010000000000000001/../../x")]
-    public async Task Get_NameThatIsAPath_Exit2(string name)
+    public async Task Get_NameThatIsAPath_Exit126(string name)
     {
         var run = await RunAsync("archive-get", "--server", "pg1", name, _folder.Combine("x"));
-        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.True(run.ExitCode == PgArk.Cli.Program.ArchiveGetFailureExitCode, run.ToString());
     }
 }
