@@ -25,7 +25,8 @@ public sealed class ArchiveGetRecoveryTests
         await h.Cluster.ExecuteAsync("CREATE TABLE t (i int PRIMARY KEY, h text)");
         for (var batch = 0; batch < 3; batch++)
         {
-            await h.Cluster.ExecuteAsync($"INSERT INTO t SELECT i, md5(i::text) FROM generate_series({batch * 5000 + 1}, {(batch + 1) * 5000}) i");
+            await h.Cluster.ExecuteAsync(
+                $"INSERT INTO t SELECT i, md5(i::text) FROM generate_series({batch * 5000 + 1}, {(batch + 1) * 5000}) i");
             segments.Add((await h.Cluster.ScalarAsync<string>("SELECT pg_walfile_name(pg_current_wal_lsn())"))!);
             await h.SwitchAndWaitForArchiveAsync();
         }
@@ -148,7 +149,8 @@ public sealed class ArchiveGetRecoveryTests
         if (walName is not null)
         {
             // Stopped in the middle of archive recovery, which the control file records.
-            var control = await ProcessRunner.RunAsync(cluster.Binaries.Tool("pg_controldata"), ["-D", cluster.DataDirectory], CancellationToken.None);
+            var control = await ProcessRunner.RunAsync(cluster.Binaries.Tool("pg_controldata"), ["-D", cluster.DataDirectory],
+                CancellationToken.None);
             Assert.Matches("Database cluster state: +in archive recovery", control.EnsureSuccess().StandardOutput);
         }
     }
