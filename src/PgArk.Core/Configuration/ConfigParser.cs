@@ -22,7 +22,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private static readonly string[] s_repositoryReserved = [];
     private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly", "logicalKeep"];
     private static readonly string[] s_serverKeys =
-        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify", "schedule"];
+        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify", "schedule", "restore"];
     private static readonly string[] s_serverReserved = [];
 
     private static readonly (string, RepositoryType)[] s_repositoryTypes = [("posix", RepositoryType.Posix), ("s3", RepositoryType.S3)];
@@ -132,6 +132,24 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         return result;
     }
 
+    private static readonly string[] s_serverRestoreKeys = ["prefetch"];
+
+    /// <summary><c>servers[].restore.prefetch</c>: segments archive-get fetches ahead during recovery (0 turns it off).</summary>
+    private int RestorePrefetch(YamlMappingReader server)
+    {
+        if (server.Mapping("restore") is not { } node)
+        {
+            return ServerOptions.DefaultRestorePrefetch;
+        }
+        var reader = new YamlMappingReader(node, server.ChildPath("restore"), s_serverRestoreKeys, [], _problems);
+        var prefetch = reader.Int("prefetch") ?? ServerOptions.DefaultRestorePrefetch;
+        if (prefetch is < 0 or > 256)
+        {
+            _problems.Add(reader.ChildPath("prefetch"), $"must be 0 (off) to 256 segments (got {prefetch})");
+        }
+        return prefetch;
+    }
+
     private RepositoryOptions ParseRepository(YamlMappingReader reader, string? name)
     {
         var type = reader.Has("type") ? reader.Choice("type", s_repositoryTypes) : RepositoryType.Posix;
@@ -228,7 +246,11 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
 
             var repositories = ServerRepositories(reader, repositoryNames);
             var verify = Verify(reader);
-            result.Add(new ServerOptions(name ?? "", connection ?? "", pgData ?? "", repositories, pgBin, pgVersion, verify) { Schedule = Schedule(reader) });
+            result.Add(new ServerOptions(name ?? "", connection ?? "", pgData ?? "", repositories, pgBin, pgVersion, verify)
+            {
+                Schedule = Schedule(reader),
+                RestorePrefetch = RestorePrefetch(reader),
+            });
         }
 
         return result;

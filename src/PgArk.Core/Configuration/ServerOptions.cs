@@ -26,6 +26,14 @@ public sealed record ServerOptions(
     /// <summary>Cron schedules run by <c>pgark serve</c> (YAML <c>schedule</c>); null: none.</summary>
     public ScheduleOptions? Schedule { get; init; }
 
+    /// <summary>
+    /// WAL segments archive-get keeps fetched ahead during recovery (YAML <c>restore.prefetch</c>; 0: off).
+    /// </summary>
+    public int RestorePrefetch { get; init; } = DefaultRestorePrefetch;
+
+    /// <summary>8 segments (128 MB at the default segment size), like pgBackRest's default archive-get queue.</summary>
+    public const int DefaultRestorePrefetch = 8;
+
     // Records print every property by default; this keeps the password out of ToString().
     private bool PrintMembers(StringBuilder builder)
     {

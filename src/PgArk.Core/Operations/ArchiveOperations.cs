@@ -40,8 +40,8 @@ public sealed class ArchiveGetOperation : Operation<ArchiveGetInput, ArchiveGetR
     {
         var server = context.GetServer(input.Server);
         var archiver = new WalArchiver(context.CreateLogger("PgArk.ArchiveGet"));
-        var repository = await archiver.GetAsync(server.Name, input.WalName, input.Destination, context.RepositoriesFor(server), cancellationToken)
-            .ConfigureAwait(false);
+        var repository = await archiver.GetAsync(server.Name, input.WalName, input.Destination, context.RepositoriesFor(server),
+            server.RestorePrefetch, cancellationToken).ConfigureAwait(false);
         return new ArchiveGetResult(input.WalName, repository);
     }
 }

@@ -163,43 +163,133 @@ public sealed class WalArchiver(ILogger logger)
 
     /// <summary>
     /// Restores an archived WAL file to <paramref name="destination"/>, checking its SHA-256 before the file appears.
-    /// Throws <see cref="NotFoundException"/> (exit 3) when no repository has it, which tells PostgreSQL the archive ends here.
+    /// Repositories are tried in order; one that cannot be read, lacks the server's record, or holds a corrupt copy is
+    /// skipped for the next. Throws <see cref="WalNotArchivedException"/> only when every repository was read and none
+    /// has the file (PostgreSQL's "end of the archive"); when any repository failed and none served the file, throws
+    /// <see cref="WalFetchFailedException"/>, which archive-get reports so that recovery stops instead of promoting.
     /// </summary>
+    /// <param name="prefetch">
+    /// Segments to keep fetched ahead in the data directory's spool (<see cref="WalPrefetchSpool"/>); 0 fetches only
+    /// what is asked for. Only used when <paramref name="destination"/> is in a data directory's pg_wal.
+    /// </param>
+    /// <returns>The repository that served the file, or the spool.</returns>
     public async Task<string> GetAsync(string server, string walName, string destination, IReadOnlyList<Repository> repositories,
-        CancellationToken cancellationToken)
+        int prefetch, CancellationToken cancellationToken)
     {
         var name = WalFileName.Parse(walName);
-        PgArkException? failure = null;
+        var spool = prefetch > 0 && name.Kind == WalFileKind.Segment ? WalPrefetchSpool.ForDestination(destination) : null;
+        if (spool is null)
+        {
+            return (await FetchAsync(server, name, destination, repositories, cancellationToken).ConfigureAwait(false)).Repository;
+        }
+        spool.Prune(name.Name);
+        var served = await spool.TryServeAsync(name.Name, destination, m => logger.LogWarning("{Message}", m), cancellationToken)
+            .ConfigureAwait(false);
+        string source;
+        long segmentSize;
+        if (served is long size)
+        {
+            (source, segmentSize) = ("prefetch spool", size);
+        }
+        else
+        {
+            Fetched fetched;
+            try
+            {
+                fetched = await FetchAsync(server, name, destination, repositories, cancellationToken).ConfigureAwait(false);
+            }
+            catch (WalNotArchivedException)
+            {
+                // The end of the archive: recovery ends here (or switches timeline), nothing spooled will be asked for.
+                spool.Delete();
+                throw;
+            }
+            (source, segmentSize) = (fetched.Repository, fetched.WalSegmentSize);
+        }
+        await RefillSpoolAsync(spool, server, name, segmentSize, prefetch, repositories, cancellationToken).ConfigureAwait(false);
+        return source;
+    }
+
+    /// <summary>
+    /// Once fewer than half of <paramref name="prefetch"/> segments are spooled ahead, fetches the missing ones in
+    /// parallel, so most calls are served locally and the others pay one round of repository latency for many segments.
+    /// A segment that cannot be prefetched is left to its own archive-get call, which reports it.
+    /// </summary>
+    private async Task RefillSpoolAsync(WalPrefetchSpool spool, string server, WalFileName current, long segmentSize, int prefetch,
+        IReadOnlyList<Repository> repositories, CancellationToken cancellationToken)
+    {
+        var spooled = spool.SegmentsAfter(current.Name);
+        if (spooled.Count * 2 > prefetch)
+        {
+            return;
+        }
+        var first = current.SegmentNumber(segmentSize) + 1;
+        var wanted = Enumerable.Range(0, prefetch)
+            .Select(i => WalFileName.SegmentFileName(current.Timeline, first + (ulong)i, segmentSize))
+            .Where(n => !spooled.Contains(n))
+            .ToList();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(prefetch, 4), CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(wanted, parallel,
+            async (segment, ct) =>
+            {
+                try
+                {
+                    var fetched = await FetchAsync(server, WalFileName.Parse(segment), spool.DownloadPath(segment), repositories, ct)
+                        .ConfigureAwait(false);
+                    spool.Commit(segment, fetched.Sha256);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogDebug("WAL file {Name} not prefetched: {Message}", segment, ex.Message);
+                }
+            }).ConfigureAwait(false);
+    }
+
+    /// <summary>Where a WAL file came from, its recorded SHA-256, and the server's segment size.</summary>
+    private sealed record Fetched(string Repository, string Sha256, long WalSegmentSize);
+
+    private async Task<Fetched> FetchAsync(string server, WalFileName name, string destination, IReadOnlyList<Repository> repositories,
+        CancellationToken cancellationToken)
+    {
+        var failures = new List<(Repository Repository, Exception Failure)>();
         foreach (var repository in repositories)
         {
             try
             {
-                if (await TryGetOneAsync(server, name, destination, repository, cancellationToken).ConfigureAwait(false))
+                if (await TryGetOneAsync(server, name, destination, repository, cancellationToken).ConfigureAwait(false) is { } fetched)
                 {
-                    return repository.Name;
+                    if (failures.Count > 0)
+                    {
+                        logger.LogWarning("WAL file {Name} served by repository '{Repository}' after {Count} failing one(s)", name, repository.Name,
+                            failures.Count);
+                    }
+                    return fetched;
                 }
             }
-            catch (PgArkException ex) when (repositories.Count > 1 && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 // Another repository may hold a good copy; a repository that cannot be read must not look like the end of the archive.
                 logger.LogWarning("unable to get WAL file {Name} from repository '{Repository}': {Message}", name, repository.Name, ex.Message);
-                failure ??= ex;
+                failures.Add((repository, ex));
             }
         }
-        if (failure is not null)
+        if (failures.Count > 0)
         {
-            throw failure;
+            throw new WalFetchFailedException(name, failures);
         }
-        throw new NotFoundException($"WAL file {name} is not in the archive of server '{server}'");
+        throw new WalNotArchivedException($"WAL file {name} is not in the archive of server '{server}'");
     }
 
-    private static async Task<bool> TryGetOneAsync(string server, WalFileName name, string destination, Repository repository,
+    private static async Task<Fetched?> TryGetOneAsync(string server, WalFileName name, string destination, Repository repository,
         CancellationToken cancellationToken)
     {
+        // An unmounted or emptied repository lists no WAL at all: reading the server record first (also the first
+        // decryption with the repository's key) tells "not archived" apart from "cannot read this repository".
+        var record = await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
         var archived = await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false);
         if (archived is null)
         {
-            return false;
+            return null;
         }
         var temp = destination + ".pgark-tmp";
         try
@@ -231,7 +321,7 @@ public sealed class WalArchiver(ILogger logger)
                 }
             }
             File.Move(temp, destination, overwrite: true);
-            return true;
+            return new Fetched(repository.Name, archived.Sha256, record.WalSegmentSize);
         }
         finally
         {

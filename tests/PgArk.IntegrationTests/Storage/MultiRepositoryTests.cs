@@ -75,13 +75,27 @@ public class MultiRepositoryTests
             await File.WriteAllTextAsync(path, "in the way");
         }
         await h.Cluster.ExecuteAsync("CREATE TABLE t AS SELECT i FROM generate_series(1, 10000) i");
-        var segment = await h.Cluster.ScalarAsync<string>("SELECT pg_walfile_name(pg_switch_wal())");
-        await WaitForSegmentAsync(h.RepositoryPathOf("second"), segment!);
 
-        var backup = await h.RunAsync("backup", "--server", Server, "--type", "full", "--archive-timeout", "120");
-        Assert.True(backup.ExitCode != 0, backup.ToString());
-        Assert.Contains("backup in repository 'local' failed", backup.Stderr, StringComparison.Ordinal);
-        Assert.Contains("in repository 'second'", backup.Stderr, StringComparison.Ordinal);
+        // While 'local' fails, a segment reaches 'second' only when PostgreSQL's archiver tries again, which after three
+        // failures it does on its own only every 60 s. The archiver is woken every few seconds instead (a reload sets its
+        // latch), so no wait below depends on that schedule; each wait is for a condition, with a timeout.
+        using var nudging = new CancellationTokenSource();
+        var nudger = NudgeArchiverAsync(h.Cluster, nudging.Token);
+        try
+        {
+            var segment = await h.Cluster.ScalarAsync<string>("SELECT pg_walfile_name(pg_switch_wal())");
+            await WaitForSegmentAsync(h.RepositoryPathOf("second"), segment!);
+
+            var backup = await h.RunAsync("backup", "--server", Server, "--type", "full", "--archive-timeout", "300");
+            Assert.True(backup.ExitCode != 0, backup.ToString());
+            Assert.Contains("backup in repository 'local' failed", backup.Stderr, StringComparison.Ordinal);
+            Assert.Contains("in repository 'second'", backup.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await nudging.CancelAsync();
+            await nudger;
+        }
         AssertOk(await h.RunAsync("verify", "--server", Server, "--repo", "second"));
 
         var failed = await h.Cluster.ScalarAsync<long>("SELECT failed_count FROM pg_stat_archiver");
@@ -92,9 +106,25 @@ public class MultiRepositoryTests
         Assert.Equal(1, json.RootElement.GetProperty("servers")[0].GetProperty("backups").GetArrayLength());
     }
 
+    /// <summary>Wakes PostgreSQL's archiver every two seconds (pg_reload_conf sets its latch) until cancelled.</summary>
+    private static async Task NudgeArchiverAsync(TestCluster cluster, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await cluster.ScalarAsync<bool>("SELECT pg_reload_conf()", cancellationToken: cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
     private static async Task WaitForSegmentAsync(string repository, string segment)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow.AddSeconds(300);
         while (DateTime.UtcNow < deadline)
         {
             if (Directory.Exists(repository) && Directory.EnumerateFiles(repository, segment + "-*", SearchOption.AllDirectories).Any())
