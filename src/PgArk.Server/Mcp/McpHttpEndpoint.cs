@@ -54,7 +54,7 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
         }
         if (caller is not null && message is JsonRpcRequest { Method: RequestMethods.ToolsCall, Params: JsonObject parameters }
             && parameters["name"] is JsonValue name && name.TryGetValue<string>(out var tool)
-            && registry.Operations.FirstOrDefault(o => o.Name == tool) is { } operation)
+            && Resolve(tool) is { } operation)
         {
             ApiEndpoints.Authorize(caller, operation);
         }
@@ -69,6 +69,19 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
         }
         await ServeAsync(http, message).ConfigureAwait(false);
     });
+
+    /// <summary>The operation a tool name (or seed 000 alias such as trigger_full_backup) runs; null when unknown (the handler reports it).</summary>
+    private RegisteredOperation? Resolve(string tool)
+    {
+        try
+        {
+            return registry.Get(tool);
+        }
+        catch (Core.Errors.NotFoundException)
+        {
+            return null;
+        }
+    }
 
     private async Task ServeAsync(HttpContext http, JsonRpcMessage message)
     {
