@@ -52,6 +52,14 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
             await WriteJsonRpcErrorAsync(http, StatusCodes.Status400BadRequest, "Bad Request: the body is not a JSON-RPC message").ConfigureAwait(false);
             return;
         }
+        if (message is JsonRpcRequest { Method: RequestMethods.ToolsCall } call
+            && (call.Params is not JsonObject callParams || callParams["arguments"] is not (null or JsonObject)))
+        {
+            // The SDK would fail to read these params and answer -32603 (internal error): say what is wrong instead.
+            await WriteJsonRpcErrorAsync(http, StatusCodes.Status400BadRequest, "Invalid params: 'arguments' must be an object",
+                McpErrorCode.InvalidParams, call.Id).ConfigureAwait(false);
+            return;
+        }
         if (caller is not null && message is JsonRpcRequest { Method: RequestMethods.ToolsCall, Params: JsonObject parameters }
             && parameters["name"] is JsonValue name && name.TryGetValue<string>(out var tool)
             && Resolve(tool) is { } operation)
@@ -136,11 +144,12 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
         }
     }
 
-    private static Task WriteJsonRpcErrorAsync(HttpContext http, int status, string message)
+    private static Task WriteJsonRpcErrorAsync(HttpContext http, int status, string message, McpErrorCode code = McpErrorCode.InvalidRequest,
+        RequestId id = default)
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json; charset=utf-8";
-        var error = new JsonRpcError { Id = default, Error = new JsonRpcErrorDetail { Code = (int)McpErrorCode.InvalidRequest, Message = message } };
+        var error = new JsonRpcError { Id = id, Error = new JsonRpcErrorDetail { Code = (int)code, Message = message } };
         return http.Response.WriteAsync(JsonSerializer.Serialize(error, s_errorType), http.RequestAborted);
     }
 }
