@@ -42,6 +42,10 @@ internal static class BackupHeaderCache
                 try
                 {
                     headers[i] = await entry.Header.Value.ConfigureAwait(false);
+                    if (headers[i] is { } header && header.Id != folders[i])
+                    {
+                        throw repository.ForeignManifest(server, BackupId.Parse(folders[i]), header.Id, server);
+                    }
                 }
                 catch
                 {

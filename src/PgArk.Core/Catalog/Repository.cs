@@ -98,7 +98,7 @@ public sealed class Repository
             var manifest = await ReadJsonAsync<BackupManifest>(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false);
             if (manifest is not null)
             {
-                result.Add(manifest);
+                result.Add(CheckId(server, id, manifest));
             }
         }
         result.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
@@ -127,9 +127,20 @@ public sealed class Repository
         return result;
     }
 
-    public async Task<BackupManifest> ReadManifestAsync(string server, BackupId id, CancellationToken cancellationToken) =>
+    public async Task<BackupManifest> ReadManifestAsync(string server, BackupId id, CancellationToken cancellationToken) => CheckId(server, id,
         await ReadJsonAsync<BackupManifest>(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false)
-        ?? throw new NotFoundException($"backup '{id}' of server '{server}' not found in repository '{Name}'", "see 'pgark info' for the backups");
+        ?? throw new NotFoundException($"backup '{id}' of server '{server}' not found in repository '{Name}'", "see 'pgark info' for the backups"));
+
+    /// <summary>
+    /// A manifest is trusted only in the folder its id names, for the server it names: a copied or forged manifest must
+    /// not stand in for another backup (retention and restore pick backups by id).
+    /// </summary>
+    internal BackupManifest CheckId(string server, BackupId folder, BackupManifest manifest) =>
+        manifest.Id == folder.Value && manifest.Server == server ? manifest : throw ForeignManifest(server, folder, manifest.Id, manifest.Server);
+
+    internal IntegrityException ForeignManifest(string server, BackupId folder, string id, string manifestServer) => new(
+        $"manifest in backup folder '{folder}' of server '{server}' in repository '{Name}' names backup '{id}' of server '{manifestServer}'",
+        "a manifest was copied or forged: move that folder out of the repository, then run 'pgark verify'");
 
     /// <summary>The archived copy of a WAL file, or null. Stored names carry the content's SHA-256.</summary>
     public async Task<ArchivedWalFile?> FindWalAsync(string server, WalFileName name, CancellationToken cancellationToken)

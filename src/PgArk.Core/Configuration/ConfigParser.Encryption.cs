@@ -32,9 +32,10 @@ internal sealed partial class ConfigParser
             return null;
         }
         var iterations = reader.PositiveInt("iterations") ?? EncryptionOptions.DefaultIterations;
-        if (iterations < EncryptionOptions.MinimumIterations)
+        if (iterations is < EncryptionOptions.MinimumIterations or > EncryptionOptions.MaximumIterations)
         {
-            _problems.Add(reader.ChildPath("iterations"), $"must be at least {EncryptionOptions.MinimumIterations.ToString("N0", CultureInfo.InvariantCulture)}");
+            _problems.Add(reader.ChildPath("iterations"), $"must be between {EncryptionOptions.MinimumIterations.ToString("N0", CultureInfo.InvariantCulture)}"
+                + $" and {EncryptionOptions.MaximumIterations.ToString("N0", CultureInfo.InvariantCulture)}");
             return null;
         }
         var key = sources[0] switch

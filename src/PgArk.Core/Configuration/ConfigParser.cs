@@ -12,9 +12,9 @@ namespace PgArk.Core.Configuration;
 /// </summary>
 internal sealed partial class ConfigParser(string sourcePath, Func<string, string?> getEnvironmentVariable)
 {
-    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant", "notifications", "catalog", "exports"];
+    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant", "notifications", "catalog", "exports", "restore"];
     private static readonly string[] s_rootReserved = [];
-    private static readonly string[] s_apiKeys = ["urls", "keys"];
+    private static readonly string[] s_apiKeys = ["urls", "keys", "allowedOrigins", "allowedHosts"];
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
     private static readonly (string, Operations.OperationRole)[] s_roles =
         [("viewer", Operations.OperationRole.Viewer), ("operator", Operations.OperationRole.Operator), ("admin", Operations.OperationRole.Admin)];
@@ -57,10 +57,12 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         var notifications = ParseNotifications(reader);
         var catalog = ParseCatalog(reader);
         var exports = ParseExports(reader);
+        var restore = ParseRestore(reader);
         _problems.ThrowIfAny(sourcePath);
         return new PgArkOptions(sourcePath, repositories, servers, lockPath, api)
         {
             Agents = agents, Assistant = assistant, Notifications = notifications, Catalog = catalog, Exports = exports,
+            Restore = restore ?? RestoreRootsOptions.None,
         };
     }
 
@@ -330,9 +332,13 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         }
         var reader = new YamlMappingReader(node, "api", s_apiKeys, [], _problems);
         var urls = reader.Scalar("urls");
-        if (urls is not null && (!Uri.TryCreate(urls, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        // Kestrel takes a ';'-separated list: every entry is checked, not just the first.
+        foreach (var url in urls?.Split(';', StringSplitOptions.TrimEntries) ?? [])
         {
-            _problems.Add(reader.ChildPath("urls"), $"'{urls}' is not an http:// or https:// URL");
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                _problems.Add(reader.ChildPath("urls"), $"'{url}' is not an http:// or https:// URL");
+            }
         }
         var keys = new List<ApiKeyOptions>();
         var list = reader.Sequence("keys");
@@ -363,7 +369,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
                 keys.Add(new ApiKeyOptions(name, sha256.ToLowerInvariant(), role.Value));
             }
         }
-        return new ApiOptions(urls, keys);
+        return new ApiOptions(urls, keys) { AllowedOrigins = AllowedOrigins(reader), AllowedHosts = AllowedHosts(reader) };
     }
 
     internal static bool IsValidName(string name) =>

@@ -15,4 +15,10 @@ public sealed record EncryptionOptions(EncryptionKeySource Key, int Iterations)
 
     /// <summary>Below this, a passphrase is too cheap to guess offline.</summary>
     public const int MinimumIterations = 100_000;
+
+    /// <summary>
+    /// Most PBKDF2 iterations accepted, in the configuration and in a repository's key envelope: the envelope is repository
+    /// content, and a forged count near int.MaxValue would hold a CPU for hours before the key check could fail.
+    /// </summary>
+    public const int MaximumIterations = 10_000_000;
 }

@@ -24,8 +24,11 @@ public sealed record WebhookOptions(Uri Url, bool OnFailure, bool OnSuccess, IRe
         return true;
     }
 
-    /// <summary>Scheme, host and port only: what logs and messages may show.</summary>
-    public string RedactedUrl => Url.GetLeftPart(UriPartial.Authority) + "/...";
+    /// <summary>
+    /// Scheme, host and port only: what logs and messages may show. <c>user:token@</c> is masked (Uri.Authority, unlike
+    /// GetLeftPart(UriPartial.Authority), leaves the user info out).
+    /// </summary>
+    public string RedactedUrl => $"{Url.Scheme}://{(Url.UserInfo.Length > 0 ? Common.Redaction.Mask + "@" : "")}{Url.Authority}/...";
 }
 
 /// <summary>The <c>catalog</c> section: a PostgreSQL database that receives the <c>backup_history</c> table.</summary>

@@ -28,6 +28,9 @@ public sealed record PgArkOptions(
     /// so the API refuses export_table and import_table).</summary>
     public ExportsOptions? Exports { get; init; }
 
+    /// <summary>The <c>restore</c> section: folders API restores may target besides each server's pgdata.</summary>
+    public RestoreRootsOptions Restore { get; init; } = RestoreRootsOptions.None;
+
     /// <summary>Default of <see cref="LockPath"/>.</summary>
     public const string DefaultLockPath = "/tmp/pgark";
 

@@ -47,3 +47,10 @@ public sealed class IntegrityException(string message, string? hint = null)
 /// <summary>The operation ran and failed (exit 1).</summary>
 public sealed class OperationFailedException(string message, string? hint = null, Exception? innerException = null)
     : PgArkException(ErrorKind.Failed, message, hint, innerException);
+
+/// <summary>
+/// The caller may not do this (an API restore outside the allowed folders): exit 4 like any refusal, HTTP 403 rather than
+/// 409 because retrying will not help.
+/// </summary>
+public sealed class PermissionDeniedException(string message, string? hint = null)
+    : PgArkException(ErrorKind.Refused, message, hint);

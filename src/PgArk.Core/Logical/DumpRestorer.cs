@@ -259,11 +259,21 @@ public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILog
     /// script of the tables' data and sequence values, wrapped by --single-transaction, so a failure (a foreign key from a
     /// table not restored, bad data) changes nothing.
     /// </summary>
-    private static async Task ReplaceRowsAsync(PgClient client, string pgRestore, string database, IReadOnlyList<TableName> present, string listPath,
+    internal static async Task ReplaceRowsAsync(PgClient client, string pgRestore, string database, IReadOnlyList<TableName> present, string listPath,
         string archive, CancellationToken cancellationToken)
     {
         var psql = Path.Combine(Path.GetDirectoryName(pgRestore)!, "psql");
-        using var restore = client.Start(pgRestore, ["--use-list", listPath, "--file", "-", archive], redirectInput: false, redirectOutput: true);
+        // The archive is untrusted: a forged "\." inside its COPY data would end the COPY and let the next line be a psql
+        // meta-command (\! runs a shell). With --restrict-key pg_restore opens the script with \restrict KEY, and psql
+        // then refuses every meta-command; the key is random per run, so the archive cannot carry the \unrestrict.
+        if (!(await client.RunAsync(pgRestore, ["--help"], cancellationToken).ConfigureAwait(false)).Contains("--restrict-key", StringComparison.Ordinal))
+        {
+            throw new OperationFailedException($"'{pgRestore}' cannot restrict psql meta-commands, so rows are not replaced through it",
+                "update the PostgreSQL client programs to a minor release with pg_restore --restrict-key (13.22, 14.19, 15.14, 16.10, 17.6 or later)");
+        }
+        var restrictKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        using var restore = client.Start(pgRestore, ["--use-list", listPath, "--restrict-key", restrictKey, "--file", "-", archive],
+            redirectInput: false, redirectOutput: true);
         using var load = client.Start(psql, ["--no-psqlrc", "--quiet", "--dbname", client.ConnInfo(database), "--no-password", "--single-transaction",
             "--set", "ON_ERROR_STOP=1", "--command", $"TRUNCATE {string.Join(", ", present.Select(t => t.Quoted))}", "--file", "-"],
             redirectInput: true, redirectOutput: true);

@@ -61,7 +61,7 @@ public static partial class ExportFolder
         path.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
 
     /// <summary>realpath(3): the canonical path with every symbolic link resolved; null when it does not exist.</summary>
-    private static string? RealPath(string path)
+    internal static string? RealPath(string path)
     {
         var resolved = NativeRealPath(path, IntPtr.Zero);
         if (resolved == IntPtr.Zero)

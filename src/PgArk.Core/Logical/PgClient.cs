@@ -98,11 +98,43 @@ public sealed class PgClient
         return string.Join(' ', parts);
     }
 
-    /// <summary>The password travels in the environment (PGPASSWORD), never on the command line.</summary>
-    public IReadOnlyDictionary<string, string> Environment() =>
-        new NpgsqlConnectionStringBuilder(_server.Connection).Password is { Length: > 0 } password
-            ? new Dictionary<string, string> { ["PGPASSWORD"] = password }
-            : new Dictionary<string, string>();
+    /// <summary>
+    /// The libpq environment of pg_dump, pg_restore and psql: the password (PGPASSWORD, never on the command line) and the
+    /// connection's TLS settings, so the programs verify the server as the connection string asks instead of libpq's
+    /// default sslmode=prefer (which accepts any certificate, or none).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Environment() => LibpqEnvironment(_server.Connection);
+
+    internal static Dictionary<string, string> LibpqEnvironment(string connection)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connection);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PGSSLMODE"] = builder.SslMode switch
+            {
+                SslMode.Disable => "disable",
+                SslMode.Allow => "allow",
+                SslMode.Prefer => "prefer",
+                SslMode.Require => "require",
+                SslMode.VerifyCA => "verify-ca",
+                SslMode.VerifyFull => "verify-full",
+                _ => throw new ConfigurationException($"SSL Mode '{builder.SslMode}' has no libpq equivalent"),
+            },
+        };
+        void Add(string name, string? value)
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                environment[name] = value;
+            }
+        }
+        Add("PGPASSWORD", builder.Password);
+        Add("PGSSLROOTCERT", builder.RootCertificate);
+        Add("PGSSLCERT", builder.SslCertificate);
+        Add("PGSSLKEY", builder.SslKey);
+        Add("PGPASSFILE", builder.Passfile);
+        return environment;
+    }
 
     /// <summary>pg_dump / pg_restore: the configured pgBin, else the installation matching the server's major version, else the newest.</summary>
     public string Program(string name, int? serverMajor)

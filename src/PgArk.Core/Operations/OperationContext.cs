@@ -23,6 +23,12 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
 
     public ILoggerFactory LoggerFactory { get; } = loggerFactory ?? NullLoggerFactory.Instance;
 
+    /// <summary>Who the operations run for; remote callers are confined (see <see cref="RestoreTargetPolicy"/>).</summary>
+    public OperationCaller Caller { get; init; } = OperationCaller.Local;
+
+    /// <summary>The same configuration and logging for <paramref name="caller"/> (a front end calls this once).</summary>
+    public OperationContext For(OperationCaller caller) => new(Options, LoggerFactory, SelfCommand) { Caller = caller };
+
     /// <summary>Records and announces every run made with this context (created on first use from <see cref="Options"/>).</summary>
     public Runs.OperationRunRecorder Runs => LazyInitializer.EnsureInitialized(ref _runs, () => new Runs.OperationRunRecorder(this));
 

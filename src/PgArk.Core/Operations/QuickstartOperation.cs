@@ -84,7 +84,12 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
                 repositories: [local]
 
             """, cancellationToken).ConfigureAwait(false);
-        File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        // 0600 like every file holding a connection string; archive_command reads it as postgres, which owns it when we are root.
+        File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (Libc.IsRoot)
+        {
+            LocalCluster.ChownToPostgres(configFile);
+        }
         var quick = new OperationContext(ConfigLoader.Load(configFile), context.LoggerFactory, context.SelfCommand);
 
         await Step("configure archiving and start", async () =>

@@ -24,6 +24,7 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
+        RestoreTargetPolicy.Check(context.Caller, context.Options, server, input.DataDirectory, input.Delta);
         var logger = context.CreateLogger("PgArk.Restore");
         var repository = await ChooseRepositoryAsync(server.Name, context.RepositoriesFor(server, input.Repository), input, logger, cancellationToken)
             .ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using PgArk.Core.Catalog;
+using PgArk.Core.Errors;
 using PgArk.Core.Configuration;
 using PgArk.Core.Wal;
 
@@ -29,6 +30,7 @@ public static class RetentionPlanner
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         var backups = catalog.Backups.OrderBy(b => b.Id, StringComparer.Ordinal).ToList();
+        CheckIdsAreBelievable(backups, now);
         var expired = new Dictionary<string, string>(StringComparer.Ordinal);
 
         if (options.ExpiresFullBackups)
@@ -86,6 +88,40 @@ public static class RetentionPlanner
             }
         }
         return result;
+    }
+
+    /// <summary>How far a backup id may be ahead of this host's clock (another host's skew) before it is distrusted.</summary>
+    internal static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Retention keeps the newest backups by id, so ids decide what is deleted. An id dated in the future, or one that does
+    /// not say the manifest's type and start time (the id is the start time, or a few seconds later when two backups
+    /// collide), can only be forged or copied: expire refuses rather than letting it push real backups out.
+    /// </summary>
+    private static void CheckIdsAreBelievable(List<BackupManifest> backups, DateTimeOffset now)
+    {
+        foreach (var backup in backups)
+        {
+            var idTime = DateTimeOffset.ParseExact(backup.Id[..15], "yyyyMMdd-HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+            string? why = null;
+            if (idTime > now + ClockSkewAllowance)
+            {
+                why = $"it is dated {idTime:u}, in the future";
+            }
+            else if (backup.Id[^1] != BackupId.TypeLetter(backup.Type))
+            {
+                why = $"its id says type '{backup.Id[^1]}' but the manifest says {backup.Type.ToString().ToLowerInvariant()}";
+            }
+            else if (idTime < backup.StartTime.AddSeconds(-1) || idTime > backup.StartTime.AddMinutes(1))
+            {
+                why = $"its id does not match its start time {backup.StartTime:u}";
+            }
+            if (why is not null)
+            {
+                throw new IntegrityException($"refusing to apply retention: backup '{backup.Id}' cannot be trusted ({why})",
+                    "a manifest was forged or copied: move that backup folder out of the repository, then run 'pgark verify'");
+            }
+        }
     }
 
     private static HashSet<string> KeptFullBackups(List<BackupManifest> fullsOldestFirst, RetentionOptions options)

@@ -40,10 +40,11 @@ public sealed class RestoreVerifier(Repository repository, ILogger logger)
             var phase = Stopwatch.StartNew();
             progress?.Report(new OperationProgress("restore", 0, manifest.Size));
             var dataDirectory = sandbox.DataDirectory;
-            await new PhysicalRestoreRunner(repository, logger).RunAsync(server.Name,
-                new RestoreOptions(dataDirectory, RestoreTarget.Immediate, archiveGetCommand, manifest.Id, TargetAction.Promote,
-                    sandbox.TablespaceMap(manifest)),
-                progress, cancellationToken).ConfigureAwait(false);
+            var restoreOptions = new RestoreOptions(dataDirectory, RestoreTarget.Immediate, archiveGetCommand, manifest.Id, TargetAction.Promote,
+                sandbox.TablespaceMap(manifest));
+            await new PhysicalRestoreRunner(repository, logger).RunAsync(server.Name, restoreOptions, progress, cancellationToken).ConfigureAwait(false);
+            // The repository is untrusted input: the sandbox starts from PgArk's settings, never the backup's.
+            await sandbox.WriteOwnConfigurationAsync(RecoverySettings.Build(restoreOptions, manifest.Id), cancellationToken).ConfigureAwait(false);
             restoreSeconds = Seconds(phase);
 
             phase.Restart();

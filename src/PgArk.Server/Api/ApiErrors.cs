@@ -25,7 +25,9 @@ internal static class ApiErrors
         _ => "failed",
     };
 
-    public static Task WriteAsync(HttpContext http, PgArkException ex) => WriteAsync(http, Status(ex.Kind), Code(ex.Kind), ex.Message, ex.Hint);
+    public static Task WriteAsync(HttpContext http, PgArkException ex) => ex is PermissionDeniedException
+        ? WriteAsync(http, StatusCodes.Status403Forbidden, "forbidden", ex.Message, ex.Hint)
+        : WriteAsync(http, Status(ex.Kind), Code(ex.Kind), ex.Message, ex.Hint);
 
     public static async Task WriteAsync(HttpContext http, int status, string code, string message, string? hint = null)
     {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PgArk.Core.Operations;
 using PgArk.Core.Operations.Jobs;
 using PgArk.Core.Operations.Registry;
 using PgArk.Server.Mcp;
@@ -36,17 +37,21 @@ public static class ApiHost
         });
         Scheduling.SchedulerService.Add(builder.Services, options.Context);
         var app = builder.Build();
+        // Every call below comes from the network: operations confine it (the scheduler above keeps the local context).
+        var context = options.Context.For(OperationCaller.Remote);
         var registry = options.Registry ?? OperationRegistry.Default;
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var stopping = app.Lifetime.ApplicationStopping;
-        var jobs = new JobManager(options.Context, loggers.CreateLogger("PgArk.Jobs"), stopping);
-        var endpoints = new ApiEndpoints(options.Context, registry,
-            options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [], loggers.CreateLogger("PgArk.Api"), stopping, jobs);
+        var jobs = new JobManager(context, loggers.CreateLogger("PgArk.Jobs"), stopping);
+        // Registered once, before every endpoint: the routes below (and any added later) are all behind it.
+        app.Use(new RequestGuard(options.Urls, context.Options.Api).InvokeAsync);
+        var endpoints = new ApiEndpoints(context, registry,
+            options.NoAuth ? null : context.Options.Api?.Keys ?? [], loggers.CreateLogger("PgArk.Api"), stopping, jobs);
         endpoints.Map(app);
-        new MetricsEndpoints(endpoints, options.Context, stopping).Map(app);
-        new ResourceEndpoints(endpoints, options.Context, registry, jobs, stopping).Map(app);
+        new MetricsEndpoints(endpoints, context, stopping).Map(app);
+        new ResourceEndpoints(endpoints, context, registry, jobs, stopping).Map(app);
         new JobEndpoints(endpoints, jobs).Map(app);
-        new McpHttpEndpoint(endpoints, options.Context, registry, loggers).Map(app);
+        new McpHttpEndpoint(endpoints, context, registry, loggers).Map(app);
         return app;
     }
 

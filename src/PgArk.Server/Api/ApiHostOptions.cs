@@ -18,18 +18,27 @@ public sealed record ApiHostOptions(OperationContext Context, string Url, bool N
     /// <summary>Largest request body accepted (413 above).</summary>
     public const long MaxRequestBodyBytes = 1024 * 1024;
 
-    /// <summary>Refuses unsafe combinations before anything listens.</summary>
+    /// <summary>The entries of <see cref="Url"/> (Kestrel takes several separated by ';').</summary>
+    public IReadOnlyList<string> Urls => Url.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Refuses unsafe combinations before anything listens; every listen URL is checked, not just the first.</summary>
     public void Validate()
     {
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (Urls.Count == 0)
         {
-            throw new UsageException($"'{Url}' is not an http:// or https:// URL");
+            throw new UsageException("no listen URL given");
         }
-        var loopback = IsLoopback(uri.Host);
-        if (!loopback && !AllowRemote)
+        foreach (var url in Urls)
         {
-            throw new RefusedException($"refusing to listen on non-loopback address '{uri.Host}'",
-                "pass --allow-remote to accept connections from other hosts (and put TLS in front)");
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new UsageException($"'{url}' is not an http:// or https:// URL");
+            }
+            if (!IsLoopback(uri.Host) && !AllowRemote)
+            {
+                throw new RefusedException($"refusing to listen on non-loopback address '{uri.Host}'",
+                    "pass --allow-remote to accept connections from other hosts (and put TLS in front)");
+            }
         }
         var keys = Context.Options.Api?.Keys ?? [];
         if (keys.Count == 0 && !NoAuth)
@@ -37,9 +46,9 @@ public sealed record ApiHostOptions(OperationContext Context, string Url, bool N
             throw new RefusedException("no API keys are configured: every call would be refused",
                 "create one with 'pgark key create --name NAME --role operator' and add it under api.keys, or pass --no-auth (loopback only)");
         }
-        if (NoAuth && !loopback)
+        if (NoAuth && Urls.FirstOrDefault(url => !IsLoopback(new Uri(url).Host)) is { } remote)
         {
-            throw new RefusedException("--no-auth is allowed only on a loopback address");
+            throw new RefusedException($"--no-auth is allowed only on a loopback address ('{remote}' is not one)");
         }
     }
 

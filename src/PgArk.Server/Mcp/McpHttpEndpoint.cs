@@ -52,9 +52,17 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
             await WriteJsonRpcErrorAsync(http, StatusCodes.Status400BadRequest, "Bad Request: the body is not a JSON-RPC message").ConfigureAwait(false);
             return;
         }
+        if (message is JsonRpcRequest { Method: RequestMethods.ToolsCall } call
+            && (call.Params is not JsonObject callParams || callParams["arguments"] is not (null or JsonObject)))
+        {
+            // The SDK would fail to read these params and answer -32603 (internal error): say what is wrong instead.
+            await WriteJsonRpcErrorAsync(http, StatusCodes.Status400BadRequest, "Invalid params: 'arguments' must be an object",
+                McpErrorCode.InvalidParams, call.Id).ConfigureAwait(false);
+            return;
+        }
         if (caller is not null && message is JsonRpcRequest { Method: RequestMethods.ToolsCall, Params: JsonObject parameters }
             && parameters["name"] is JsonValue name && name.TryGetValue<string>(out var tool)
-            && registry.Operations.FirstOrDefault(o => o.Name == tool) is { } operation)
+            && Resolve(tool) is { } operation)
         {
             ApiEndpoints.Authorize(caller, operation);
         }
@@ -69,6 +77,19 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
         }
         await ServeAsync(http, message).ConfigureAwait(false);
     });
+
+    /// <summary>The operation a tool name (or seed 000 alias such as trigger_full_backup) runs; null when unknown (the handler reports it).</summary>
+    private RegisteredOperation? Resolve(string tool)
+    {
+        try
+        {
+            return registry.Get(tool);
+        }
+        catch (Core.Errors.NotFoundException)
+        {
+            return null;
+        }
+    }
 
     private async Task ServeAsync(HttpContext http, JsonRpcMessage message)
     {
@@ -123,11 +144,12 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
         }
     }
 
-    private static Task WriteJsonRpcErrorAsync(HttpContext http, int status, string message)
+    private static Task WriteJsonRpcErrorAsync(HttpContext http, int status, string message, McpErrorCode code = McpErrorCode.InvalidRequest,
+        RequestId id = default)
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json; charset=utf-8";
-        var error = new JsonRpcError { Id = default, Error = new JsonRpcErrorDetail { Code = (int)McpErrorCode.InvalidRequest, Message = message } };
+        var error = new JsonRpcError { Id = id, Error = new JsonRpcErrorDetail { Code = (int)code, Message = message } };
         return http.Response.WriteAsync(JsonSerializer.Serialize(error, s_errorType), http.RequestAborted);
     }
 }

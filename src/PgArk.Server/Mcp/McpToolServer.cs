@@ -21,7 +21,8 @@ public static class McpToolServer
     public static async Task RunStdioAsync(OperationContext context, ILoggerFactory loggerFactory, CancellationToken cancellationToken,
         OperationRegistry? registry = null)
     {
-        var options = CreateOptions(context, registry ?? OperationRegistry.Default);
+        // The arguments come from a model, not from the operator at the shell: confined like the HTTP front ends.
+        var options = CreateOptions(context.For(OperationCaller.Remote), registry ?? OperationRegistry.Default);
         var transport = new StdioServerTransport(options, loggerFactory);
         await using var transportScope = transport.ConfigureAwait(false);
         var server = McpServer.Create(transport, options, loggerFactory);

@@ -13,9 +13,10 @@ internal static class ApiCalls
         string path, string? body = null)
     {
         using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
+        if (body is not null || method == HttpMethod.Delete)
         {
-            request.Content = Json(body);
+            // The server wants Content-Type: application/json on every POST and DELETE, even an empty one.
+            request.Content = Json(body ?? "");
         }
         var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();

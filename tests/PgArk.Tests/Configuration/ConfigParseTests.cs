@@ -254,7 +254,7 @@ public class ConfigParseTests
     {
         var message = ParseError(Minimal + "\nwhatever: 1\n");
 
-        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api, agents, assistant, notifications, catalog, exports)"), message);
+        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api, agents, assistant, notifications, catalog, exports, restore)"), message);
     }
 
     [Fact]
@@ -298,7 +298,7 @@ public class ConfigParseTests
             """);
 
         Assert.Equal(Invalid(
-            "api.port: unknown key (known keys: urls, keys)",
+            "api.port: unknown key (known keys: urls, keys, allowedOrigins, allowedHosts)",
             "api.urls: 'ftp://host' is not an http:// or https:// URL",
             "api.keys[0].sha256: expected 64 hexadecimal digits (the SHA-256 printed by 'pgark key create')",
             "api.keys[1].name: duplicate key name 'ops' (also api.keys[0])",

@@ -45,7 +45,8 @@ public sealed class EncryptionConfigTests
     [InlineData("{ passphraseEnv: MISSING }", "repositories[0].encryption.passphraseEnv: environment variable 'MISSING' is not set or is empty")]
     [InlineData("{ iterations: 600000 }", "repositories[0].encryption: set one of passphraseEnv, passphraseFile or keyFile (a passphrase is never written in pgark.yaml)")]
     [InlineData("{ passphrase: hunter2 }", "repositories[0].encryption.passphrase: unknown key (did you mean 'passphraseEnv'?)")]
-    [InlineData("{ passphraseEnv: P, iterations: 1000 }", "repositories[0].encryption.iterations: must be at least 100,000")]
+    [InlineData("{ passphraseEnv: P, iterations: 1000 }", "repositories[0].encryption.iterations: must be between 100,000 and 10,000,000")]
+    [InlineData("{ passphraseEnv: P, iterations: 2000000000 }", "repositories[0].encryption.iterations: must be between 100,000 and 10,000,000")]
     [InlineData("{ passphraseEnv: P, keyFile: /k }", "repositories[0].encryption: set only one of passphraseEnv, passphraseFile, keyFile (found passphraseEnv, keyFile)")]
     public void Parse_BadEncryption_NamesThePath(string encryption, string problem)
     {

@@ -331,4 +331,36 @@ public class RetentionPlannerTests
         Assert.True(plan.IsEmpty);
         Assert.Equal(0, plan.BackupBytes + plan.WalBytes);
     }
+
+    [Fact]
+    public void Plan_TwoForgedFarFutureFulls_RefusesInsteadOfExpiringRealBackups()
+    {
+        var real = new[] { Backup("2026-11-20 01:00", BackupType.Full, 1), Backup("2026-11-27 01:00", BackupType.Full, 10) };
+        var forged = Backup("2999-12-31 00:00", BackupType.Full, 50);
+
+        var e = Assert.Throws<PgArk.Core.Errors.IntegrityException>(() =>
+            Plan(real.Append(forged).Append(forged with { StartTime = forged.StartTime.AddSeconds(1) }), Segments(1, 1, 60), Options(full: 2)));
+
+        Assert.Equal("refusing to apply retention: backup '29991231-000000F' cannot be trusted (it is dated 2999-12-31 00:00:00Z, in the future)",
+            e.Message);
+    }
+
+    [Fact]
+    public void Plan_IdNotMatchingManifestTypeOrStart_Refuses()
+    {
+        var real = Backup("2026-11-20 01:00", BackupType.Full, 1);
+        var claimsFull = Backup("2026-11-21 01:00", BackupType.Incr, 5, parent: real.Id) with { Id = "20261121-010000F" };
+        var earlyId = Backup("2026-11-22 01:00", BackupType.Full, 8) with { Id = "20261122-005800F" };
+        var lateId = Backup("2026-11-22 01:00", BackupType.Full, 8) with { Id = "20261129-010000F" };
+
+        Assert.Contains("its id says type 'F' but the manifest says incr", Assert.Throws<PgArk.Core.Errors.IntegrityException>(() =>
+            Plan([real, claimsFull], Segments(1, 1, 10), Options(full: 1))).Message, StringComparison.Ordinal);
+        Assert.Contains("its id does not match its start time", Assert.Throws<PgArk.Core.Errors.IntegrityException>(() =>
+            Plan([real, earlyId], Segments(1, 1, 10), Options(full: 1))).Message, StringComparison.Ordinal);
+        Assert.Contains("its id does not match its start time", Assert.Throws<PgArk.Core.Errors.IntegrityException>(() =>
+            Plan([real, lateId], Segments(1, 1, 10), Options(full: 1))).Message, StringComparison.Ordinal);
+        // An id a second later than the start (two backups in one second) is what the backup runner writes.
+        var collided = Backup("2026-11-22 01:00", BackupType.Full, 8) with { Id = "20261122-010001F" };
+        Assert.Equal([real.Id], RemovedIds(Plan([real, collided], Segments(1, 1, 10), Options(full: 1))));
+    }
 }

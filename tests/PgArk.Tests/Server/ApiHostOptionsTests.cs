@@ -55,7 +55,26 @@ public class ApiHostOptionsTests
     {
         var e = Assert.Throws<RefusedException>(() =>
             new ApiHostOptions(Context(withKey: false), "http://0.0.0.0:8001", NoAuth: true, AllowRemote: true).Validate());
-        Assert.Equal("--no-auth is allowed only on a loopback address", e.Message);
+        Assert.Equal("--no-auth is allowed only on a loopback address ('http://0.0.0.0:8001' is not one)", e.Message);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8001;http://0.0.0.0:8001", "http://0.0.0.0:8001")]
+    [InlineData("http://localhost:8001; http://192.168.1.10:8001", "http://192.168.1.10:8001")]
+    public void Validate_NoAuthWithOneRemoteEntryInList_Refused(string urls, string remote)
+    {
+        var e = Assert.Throws<RefusedException>(() => new ApiHostOptions(Context(withKey: false), urls, NoAuth: true, AllowRemote: true).Validate());
+        Assert.Equal($"--no-auth is allowed only on a loopback address ('{remote}' is not one)", e.Message);
+        var remoteHost = new Uri(remote).Host;
+        var notAllowed = Assert.Throws<RefusedException>(() => new ApiHostOptions(Context(withKey: true), urls).Validate());
+        Assert.Equal($"refusing to listen on non-loopback address '{remoteHost}'", notAllowed.Message);
+    }
+
+    [Fact]
+    public void Validate_SecondEntryNotAUrl_Usage()
+    {
+        var e = Assert.Throws<UsageException>(() => new ApiHostOptions(Context(withKey: true), "http://127.0.0.1:8001;127.0.0.1:8002").Validate());
+        Assert.Equal("'127.0.0.1:8002' is not an http:// or https:// URL", e.Message);
     }
 
     [Fact]

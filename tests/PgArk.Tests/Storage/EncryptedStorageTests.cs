@@ -108,6 +108,30 @@ public sealed class EncryptedStorageTests
         Assert.Null(await storage.GetInfoAsync("f", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task ForgedEnvelope_HugeIterationCount_RefusedBeforeAnyDerivation()
+    {
+        using var original = new TempFolder();
+        await WriteAsync(Open(original.Path, Passphrase("right")), "a/b.txt", "row");
+        // A copy at a new path, so no key cached for the original location is reused.
+        using var forged = new TempFolder();
+        foreach (var file in Directory.EnumerateFiles(original.Path, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(forged.Path, Path.GetRelativePath(original.Path, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var envelope = Path.Combine(forged.Path, RepositoryKeyStore.EnvelopeFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(envelope))!.AsObject();
+        var name = json.Select(p => p.Key).Single(k => k.Equals("iterations", StringComparison.OrdinalIgnoreCase));
+        json[name] = int.MaxValue;
+        await File.WriteAllTextAsync(envelope, json.ToJsonString());
+
+        var e = await Assert.ThrowsAsync<IntegrityException>(() => ReadAsync(Open(forged.Path, Passphrase("right")), "a/b.txt"));
+        Assert.StartsWith($"the key file {RepositoryKeyStore.EnvelopeFile} of encrypted repository 'test' (", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith(") is damaged", e.Message, StringComparison.Ordinal);
+    }
+
     private static async Task WriteAsync(IRepositoryStorage storage, string path, string content)
     {
         var write = await storage.OpenWriteAsync(path, WriteOptions.Default, CancellationToken.None);

@@ -113,7 +113,7 @@ public sealed record RepositoryKeyEnvelope
             throw new RefusedException($"encrypted repository {repository} has key format {Format}, newer than this pgark understands", "upgrade pgark");
         }
         var valid = Format == CurrentFormat && Cipher == "aes-256-gcm"
-            && ((KeySource == "passphrase" && Kdf == Pbkdf2Sha256 && Iterations > 0) || (KeySource == "keyFile" && Kdf == NoDerivation))
+            && ((KeySource == "passphrase" && Kdf == Pbkdf2Sha256 && Iterations is > 0 and <= Configuration.EncryptionOptions.MaximumIterations) || (KeySource == "keyFile" && Kdf == NoDerivation))
             && TryLength(Salt) == 32 && TryLength(WrappedKey) == EncryptionFormat.NonceSize + EncryptionFormat.KeySize + EncryptionFormat.TagSize;
         if (!valid)
         {

@@ -1,0 +1,83 @@
+using PgArk.Core.Configuration;
+using PgArk.Core.Errors;
+using PgArk.Core.Logical;
+
+namespace PgArk.Core.Operations;
+
+/// <summary>
+/// Where a restore may write, by caller. Local callers (the CLI) may restore anywhere they can write. Remote callers (REST,
+/// MCP) may target only the server's own <c>pgdata</c> — with delta only while the server is stopped — or a folder strictly
+/// inside one of <c>restore.roots</c>; anything else is refused before a file is touched. Paths are compared after every
+/// existing symbolic link is resolved, so a link inside a root cannot lead out of it.
+/// </summary>
+public static class RestoreTargetPolicy
+{
+    /// <summary>Refuses (<see cref="PermissionDeniedException"/>) a target <paramref name="caller"/> may not restore into.</summary>
+    public static void Check(OperationCaller caller, PgArkOptions options, ServerOptions server, string dataDirectory, bool delta)
+    {
+        if (caller == OperationCaller.Local)
+        {
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(dataDirectory) || dataDirectory.Contains('\0', StringComparison.Ordinal)
+            || !Path.IsPathFullyQualified(dataDirectory))
+        {
+            throw Denied(dataDirectory, options, "it is not an absolute path");
+        }
+        var target = Canonical(dataDirectory);
+        if (target == Canonical(server.PgData))
+        {
+            if (delta && File.Exists(Path.Combine(target, "postmaster.pid")))
+            {
+                throw new PermissionDeniedException($"refusing a delta restore into '{dataDirectory}': server '{server.Name}' is running there",
+                    "stop the server first (pg_ctl stop); a delta restore rewrites its data directory");
+            }
+            return;
+        }
+        var root = options.Restore.Roots.Select(Canonical).FirstOrDefault(r => IsInside(r, target));
+        if (root is null)
+        {
+            throw Denied(dataDirectory, options, "it is neither the server's pgdata nor inside a folder listed under restore.roots");
+        }
+        // A root that (wrongly) holds a live data directory or a repository must not let a restore overwrite it.
+        var protectedPaths = options.Servers.Select(s => s.PgData)
+            .Concat(options.Repositories.Where(r => r.Type == RepositoryType.Posix).Select(r => r.Path))
+            .Concat([options.LockPath])
+            .Select(Canonical);
+        if (protectedPaths.FirstOrDefault(p => p == target || IsInside(target, p) || IsInside(p, target)) is { } hit)
+        {
+            throw Denied(dataDirectory, options, $"it overlaps '{hit}', which PgArk uses");
+        }
+    }
+
+    private static PermissionDeniedException Denied(string given, PgArkOptions options, string why) =>
+        new($"refusing to restore into '{Shorten(given)}' for an API caller: {why}",
+            options.Restore.Roots.Count == 0
+                ? "API restores may target the server's pgdata only; list folders under restore.roots in pgark.yaml to allow more, or use the CLI"
+                : $"API restores may target the server's pgdata or a new folder inside: {string.Join(", ", options.Restore.Roots)}");
+
+    /// <summary>The full path with every existing symbolic link resolved (the missing tail is appended as given).</summary>
+    private static string Canonical(string path)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        var existing = full;
+        var tail = new Stack<string>();
+        string? real;
+        while ((real = ExportFolder.RealPath(existing)) is null)
+        {
+            var parent = Path.GetDirectoryName(existing);
+            if (parent is null)
+            {
+                return full;
+            }
+            tail.Push(Path.GetFileName(existing));
+            existing = parent;
+        }
+        return tail.Aggregate(real, Path.Combine);
+    }
+
+    private static bool IsInside(string root, string path) =>
+        path.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
+
+    private static string Shorten(string value) => value.Length <= 200 ? value : value[..200] + "…";
+}
