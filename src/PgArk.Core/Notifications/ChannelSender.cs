@@ -59,7 +59,10 @@ internal static class ChannelSender
         {
             throw new ChannelDeliveryException("the configured Telegram bot token has characters a token never has", transient: false);
         }
-        return new Uri(channel.ApiUrl!, $"bot{token}/sendMessage");
+        // A base with a path (a Bot API server behind a prefix) keeps it: "https://h/tg" + "bot.../sendMessage".
+        var api = channel.ApiUrl!.AbsoluteUri.EndsWith('/') ? channel.ApiUrl : new Uri(channel.ApiUrl.AbsoluteUri + "/");
+        // "./": a token holds a colon, so "bot123:abc" alone would read as a URI scheme.
+        return new Uri(api, $"./bot{token}/sendMessage");
     }
 
     private static string Resolve(SecretSource source, string key)
