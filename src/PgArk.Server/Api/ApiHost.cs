@@ -35,6 +35,7 @@ public static class ApiHost
             kestrel.Limits.MaxRequestBodySize = ApiHostOptions.MaxRequestBodyBytes;
         });
         Scheduling.SchedulerService.Add(builder.Services, options.Context);
+        var alerts = Alerts.AlertService.Add(builder.Services, options.Context);
         var app = builder.Build();
         var registry = options.Registry ?? OperationRegistry.Default;
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
@@ -43,7 +44,7 @@ public static class ApiHost
         var endpoints = new ApiEndpoints(options.Context, registry,
             options.NoAuth ? null : options.Context.Options.Api?.Keys ?? [], loggers.CreateLogger("PgArk.Api"), stopping, jobs);
         endpoints.Map(app);
-        new MetricsEndpoints(endpoints, options.Context, stopping).Map(app);
+        new MetricsEndpoints(endpoints, options.Context, stopping, alerts).Map(app);
         new ResourceEndpoints(endpoints, options.Context, registry, jobs, stopping).Map(app);
         new JobEndpoints(endpoints, jobs).Map(app);
         new McpHttpEndpoint(endpoints, options.Context, registry, loggers).Map(app);

@@ -53,7 +53,20 @@ public sealed record AlertEvent(AlertTransition Transition, string Server, Alert
 public sealed class AlertEvaluator(AlertOptions options, TimeProvider clock)
 {
     private readonly Dictionary<(string Server, AlertKind Kind), ActiveAlert> _active = [];
+    private readonly Dictionary<string, long> _walLag = new(StringComparer.Ordinal);
     private readonly object _lock = new();
+
+    /// <summary>Completed WAL segments not yet archived, per server, as of the last evaluation that could tell (for /metrics).</summary>
+    public IReadOnlyDictionary<string, long> WalLagSegments
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new Dictionary<string, long>(_walLag, StringComparer.Ordinal);
+            }
+        }
+    }
 
     /// <summary>The alerts that hold, as of the last evaluation (for /metrics).</summary>
     public IReadOnlyList<ActiveAlert> Active
@@ -79,6 +92,14 @@ public sealed class AlertEvaluator(AlertOptions options, TimeProvider clock)
         {
             foreach (var facts in servers)
             {
+                if (facts.WalLagSegments is { } lag)
+                {
+                    _walLag[facts.Server] = lag;
+                }
+                else
+                {
+                    _walLag.Remove(facts.Server);
+                }
                 var holding = AlertConditions.Evaluate(facts, options.For(facts.Server), now).ToDictionary(c => c.Kind);
                 foreach (var (kind, condition) in holding)
                 {
