@@ -16,8 +16,7 @@ public sealed class ChannelNotifier : IDisposable
     private readonly ILogger _logger;
     private readonly HttpClient _client;
     private readonly ResiliencePipeline _pipeline;
-    private readonly object _pendingLock = new();
-    private readonly HashSet<Task> _pending = [];
+    private readonly BackgroundDeliveries _deliveries = new();
 
     public ChannelNotifier(IReadOnlyList<ChannelOptions> channels, ILogger logger, TimeSpan? firstRetryDelay = null, int maxRetries = 4)
     {
@@ -49,18 +48,7 @@ public sealed class ChannelNotifier : IDisposable
     {
         foreach (var channel in _channels.Where(c => notification.Event != NotificationEvents.None && c.On.HasFlag(notification.Event)))
         {
-            var task = Task.Run(() => DeliverQuietlyAsync(channel, notification));
-            lock (_pendingLock)
-            {
-                _pending.Add(task);
-            }
-            task.ContinueWith(t =>
-            {
-                lock (_pendingLock)
-                {
-                    _pending.Remove(t);
-                }
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _deliveries.Start(() => DeliverQuietlyAsync(channel, notification));
         }
     }
 
@@ -71,18 +59,7 @@ public sealed class ChannelNotifier : IDisposable
             cancellationToken).ConfigureAwait(false);
 
     /// <summary>Waits for deliveries in flight, at most <paramref name="timeout"/>; never throws.</summary>
-    public async Task FlushAsync(TimeSpan timeout)
-    {
-        Task[] pending;
-        lock (_pendingLock)
-        {
-            pending = [.. _pending];
-        }
-        if (pending.Length > 0)
-        {
-            await Task.WhenAny(Task.WhenAll(pending), Task.Delay(timeout)).ConfigureAwait(false);
-        }
-    }
+    public Task FlushAsync(TimeSpan timeout) => _deliveries.FlushAsync(timeout);
 
     public void Dispose() => _client.Dispose();
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using PgArk.Core.Catalog;
 using PgArk.Core.Errors;
 using PgArk.Core.Notifications.Alerts;
@@ -12,8 +11,7 @@ namespace PgArk.Server.Api;
 /// </summary>
 internal sealed class MetricsCollector(OperationContext context, TimeProvider clock, AlertEvaluator? alerts = null)
 {
-    // Run records never change once written: each is read once per process.
-    private readonly ConcurrentDictionary<string, OperationRunRecord?> _runs = new(StringComparer.Ordinal);
+    private readonly RunHistoryCache _runs = new();
 
     public async Task<string> CollectAsync(CancellationToken cancellationToken)
     {
@@ -102,28 +100,7 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
 
     private async Task WriteRunsAsync(PrometheusWriter w, string server, Repository repository, CancellationToken cancellationToken)
     {
-        var history = new HistoryStore(repository);
-        var records = new List<OperationRunRecord>();
-        foreach (var path in await history.ListRunsAsync(server, cancellationToken).ConfigureAwait(false))
-        {
-            var key = $"{repository.Storage.Location}\n{path}";
-            if (!_runs.TryGetValue(key, out var record))
-            {
-                try
-                {
-                    record = await history.ReadRunAsync(path, cancellationToken).ConfigureAwait(false);
-                }
-                catch (IntegrityException)
-                {
-                    record = null;
-                }
-                _runs[key] = record;
-            }
-            if (record is not null)
-            {
-                records.Add(record);
-            }
-        }
+        var records = await _runs.ReadAsync(server, repository, cancellationToken).ConfigureAwait(false);
         foreach (var group in records.GroupBy(r => (r.Operation, r.Type)))
         {
             var labels = new (string, string?)[] { ("server", server), ("operation", group.Key.Operation), ("type", group.Key.Type) };

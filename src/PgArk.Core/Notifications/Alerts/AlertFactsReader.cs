@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using PgArk.Core.Catalog;
 using PgArk.Core.Configuration;
@@ -17,8 +16,7 @@ namespace PgArk.Core.Notifications.Alerts;
 /// </summary>
 public sealed class AlertFactsReader(OperationContext context)
 {
-    // Run records never change once written: each is read once per process.
-    private readonly ConcurrentDictionary<string, OperationRunRecord?> _runs = new(StringComparer.Ordinal);
+    private readonly RunHistoryCache _runs = new();
     private readonly ILogger _logger = context.CreateLogger("PgArk.Alerts");
 
     public async Task<IReadOnlyList<ServerFacts>> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -51,7 +49,7 @@ public sealed class AlertFactsReader(OperationContext context)
         }
         var info = await InfoOperation.DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false);
         var backups = info.Backups.Select(b => new BackupFact(b.Id, b.Type, b.StopTime, b.Size)).ToList();
-        var runs = await ReadRunsAsync(server.Name, repository, cancellationToken).ConfigureAwait(false);
+        var runs = await _runs.ReadAsync(server.Name, repository, cancellationToken).ConfigureAwait(false);
         var lag = await WalLagAsync(server, info, record.WalSegmentSize, cancellationToken).ConfigureAwait(false);
         var schedule = new List<ScheduleFact>();
         if (server.Schedule is { } options)
@@ -62,33 +60,6 @@ public sealed class AlertFactsReader(OperationContext context)
             schedule.AddRange(options.Entries.Select(e => new ScheduleFact(e.Key, SchedulePlanner.NextOccurrence(e, state, now))));
         }
         return new ServerFacts(server.Name, runs, backups, lag, schedule);
-    }
-
-    private async Task<IReadOnlyList<OperationRunRecord>> ReadRunsAsync(string server, Repository repository, CancellationToken cancellationToken)
-    {
-        var history = new HistoryStore(repository);
-        var records = new List<OperationRunRecord>();
-        foreach (var path in await history.ListRunsAsync(server, cancellationToken).ConfigureAwait(false))
-        {
-            var key = $"{repository.Storage.Location}\n{path}";
-            if (!_runs.TryGetValue(key, out var run))
-            {
-                try
-                {
-                    run = await history.ReadRunAsync(path, cancellationToken).ConfigureAwait(false);
-                }
-                catch (IntegrityException)
-                {
-                    run = null;
-                }
-                _runs[key] = run;
-            }
-            if (run is not null)
-            {
-                records.Add(run);
-            }
-        }
-        return records;
     }
 
     // Completed segments the repository does not have yet: the server's current (still open) segment minus the newest
