@@ -20,12 +20,19 @@ internal sealed partial class ConfigParser
     private static readonly string[] s_thresholdKeys = ["noBackupHours", "sizeChangePercent", "restoreMinutes", "walLagSegments", "scheduleGraceMinutes"];
 
     private static readonly (string, ChannelKind)[] s_channelKinds =
-        [("slack", ChannelKind.Slack), ("teams", ChannelKind.Teams), ("discord", ChannelKind.Discord), ("telegram", ChannelKind.Telegram), ("email", ChannelKind.Email)];
+    [
+        ("slack", ChannelKind.Slack), ("teams", ChannelKind.Teams), ("discord", ChannelKind.Discord), ("telegram", ChannelKind.Telegram),
+        ("email", ChannelKind.Email),
+    ];
 
-    private static readonly (string, SmtpSecurity)[] s_smtpSecurity = [("starttls", SmtpSecurity.StartTls), ("tls", SmtpSecurity.Tls), ("none", SmtpSecurity.None)];
+    private static readonly (string, SmtpSecurity)[] s_smtpSecurity =
+        [("starttls", SmtpSecurity.StartTls), ("tls", SmtpSecurity.Tls), ("none", SmtpSecurity.None)];
 
     private static readonly (string, NotificationEvents)[] s_events =
-        [("success", NotificationEvents.Success), ("failure", NotificationEvents.Failure), ("alert", NotificationEvents.Alert), ("resolved", NotificationEvents.Resolved)];
+    [
+        ("success", NotificationEvents.Success), ("failure", NotificationEvents.Failure), ("alert", NotificationEvents.Alert),
+        ("resolved", NotificationEvents.Resolved),
+    ];
 
     private List<ChannelOptions> ParseChannels(YamlMappingReader notifications)
     {
@@ -91,7 +98,8 @@ internal sealed partial class ConfigParser
         {
             case ChannelKind.Slack or ChannelKind.Teams or ChannelKind.Discord:
                 var url = Secret(reader, "url", required: true);
-                if (reader.Scalar("url") is { } inline && (!Uri.TryCreate(inline, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https")))
+                if (reader.Scalar("url") is { } inline
+                    && (!Uri.TryCreate(inline, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https")))
                 {
                     // The URL itself is a credential: do not repeat it.
                     _problems.Add(reader.ChildPath("url"), "not an http:// or https:// URL");

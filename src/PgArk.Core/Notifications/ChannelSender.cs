@@ -148,7 +148,8 @@ internal static class ChannelSender
         catch (SmtpCommandException ex)
         {
             // 4xx replies are temporary by definition (RFC 5321 4.2.1); 5xx are final.
-            throw new ChannelDeliveryException($"SMTP server {email.Host} refused: {(int)ex.StatusCode} {ex.Message}", (int)ex.StatusCode is >= 400 and < 500, ex);
+            throw new ChannelDeliveryException($"SMTP server {email.Host} refused: {(int)ex.StatusCode} {ex.Message}",
+                transient: (int)ex.StatusCode is >= 400 and < 500, ex);
         }
         catch (NotSupportedException ex) when (options == SecureSocketOptions.StartTls)
         {
@@ -167,7 +168,8 @@ internal static class ChannelSender
     // A private relay's certificate: valid when it chains to the configured CA and names the host we connected to.
     private static bool TrustedBy(X509Certificate2Collection trusted, X509Certificate? certificate, SslPolicyErrors errors)
     {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)
+            || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
             return false;
         }

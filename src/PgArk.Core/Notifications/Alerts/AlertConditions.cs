@@ -37,7 +37,8 @@ public sealed record AlertCondition(AlertKind Kind, string Message);
 public static class AlertConditions
 {
     /// <summary>Operations whose duration is a restore time (seed 004: "restore takes more than 60 minutes"; drills included).</summary>
-    public static readonly IReadOnlySet<string> RestoreOperations = new HashSet<string>(StringComparer.Ordinal) { "restore", "restore_database", "verify_restore" };
+    public static readonly IReadOnlySet<string> RestoreOperations =
+        new HashSet<string>(StringComparer.Ordinal) { "restore", "restore_database", "verify_restore" };
 
     /// <summary>Operations that validate backups or dumps (seed 004: "validation failure").</summary>
     public static readonly IReadOnlySet<string> ValidationOperations =
