@@ -3,7 +3,8 @@
 # changes nothing when everything is already present.
 #
 #   scripts/install-deps.sh           PostgreSQL server/client/contrib, zstd/lz4 libraries and CLIs, util-linux,
-#                                     node + the pinned test packages in tests/js (s3rver, MCP TypeScript SDK)
+#                                     prometheus (promtool), node + the pinned test packages in tests/js (s3rver,
+#                                     MCP TypeScript SDK)
 #   scripts/install-deps.sh --bench   ... plus pgbackrest and hey, for the comparison benchmarks in bench/
 #
 # PGARK_PG_MAJOR selects the PostgreSQL major version (default 15, the one bookworm ships).
@@ -13,7 +14,7 @@ bench=0
 for arg in "$@"; do
   case "$arg" in
     --bench) bench=1 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-deps.sh: unknown argument '$arg' (expected --bench)" >&2; exit 2 ;;
   esac
 done
@@ -28,6 +29,7 @@ packages=(
   zstd
   lz4
   util-linux           # flock, runuser
+  prometheus           # promtool: the tests check deploy/prometheus's alerting rules with it
 )
 # node/npm run the S3-compatible test server (s3rver) and the MCP TypeScript SDK client (tests/js).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
@@ -76,7 +78,7 @@ if [[ ! -f "/usr/share/postgresql/$pg_major/extension/amcheck.control" ]]; then
   echo "install-deps.sh: the amcheck extension is missing (expected from postgresql-$pg_major)" >&2
   exit 1
 fi
-for tool in zstd lz4 flock; do
+for tool in zstd lz4 flock promtool; do
   command -v "$tool" >/dev/null 2>&1 || { echo "install-deps.sh: '$tool' not found on PATH" >&2; exit 1; }
 done
 # runuser lives in /usr/sbin, which a non-root PATH often lacks; only root needs it.

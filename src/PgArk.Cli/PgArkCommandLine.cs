@@ -37,6 +37,7 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(ServerCommands.CreateKey(factory));
         root.Subcommands.Add(AskCommand.Create(factory));
         root.Subcommands.Add(ScheduleCommand.Create(factory));
+        root.Subcommands.Add(NotifyCommand.Create(factory));
         return root;
     }
 

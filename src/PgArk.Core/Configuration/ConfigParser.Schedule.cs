@@ -14,7 +14,7 @@ internal sealed partial class ConfigParser
     private static readonly string[] s_scheduleKeys = ["timeZone", "full", "diff", "incr", "dump", "verifyRestore", "expire"];
     private static readonly string[] s_scheduleDumpKeys = ["database", "cron", "mode"];
     private static readonly (string, DumpMode)[] s_dumpModes = [("full", DumpMode.Full), ("schema", DumpMode.Schema), ("data", DumpMode.Data)];
-    private static readonly string[] s_notificationKeys = ["webhooks"];
+    private static readonly string[] s_notificationKeys = ["webhooks", "channels", "alerts"];
     private static readonly string[] s_webhookKeys = ["url", "on", "headers", "secretEnv"];
     private static readonly string[] s_catalogKeys = ["connection", "connectionEnv", "connectionFile", "passwordEnv", "table"];
 
@@ -121,7 +121,7 @@ internal sealed partial class ConfigParser
                 webhooks.Add(webhook);
             }
         }
-        return new NotificationOptions(webhooks);
+        return new NotificationOptions(webhooks) { Channels = ParseChannels(reader), Alerts = ParseAlerts(reader) };
     }
 
     private WebhookOptions? Webhook(YamlMappingReader reader)

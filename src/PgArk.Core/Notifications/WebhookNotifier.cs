@@ -24,8 +24,7 @@ public sealed class WebhookNotifier : IDisposable
     private readonly ILogger _logger;
     private readonly HttpClient _client;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
-    private readonly object _pendingLock = new();
-    private readonly HashSet<Task> _pending = [];
+    private readonly BackgroundDeliveries _deliveries = new();
 
     public WebhookNotifier(IReadOnlyList<WebhookOptions> webhooks, ILogger logger, TimeSpan? firstRetryDelay = null, int maxRetries = 4)
     {
@@ -71,34 +70,12 @@ public sealed class WebhookNotifier : IDisposable
         var body = WebhookPayload.Build(run).ToJsonString();
         foreach (var webhook in wanted)
         {
-            var task = Task.Run(() => DeliverAsync(webhook, body));
-            lock (_pendingLock)
-            {
-                _pending.Add(task);
-            }
-            task.ContinueWith(t =>
-            {
-                lock (_pendingLock)
-                {
-                    _pending.Remove(t);
-                }
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _deliveries.Start(() => DeliverAsync(webhook, body));
         }
     }
 
     /// <summary>Waits for deliveries in flight, at most <paramref name="timeout"/>; never throws.</summary>
-    public async Task FlushAsync(TimeSpan timeout)
-    {
-        Task[] pending;
-        lock (_pendingLock)
-        {
-            pending = [.. _pending];
-        }
-        if (pending.Length > 0)
-        {
-            await Task.WhenAny(Task.WhenAll(pending), Task.Delay(timeout)).ConfigureAwait(false);
-        }
-    }
+    public Task FlushAsync(TimeSpan timeout) => _deliveries.FlushAsync(timeout);
 
     public void Dispose() => _client.Dispose();
 

@@ -36,6 +36,7 @@ public static class ApiHost
             kestrel.Limits.MaxRequestBodySize = ApiHostOptions.MaxRequestBodyBytes;
         });
         Scheduling.SchedulerService.Add(builder.Services, options.Context);
+        var alerts = Alerts.AlertService.Add(builder.Services, options.Context);
         var app = builder.Build();
         // Every call below comes from the network: operations confine it (the scheduler above keeps the local context).
         var context = options.Context.For(OperationCaller.Remote);
@@ -48,7 +49,7 @@ public static class ApiHost
         var endpoints = new ApiEndpoints(context, registry,
             options.NoAuth ? null : context.Options.Api?.Keys ?? [], loggers.CreateLogger("PgArk.Api"), stopping, jobs);
         endpoints.Map(app);
-        new MetricsEndpoints(endpoints, context, stopping).Map(app);
+        new MetricsEndpoints(endpoints, context, stopping, alerts).Map(app);
         new ResourceEndpoints(endpoints, context, registry, jobs, stopping).Map(app);
         new JobEndpoints(endpoints, jobs).Map(app);
         new McpHttpEndpoint(endpoints, context, registry, loggers).Map(app);

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using PgArk.Core.Catalog;
 using PgArk.Core.Errors;
+using PgArk.Core.Notifications.Alerts;
 using PgArk.Core.Operations;
 
 namespace PgArk.Server.Api;
@@ -9,10 +9,9 @@ namespace PgArk.Server.Api;
 /// Gathers what <c>GET /metrics</c> reports, from the same sources as the CLI: each server's repository (backups, archived
 /// WAL, run history, so runs made by the CLI count too) and the server itself (pg_stat_archiver).
 /// </summary>
-internal sealed class MetricsCollector(OperationContext context, TimeProvider clock)
+internal sealed class MetricsCollector(OperationContext context, TimeProvider clock, AlertEvaluator? alerts = null)
 {
-    // Run records never change once written: each is read once per process.
-    private readonly ConcurrentDictionary<string, OperationRunRecord?> _runs = new(StringComparer.Ordinal);
+    private readonly RunHistoryCache _runs = new();
 
     public async Task<string> CollectAsync(CancellationToken cancellationToken)
     {
@@ -23,6 +22,8 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
         w.Describe("pgark_backup_last_duration_seconds", "gauge", "Duration of the newest backup of this type.");
         w.Describe("pgark_backup_last_size_bytes", "gauge", "Plain size of the newest backup of this type.");
         w.Describe("pgark_backup_last_stored_bytes", "gauge", "Bytes stored for the newest backup of this type.");
+        w.Describe("pgark_backup_previous_size_bytes", "gauge", "Plain size of the backup of this type before the newest one.");
+        w.Describe("pgark_backups_stored_bytes", "gauge", "Bytes stored in the repository for all complete backups of the server.");
         w.Describe("pgark_wal_archive_last_segment_timestamp_seconds", "gauge", "When the newest WAL file reached the repository (Unix seconds).");
         w.Describe("pgark_wal_archive_lag_seconds", "gauge", "Seconds since the newest WAL file reached the repository.");
         w.Describe("pgark_server_up", "gauge", "1 when the server answered, else 0.");
@@ -34,6 +35,9 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
         w.Describe("pgark_operation_last_duration_seconds", "gauge", "Duration of the last run, whatever its outcome.");
         w.Describe("pgark_operation_last_size_bytes", "gauge", "Size reported by the last successful run (backups and dumps).");
         w.Describe("pgark_operation_last_status", "gauge", "1 when the last run succeeded, 0 when it failed or was skipped.");
+        w.Describe("pgark_alert_active", "gauge", "1 while the alert holds for the server (pgark serve's evaluation), else 0.");
+        w.Describe("pgark_wal_archive_lag_segments", "gauge", "Completed WAL segments of the server not yet in the repository.");
+        WriteAlerts(w);
 
         var health = await new HealthOperation().RunAsync(context, new HealthInput(), null, cancellationToken).ConfigureAwait(false);
         foreach (var server in health.Servers)
@@ -83,33 +87,20 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
             w.Sample("pgark_backup_last_duration_seconds", newest.DurationSeconds, labels);
             w.Sample("pgark_backup_last_size_bytes", newest.Size, labels);
             w.Sample("pgark_backup_last_stored_bytes", newest.StoredSize, labels);
+            if (group.OrderByDescending(b => b.StopTime).Skip(1).FirstOrDefault() is { } previous)
+            {
+                w.Sample("pgark_backup_previous_size_bytes", previous.Size, labels);
+            }
+        }
+        if (info.Backups.Count > 0)
+        {
+            w.Sample("pgark_backups_stored_bytes", info.Backups.Sum(b => b.StoredSize), ("server", server));
         }
     }
 
     private async Task WriteRunsAsync(PrometheusWriter w, string server, Repository repository, CancellationToken cancellationToken)
     {
-        var history = new HistoryStore(repository);
-        var records = new List<OperationRunRecord>();
-        foreach (var path in await history.ListRunsAsync(server, cancellationToken).ConfigureAwait(false))
-        {
-            var key = $"{repository.Storage.Location}\n{path}";
-            if (!_runs.TryGetValue(key, out var record))
-            {
-                try
-                {
-                    record = await history.ReadRunAsync(path, cancellationToken).ConfigureAwait(false);
-                }
-                catch (IntegrityException)
-                {
-                    record = null;
-                }
-                _runs[key] = record;
-            }
-            if (record is not null)
-            {
-                records.Add(record);
-            }
-        }
+        var records = await _runs.ReadAsync(server, repository, cancellationToken).ConfigureAwait(false);
         foreach (var group in records.GroupBy(r => (r.Operation, r.Type)))
         {
             var labels = new (string, string?)[] { ("server", server), ("operation", group.Key.Operation), ("type", group.Key.Type) };
@@ -133,6 +124,27 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
         foreach (var group in records.GroupBy(r => r.Operation))
         {
             w.Sample("pgark_operation_failures_total", group.Count(r => r.Status == RunStatus.Failure), ("server", server), ("operation", group.Key));
+        }
+    }
+
+    // Every alert of every configured server, 0 or 1, so that rules and panels see a series before anything ever fired.
+    private void WriteAlerts(PrometheusWriter w)
+    {
+        if (alerts is null)
+        {
+            return;
+        }
+        var active = alerts.Active.Select(a => (a.Server, a.Kind)).ToHashSet();
+        foreach (var server in context.Options.Servers)
+        {
+            foreach (var kind in Enum.GetValues<AlertKind>())
+            {
+                w.Sample("pgark_alert_active", active.Contains((server.Name, kind)) ? 1 : 0, ("server", server.Name), ("alert", AlertConditions.Name(kind)));
+            }
+        }
+        foreach (var (server, lag) in alerts.WalLagSegments)
+        {
+            w.Sample("pgark_wal_archive_lag_segments", lag, ("server", server));
         }
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using PgArk.Core.Notifications.Alerts;
 using PgArk.Core.Operations;
 
 namespace PgArk.Server.Api;
@@ -10,9 +11,9 @@ namespace PgArk.Server.Api;
 /// Prometheus sends it with <c>authorization: { credentials: KEY }</c>); with <c>--no-auth</c> (loopback only) it is open.
 /// Authentication and error mapping are the API's own (<see cref="ApiEndpoints"/>).
 /// </summary>
-internal sealed class MetricsEndpoints(ApiEndpoints api, OperationContext context, CancellationToken stopping)
+internal sealed class MetricsEndpoints(ApiEndpoints api, OperationContext context, CancellationToken stopping, AlertEvaluator? alerts = null)
 {
-    private readonly MetricsCollector _collector = new(context, TimeProvider.System);
+    private readonly MetricsCollector _collector = new(context, TimeProvider.System, alerts);
 
     public void Map(IEndpointRouteBuilder app) => app.MapGet("/metrics", (RequestDelegate)MetricsAsync);
 

@@ -22,6 +22,7 @@ public sealed class OperationRunRecorder
     private readonly ILogger _logger;
     private readonly Lazy<BackupHistoryTable?> _table;
     private readonly Lazy<WebhookNotifier?> _notifier;
+    private readonly Lazy<ChannelNotifier?> _channels;
 
     // Light on purpose: archive-push runs once per WAL segment and never records, so it must not pay for HTTP or Npgsql set-up.
     internal OperationRunRecorder(OperationContext context)
@@ -32,7 +33,13 @@ public sealed class OperationRunRecorder
         _notifier = new(() => context.Options.Notifications is { Webhooks.Count: > 0 } notifications
             ? new WebhookNotifier(notifications.Webhooks, context.CreateLogger("PgArk.Notifications"))
             : null);
+        _channels = new(() => context.Options.Notifications is { Channels.Count: > 0 } notifications
+            ? new ChannelNotifier(notifications.Channels, context.CreateLogger("PgArk.Notifications"))
+            : null);
     }
+
+    /// <summary>The chat and e-mail channels (null when none is configured); alerts go out through them too.</summary>
+    public ChannelNotifier? Channels => _channels.Value;
 
     /// <summary>Marks the runs started inside the returned scope as started by the scheduler for <paramref name="scheduleKey"/>.</summary>
     public static IDisposable BeginScheduled(string scheduleKey)
@@ -43,7 +50,9 @@ public sealed class OperationRunRecorder
     }
 
     /// <summary>Waits until queued webhooks are delivered or given up, at most <paramref name="timeout"/> (the CLI calls this before exiting).</summary>
-    public Task FlushAsync(TimeSpan timeout) => _notifier.IsValueCreated && _notifier.Value is { } notifier ? notifier.FlushAsync(timeout) : Task.CompletedTask;
+    public Task FlushAsync(TimeSpan timeout) => Task.WhenAll(
+        _notifier.IsValueCreated && _notifier.Value is { } notifier ? notifier.FlushAsync(timeout) : Task.CompletedTask,
+        _channels.IsValueCreated && _channels.Value is { } channels ? channels.FlushAsync(timeout) : Task.CompletedTask);
 
     internal async Task<TResult> RecordAsync<TInput, TResult>(IOperation operation, TInput input, Func<CancellationToken, Task<TResult>> run,
         CancellationToken cancellationToken)
@@ -121,6 +130,10 @@ public sealed class OperationRunRecorder
             await table.InsertAsync(record, CancellationToken.None).ConfigureAwait(false);
         }
         _notifier.Value?.Enqueue(record);
+        if (_channels.Value is { } channels && Notification.FromRun(record) is { } notification)
+        {
+            channels.Enqueue(notification);
+        }
     }
 
     private async Task WriteHistoryAsync(OperationRunRecord record)
