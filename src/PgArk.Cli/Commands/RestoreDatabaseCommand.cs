@@ -58,6 +58,17 @@ internal static class RestoreDatabaseCommand
     {
         await output.WriteLineAsync($"plan: restore database '{plan.Database}' of server {plan.Server} to {plan.Target}" +
             (plan.Into != plan.Database ? $" into '{plan.Into}'" : ""));
+        await WriteRecoveryAsync(output, plan);
+        await output.WriteLineAsync($"  live database: {plan.LiveDatabase}");
+        for (var i = 0; i < plan.Steps.Count; i++)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {i + 1}. {plan.Steps[i]}"));
+        }
+    }
+
+    /// <summary>The sandbox recovery part of a plan (window, backups, WAL, recovery settings), shared with restore-table.</summary>
+    internal static async Task WriteRecoveryAsync(TextWriter output, DatabaseRestorePlan plan)
+    {
         await output.WriteLineAsync($"  recoverable window: {DatabaseRestorePlanner.Format(plan.WindowFrom)} .. {DatabaseRestorePlanner.Format(plan.WindowTo)}");
         foreach (var backup in plan.Chain)
         {
@@ -68,11 +79,6 @@ internal static class RestoreDatabaseCommand
         foreach (var setting in plan.RecoverySettings)
         {
             await output.WriteLineAsync($"  recovery: {setting}");
-        }
-        await output.WriteLineAsync($"  live database: {plan.LiveDatabase}");
-        for (var i = 0; i < plan.Steps.Count; i++)
-        {
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {i + 1}. {plan.Steps[i]}"));
         }
     }
 

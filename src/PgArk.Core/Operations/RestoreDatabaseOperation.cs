@@ -14,13 +14,16 @@ namespace PgArk.Core.Operations;
 public sealed record RestoreDatabaseInput(string Server, string Database, string? TargetTime = null, string? Target = null, string? Into = null,
     bool Replace = false, bool DryRun = false, bool Confirm = false)
 {
-    internal RestoreTarget ParseTarget() => (TargetTime, Target) switch
+    internal RestoreTarget ParseTarget() => ParseTarget(TargetTime, Target);
+
+    /// <summary>The target of a database- or table-level restore: a time, or "latest".</summary>
+    internal static RestoreTarget ParseTarget(string? targetTime, string? target) => (targetTime, target) switch
     {
         (not null, not null) => throw new UsageException("give either a target time or target 'latest', not both"),
-        (not null, null) => RestoreTarget.AtTime(RestoreTarget.ParseTime(TargetTime)),
+        (not null, null) => RestoreTarget.AtTime(RestoreTarget.ParseTime(targetTime)),
         (null, "latest") => RestoreTarget.Latest,
         (null, null) => throw new UsageException("a target is required: a target time (ISO 8601) or target 'latest'"),
-        _ => throw new UsageException($"target '{Target}' is not supported here: use 'latest' or a target time"),
+        _ => throw new UsageException($"target '{target}' is not supported here: use 'latest' or a target time"),
     };
 }
 

@@ -32,11 +32,14 @@ public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore
     }
 
     /// <summary>pg_dump -Fc from the sandbox piped into pg_restore on the live server; stops at the first error.</summary>
-    public async Task CopyAsync(string sandboxConnInfo, string target, CancellationToken cancellationToken)
+    /// <param name="dumpArguments">More pg_dump arguments (e.g. --schema to move part of the database).</param>
+    /// <param name="restoreArguments">More pg_restore arguments (e.g. --single-transaction).</param>
+    public async Task CopyAsync(string sandboxConnInfo, string target, CancellationToken cancellationToken,
+        IReadOnlyList<string>? dumpArguments = null, IReadOnlyList<string>? restoreArguments = null)
     {
-        using var dump = live.Start(pgDump, ["--format=custom", "--compress=0", "--no-sync", $"--dbname={sandboxConnInfo}"],
+        using var dump = live.Start(pgDump, ["--format=custom", "--compress=0", "--no-sync", $"--dbname={sandboxConnInfo}", .. dumpArguments ?? []],
             redirectInput: false, redirectOutput: true);
-        using var restore = live.Start(pgRestore, ["--exit-on-error", "--no-password", $"--dbname={live.ConnInfo(target)}"],
+        using var restore = live.Start(pgRestore, ["--exit-on-error", "--no-password", $"--dbname={live.ConnInfo(target)}", .. restoreArguments ?? []],
             redirectInput: true, redirectOutput: true);
         var dumpErrors = dump.StandardError.ReadToEndAsync(cancellationToken);
         var restoreErrors = restore.StandardError.ReadToEndAsync(cancellationToken);

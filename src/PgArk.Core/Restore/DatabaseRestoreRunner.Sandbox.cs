@@ -121,7 +121,7 @@ public sealed partial class DatabaseRestoreRunner
         return await DatabaseMover.CountRowsAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<NpgsqlConnection> OpenSandboxAsync(LocalCluster cluster, string database, CancellationToken cancellationToken)
+    internal static async Task<NpgsqlConnection> OpenSandboxAsync(LocalCluster cluster, string database, CancellationToken cancellationToken)
     {
         // Counting the rows of a large table takes longer than the default 30 s command timeout.
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.ConnectionString(database)) { CommandTimeout = 0 }.ConnectionString);
@@ -137,7 +137,7 @@ public sealed partial class DatabaseRestoreRunner
         }
     }
 
-    private static string SandboxConnInfo(LocalCluster cluster, string database) => string.Create(CultureInfo.InvariantCulture,
+    internal static string SandboxConnInfo(LocalCluster cluster, string database) => string.Create(CultureInfo.InvariantCulture,
         $"host='{Escape(cluster.SocketDirectory)}' port={cluster.Port} user='{Escape(cluster.Username)}' dbname='{Escape(database)}' application_name=pgark");
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);

@@ -69,16 +69,8 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
         DatabaseRestoreResult result;
         try
         {
-            progress?.Report(new OperationProgress("sandbox restore", 0, manifest.Size));
-            var target = plan.TargetTime is { } time ? RestoreTarget.AtTime(time) : RestoreTarget.Latest;
-            await new PhysicalRestoreRunner(repository, logger).RunAsync(server.Name,
-                new RestoreOptions(sandbox.DataDirectory, target, archiveGetCommand, manifest.Id, TargetAction.Promote, sandbox.TablespaceMap(manifest)),
-                progress, cancellationToken).ConfigureAwait(false);
-            EndPhase("sandbox restore");
-
-            progress?.Report(new OperationProgress("recovery", 0, 0));
-            var reached = await RecoverAsync(sandbox, installation, plan, cancellationToken).ConfigureAwait(false);
-            EndPhase("recovery");
+            var reached = await RestoreInSandboxAsync(sandbox, manifest, installation, plan, archiveGetCommand, progress, EndPhase, cancellationToken)
+                .ConfigureAwait(false);
 
             progress?.Report(new OperationProgress("move", 0, 0));
             var copyName = DatabaseNames.Restoring(plan.Into, plan.Stamp);
@@ -147,6 +139,27 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
             EndPhase("cleanup");
         }
         return result with { Phases = phases, TotalSeconds = Math.Round(total.Elapsed.TotalSeconds, 3) };
+    }
+
+    /// <summary>
+    /// Restores the plan's backup into <paramref name="sandbox"/>, starts it, replays WAL to the target and checks the point
+    /// reached and that the plan's database existed there. Shared by the database- and table-level restores.
+    /// </summary>
+    internal async Task<(DateTimeOffset? Time, string? Lsn)> RestoreInSandboxAsync(RestoreSandbox sandbox, BackupManifest manifest,
+        PgInstallation installation, DatabaseRestorePlan plan, string archiveGetCommand, IProgress<OperationProgress>? progress, Action<string> endPhase,
+        CancellationToken cancellationToken)
+    {
+        progress?.Report(new OperationProgress("sandbox restore", 0, manifest.Size));
+        var target = plan.TargetTime is { } time ? RestoreTarget.AtTime(time) : RestoreTarget.Latest;
+        await new PhysicalRestoreRunner(repository, logger).RunAsync(server.Name,
+            new RestoreOptions(sandbox.DataDirectory, target, archiveGetCommand, manifest.Id, TargetAction.Promote, sandbox.TablespaceMap(manifest)),
+            progress, cancellationToken).ConfigureAwait(false);
+        endPhase("sandbox restore");
+
+        progress?.Report(new OperationProgress("recovery", 0, 0));
+        var reached = await RecoverAsync(sandbox, installation, plan, cancellationToken).ConfigureAwait(false);
+        endPhase("recovery");
+        return reached;
     }
 
     private async Task SealWalAsync(CancellationToken cancellationToken)
