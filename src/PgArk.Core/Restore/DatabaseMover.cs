@@ -74,12 +74,47 @@ public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore
         }
         if (restore.ExitCode != 0)
         {
-            var message = (await restoreErrors.ConfigureAwait(false)).Trim();
-            throw new OperationFailedException($"pg_restore into '{target}' failed (exit {restore.ExitCode}): {message}",
-                message.Contains("role", StringComparison.Ordinal) && message.Contains("does not exist", StringComparison.Ordinal)
-                    ? "roles are cluster-wide: create the missing role on the live server, then run the restore again" : null);
+            throw RestoreFailed(target, restore.ExitCode, (await restoreErrors.ConfigureAwait(false)).Trim());
         }
     }
+
+    /// <summary>
+    /// pg_dump -Fd --jobs from the sandbox into <paramref name="dumpDirectory"/> (which must not exist; the caller removes
+    /// it), then pg_restore --jobs into the live database: tables are dumped and loaded and indexes built
+    /// <paramref name="jobs"/> at a time, where one pg_dump | pg_restore stream keeps one core busy. pg_restore -j needs a
+    /// seekable archive, hence the directory: it costs the database's size on disk once, inside the sandbox.
+    /// </summary>
+    public async Task CopyParallelAsync(string sandboxConnInfo, string target, string dumpDirectory, int jobs, CancellationToken cancellationToken)
+    {
+        var count = Math.Max(1, jobs).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var dump = await RunToolAsync(pgDump, ["--format=directory", $"--jobs={count}", "--compress=0", "--no-sync", $"--file={dumpDirectory}",
+            $"--dbname={sandboxConnInfo}"], cancellationToken).ConfigureAwait(false);
+        if (dump.ExitCode != 0)
+        {
+            throw new OperationFailedException($"pg_dump from the sandbox failed (exit {dump.ExitCode}): {PgClient.FirstLine(dump.Errors)}");
+        }
+        var restore = await RunToolAsync(pgRestore, ["--exit-on-error", "--no-password", $"--jobs={count}", $"--dbname={live.ConnInfo(target)}",
+            dumpDirectory], cancellationToken).ConfigureAwait(false);
+        if (restore.ExitCode != 0)
+        {
+            throw RestoreFailed(target, restore.ExitCode, restore.Errors);
+        }
+    }
+
+    private async Task<(int ExitCode, string Errors)> RunToolAsync(string program, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        using var process = live.Start(program, arguments, redirectInput: false, redirectOutput: true);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await PgClient.WaitAsync(process, cancellationToken).ConfigureAwait(false);
+        await output.ConfigureAwait(false);
+        return (process.ExitCode, (await errors.ConfigureAwait(false)).Trim());
+    }
+
+    private static OperationFailedException RestoreFailed(string target, int exitCode, string message) =>
+        new($"pg_restore into '{target}' failed (exit {exitCode}): {message}",
+            message.Contains("role", StringComparison.Ordinal) && message.Contains("does not exist", StringComparison.Ordinal)
+                ? "roles are cluster-wide: create the missing role on the live server, then run the restore again" : null);
 
     /// <summary>Exact row counts of every ordinary table (partitions counted each on their own).</summary>
     public static async Task<IReadOnlyList<TableRowCount>> CountRowsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

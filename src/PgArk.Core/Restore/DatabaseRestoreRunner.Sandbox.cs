@@ -84,7 +84,7 @@ public sealed partial class DatabaseRestoreRunner
 
     /// <summary>Creates the copy on the live server and fills it from the sandbox; returns the sandbox's row counts.</summary>
     private async Task<IReadOnlyList<TableRowCount>> CopyIntoLiveAsync(RestoreSandbox sandbox, DatabaseMover mover, DatabaseRestorePlan plan, string copy,
-        CancellationToken cancellationToken)
+        int jobs, CancellationToken cancellationToken)
     {
         var cluster = sandbox.Cluster!;
         var source = await OpenSandboxAsync(cluster, plan.Database, cancellationToken).ConfigureAwait(false);
@@ -100,7 +100,8 @@ public sealed partial class DatabaseRestoreRunner
             await mover.ExecuteAsync(maintenance, properties.CreateStatement(copy, maintenance.PostgreSqlVersion.Major, tablespaceExists), cancellationToken)
                 .ConfigureAwait(false);
         }
-        await mover.CopyAsync(SandboxConnInfo(cluster, plan.Database), copy, cancellationToken).ConfigureAwait(false);
+        await mover.CopyParallelAsync(SandboxConnInfo(cluster, plan.Database), copy, Path.Combine(sandbox.Root, "move"), jobs, cancellationToken)
+            .ConfigureAwait(false);
         var target = await mover.OpenLiveAsync(copy, cancellationToken).ConfigureAwait(false);
         await using (target.ConfigureAwait(false))
         {

@@ -47,7 +47,8 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
         return DatabaseRestorePlanner.Plan(server.Name, request, state, liveExists, DatabaseNames.Stamp(DateTimeOffset.UtcNow));
     }
 
-    public async Task<DatabaseRestoreResult> RunAsync(DatabaseRestorePlan plan, string archiveGetCommand, string? sandboxParent,
+    /// <param name="jobs">Parallel pg_dump/pg_restore jobs for the move (0: one per core, at most 8).</param>
+    public async Task<DatabaseRestoreResult> RunAsync(DatabaseRestorePlan plan, string archiveGetCommand, string? sandboxParent, int jobs,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
@@ -62,7 +63,10 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
         var manifest = await repository.ReadManifestAsync(server.Name, BackupId.Parse(plan.Backup.Id), cancellationToken).ConfigureAwait(false);
         var installation = PgInstallation.Find(server.PgBin, manifest.PgVersionNum / 10000);
         var mover = new DatabaseMover(_live, installation.Program("pg_dump"), installation.Program("pg_restore"), logger);
-        var sandbox = RestoreSandbox.Create(sandboxParent, $"pgark-dbrestore-{server.Name}", logger);
+        var prefix = $"pgark-dbrestore-{server.Name}";
+        await SandboxJanitor.RemoveAbandonedAsync(sandboxParent, prefix, installation, logger, cancellationToken).ConfigureAwait(false);
+        var sandbox = RestoreSandbox.Create(sandboxParent, prefix, logger);
+        SandboxJanitor.Claim(sandbox.Root);
         logger.LogInformation("restore of database '{Database}' of server '{Server}' to {Target} in sandbox {Root}", plan.Database, server.Name,
             plan.Target, sandbox.Root);
         string? copy = null;
@@ -81,7 +85,8 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
             }
             // From here on a failure drops the copy; never before, or it could drop another restore's copy.
             copy = copyName;
-            var sandboxCounts = await CopyIntoLiveAsync(sandbox, mover, plan, copy, cancellationToken).ConfigureAwait(false);
+            var sandboxCounts = await CopyIntoLiveAsync(sandbox, mover, plan, copy, jobs > 0 ? jobs : Math.Clamp(Environment.ProcessorCount, 1, 8),
+                cancellationToken).ConfigureAwait(false);
             EndPhase("dump/restore move");
 
             progress?.Report(new OperationProgress("count rows", 0, 0));

@@ -35,7 +35,7 @@ public class OperationRegistryTests
         Assert.True(operation.Destructive);
         Assert.True(operation.LongRunning);
         Assert.Equal(OperationRole.Admin, operation.Role);
-        Assert.Equal(["server", "database", "target_time", "target", "into", "replace", "dry_run"], operation.ArgumentNames);
+        Assert.Equal(["server", "database", "target_time", "target", "into", "replace", "dry_run", "jobs"], operation.ArgumentNames);
 
         var (_, arguments) = await PrepareAsync("restore_database",
             """{"server": "pg1", "database": "customer_db", "target_time": "2026-11-21T10:30:00+01:00", "replace": true, "confirm": true}""");
