@@ -10,8 +10,8 @@ namespace PgArk.Core.Restore;
 public sealed record TableRowCount(string Table, long Rows);
 
 /// <summary>
-/// Moves one database from the sandbox into the live server: creates the copy, streams pg_dump into pg_restore, counts
-/// rows, and swaps names. Every statement on the live server goes through its configured connection.
+/// Moves one database from the sandbox into the live server: creates the copy, streams pg_dump into pg_restore and swaps
+/// names. Every statement on the live server goes through its configured connection.
 /// </summary>
 public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore, ILogger logger)
 {
@@ -119,27 +119,12 @@ public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore
     /// <summary>Exact row counts of every ordinary table (partitions counted each on their own).</summary>
     public static async Task<IReadOnlyList<TableRowCount>> CountRowsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var tables = new List<(string Schema, string Name)>();
-        var list = new NpgsqlCommand("""
-            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
-            ORDER BY 1, 2
-            """, connection);
-        await using (list.ConfigureAwait(false))
-        {
-            var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                tables.Add((reader.GetString(0), reader.GetString(1)));
-            }
-        }
         var counts = new List<TableRowCount>();
-        foreach (var (schema, name) in tables)
+        foreach (var table in await TableContent.ListTablesAsync(connection, cancellationToken).ConfigureAwait(false))
         {
-            var count = new NpgsqlCommand($"SELECT count(*) FROM {PgClient.QuoteQualified(schema, name)}", connection) { CommandTimeout = 0 };
+            var count = new NpgsqlCommand($"SELECT count(*) FROM {table.Quoted}", connection) { CommandTimeout = 0 };
             await using var countScope = count.ConfigureAwait(false);
-            counts.Add(new TableRowCount($"{schema}.{name}", (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!));
+            counts.Add(new TableRowCount(table.ToString(), (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!));
         }
         return counts;
     }

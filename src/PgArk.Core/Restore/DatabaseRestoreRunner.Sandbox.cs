@@ -82,15 +82,15 @@ public sealed partial class DatabaseRestoreRunner
         return (reachedTime, reachedLsn);
     }
 
-    /// <summary>Creates the copy on the live server and fills it from the sandbox; returns the sandbox's row counts.</summary>
-    private async Task<IReadOnlyList<TableRowCount>> CopyIntoLiveAsync(RestoreSandbox sandbox, DatabaseMover mover, DatabaseRestorePlan plan, string copy,
+    /// <summary>Creates the copy on the live server and fills it from the sandbox; returns the fingerprints of the sandbox's tables.</summary>
+    private async Task<IReadOnlyList<TableFingerprint>> CopyIntoLiveAsync(RestoreSandbox sandbox, DatabaseMover mover, DatabaseRestorePlan plan, string copy,
         int jobs, CancellationToken cancellationToken)
     {
         var cluster = sandbox.Cluster!;
         var source = await OpenSandboxAsync(cluster, plan.Database, cancellationToken).ConfigureAwait(false);
         await using var sourceScope = source.ConfigureAwait(false);
         var properties = (await DatabaseProperties.ReadAsync(source, plan.Database, cancellationToken).ConfigureAwait(false))!;
-        var sandboxCounts = await DatabaseMover.CountRowsAsync(source, cancellationToken).ConfigureAwait(false);
+        var expected = await TableContent.FingerprintAllAsync(source, cancellationToken).ConfigureAwait(false);
 
         var maintenance = await mover.OpenLiveAsync(mover.MaintenanceDatabase(plan.Database), cancellationToken).ConfigureAwait(false);
         await using (maintenance.ConfigureAwait(false))
@@ -112,7 +112,7 @@ public sealed partial class DatabaseRestoreRunner
             // pg_restore leaves the planner without statistics; the database is about to take the live one's place.
             await mover.ExecuteAsync(target, "ANALYZE", cancellationToken).ConfigureAwait(false);
         }
-        return sandboxCounts;
+        return expected;
     }
 
     private async Task<IReadOnlyList<TableRowCount>> CountAsync(string database, CancellationToken cancellationToken)
@@ -120,6 +120,13 @@ public sealed partial class DatabaseRestoreRunner
         var connection = await _live.OpenAsync(database, cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         return await DatabaseMover.CountRowsAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<TableFingerprint>> FingerprintAsync(string database, CancellationToken cancellationToken)
+    {
+        var connection = await _live.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        return await TableContent.FingerprintAllAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
     internal static async Task<NpgsqlConnection> OpenSandboxAsync(LocalCluster cluster, string database, CancellationToken cancellationToken)

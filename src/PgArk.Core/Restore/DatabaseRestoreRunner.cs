@@ -25,6 +25,12 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
     private readonly PgClient _live = new(server);
 
     /// <summary>
+    /// Test seam (internal, never set by PgArk itself): runs on the copy's name after the move and before its content is
+    /// compared with the sandbox's, so a test can make the copy differ and see the comparison catch it.
+    /// </summary>
+    internal Func<string, CancellationToken, Task>? AfterMoveForTesting { get; init; }
+
+    /// <summary>
     /// Seals the live server's current WAL (a commit, then a WAL switch, waiting until the segment is archived) so every
     /// moment up to now is reachable, then plans from what the repository holds.
     /// </summary>
@@ -85,20 +91,27 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
             }
             // From here on a failure drops the copy; never before, or it could drop another restore's copy.
             copy = copyName;
-            var sandboxCounts = await CopyIntoLiveAsync(sandbox, mover, plan, copy, jobs > 0 ? jobs : Math.Clamp(Environment.ProcessorCount, 1, 8),
+            var expected = await CopyIntoLiveAsync(sandbox, mover, plan, copy, jobs > 0 ? jobs : Math.Clamp(Environment.ProcessorCount, 1, 8),
                 cancellationToken).ConfigureAwait(false);
             EndPhase("dump/restore move");
-
-            progress?.Report(new OperationProgress("count rows", 0, 0));
-            var after = await CountAsync(copy, cancellationToken).ConfigureAwait(false);
-            if (!after.SequenceEqual(sandboxCounts))
+            if (AfterMoveForTesting is { } afterMove)
             {
-                var differing = after.Zip(sandboxCounts).Where(p => p.First != p.Second).Select(p => p.First.Table).DefaultIfEmpty("(table list)");
-                throw new IntegrityException($"row counts of the restored copy differ from the sandbox's for {string.Join(", ", differing)}");
+                await afterMove(copy, cancellationToken).ConfigureAwait(false);
             }
+
+            // Every row, not only how many: a hash of each row's text summed per table by the server on both sides.
+            progress?.Report(new OperationProgress("compare rows", 0, 0));
+            var restored = await FingerprintAsync(copy, cancellationToken).ConfigureAwait(false);
+            var differences = TableContent.Differences(expected, restored);
+            if (differences.Count > 0)
+            {
+                throw new IntegrityException($"the restored copy differs from the sandbox's database at the target in {differences.Count} " +
+                    $"table(s): {string.Join("; ", differences)}; the copy was dropped and database '{plan.Into}' was not changed");
+            }
+            var after = restored.Select(f => new TableRowCount(f.Table, f.Rows)).ToList();
             var moveInPlace = plan.Into == plan.Database && await _live.DatabaseExistsAsync(plan.Database, cancellationToken).ConfigureAwait(false);
             var before = moveInPlace ? await CountAsync(plan.Database, cancellationToken).ConfigureAwait(false) : [];
-            EndPhase("row counts");
+            EndPhase("compare rows");
 
             progress?.Report(new OperationProgress("swap", 0, 0));
             string? keptAs = null;

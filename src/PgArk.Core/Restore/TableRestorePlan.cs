@@ -25,9 +25,6 @@ public sealed record PlannedTable(string Given, string Schema, string Name, stri
 public sealed record TableRestorePlan(DatabaseRestorePlan Recovery, IReadOnlyList<PlannedTable> Tables, bool Replace, string StagingSchema,
     string? NameStamp, IReadOnlyList<string> Steps);
 
-/// <summary>Fingerprint of a table's content: its rows and an order-independent sum of a hash of each row's text.</summary>
-public sealed record TableFingerprint(string Table, long Rows, string RowHashSum);
-
 /// <param name="DryRun">Only the plan was made; nothing else happened.</param>
 /// <param name="ReachedTime">Commit time of the last transaction recovery replayed, when known.</param>
 /// <param name="Restored">The restored tables (schema-qualified, as they are now named) and their content fingerprints, equal to the sandbox's.</param>

@@ -9,13 +9,6 @@ public sealed partial class TableRestoreRunner
 {
     private const string OwnerCommentPrefix = "pgark restore-table ";
 
-    /// <summary>
-    /// Settings that make a row's text the same on both sides whatever the sessions' defaults (time zone, date and interval
-    /// style, float precision, bytea format), so the row hashes of the sandbox and the live copy can be compared.
-    /// </summary>
-    private const string CanonicalText =
-        "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'";
-
     /// <summary>Foreign keys of tables outside <paramref name="tables"/> that reference one of them, with schema-qualified definitions.</summary>
     private static async Task<List<(TableName Referenced, DependentForeignKey Key)>> DependentKeysAsync(NpgsqlConnection connection,
         IReadOnlyList<TableName> tables, bool inTransaction, CancellationToken cancellationToken)
@@ -49,28 +42,6 @@ public sealed partial class TableRestoreRunner
         {
             result.Add((new TableName(reader.GetString(0), reader.GetString(1)),
                 new DependentForeignKey(reader.GetString(2), reader.GetString(3), reader.GetString(4))));
-        }
-        return result;
-    }
-
-    private static async Task<IReadOnlyList<TableFingerprint>> FingerprintsAsync(NpgsqlConnection connection, IEnumerable<TableName> tables,
-        CancellationToken cancellationToken)
-    {
-        await ExecuteAsync(connection, CanonicalText, cancellationToken).ConfigureAwait(false);
-        var result = new List<TableFingerprint>();
-        foreach (var table in tables)
-        {
-            // An order-independent sum of 60-bit row hashes (as numeric: it cannot overflow) and the row count.
-            var command = new NpgsqlCommand(
-                $"SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0)::text FROM {table.Quoted} t", connection)
-            {
-                CommandTimeout = 0,
-            };
-            await using var commandScope = command.ConfigureAwait(false);
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            result.Add(new TableFingerprint(table.ToString(), reader.GetInt64(0), reader.GetString(1)));
         }
         return result;
     }
