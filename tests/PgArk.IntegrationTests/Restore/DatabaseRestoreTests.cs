@@ -55,7 +55,7 @@ public class DatabaseRestoreTests(Seed000Topology topology) : IClassFixture<Seed
         (await TableSnapshot.CaptureDatabaseAsync(topology.Pg2, "hr_db")).AssertSameContent(hr);
         Assert.Equal(afterT.Tables["public.customers"].Count, RowsOf(result.GetProperty("rowsBefore"), "public.customers"));
         Assert.Equal(atT.Tables["public.customers"].Count, RowsOf(result.GetProperty("rowsAfter"), "public.customers"));
-        Assert.Equal(["cleanup", "dump/restore move", "plan", "compare rows", "recovery", "sandbox restore", "swap"],
+        Assert.Equal(["cleanup", "compare rows", "dump/restore move", "plan", "recovery", "sandbox restore", "swap"],
             result.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("phase").GetString()!).Order(StringComparer.Ordinal));
         Assert.Empty(Directory.EnumerateFileSystemEntries(sandboxes));
         Assert.Equal(ownership, await OwnershipAsync());
