@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Database-level PITR end to end: a pgbench database of about 1 GB (scale 65) next to a small database in one cluster;
 # full backup, changes, target T, more changes, then `pgark restore-database` to T. Prints the time of each phase (plan,
-# sandbox restore, recovery, dump/restore move, row counts, swap, cleanup), the total, and checks the result: the
+# sandbox restore, recovery, dump/restore move, compare rows, swap, cleanup), the total, and checks the result: the
 # restored database holds exactly the pgbench_history rows committed by T and the small database is unchanged.
 # Usage: bench/database-pitr.sh [scale (default 65, ~1 GB)]. Needs root and ~4x the database size free in
 # $PGARK_BENCH_DIR (default /tmp/pgark-bench-dbpitr).

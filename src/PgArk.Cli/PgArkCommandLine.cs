@@ -21,6 +21,7 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(InfoCommand.Create(factory));
         root.Subcommands.Add(RestoreCommand.Create(factory));
         root.Subcommands.Add(RestoreDatabaseCommand.Create(factory));
+        root.Subcommands.Add(RestoreTableCommand.Create(factory));
         root.Subcommands.Add(VerifyCommand.Create(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));

@@ -22,6 +22,7 @@ internal static partial class Intent
         (ExpirePattern(), "expire"),
         (DeleteBackupPattern(), "delete_backup"),
         (HealthPattern(), "health"),
+        (TableRestorePattern(), "restore_table"),
         (RestorePattern(), "restore_database"),
         (CreateBackupPattern(), "backup"),
         (ListBackupsPattern(), "list_backups"),
@@ -81,6 +82,9 @@ internal static partial class Intent
 
     [GeneratedRegex(@"\bhealth|\bhealthy\b|\bstatus\b|\bis (?:\w+ )?(?:up|ok|okay|running|alive|reachable)\b|\barchiving (?:ok|working|healthy)|\bping\b|\beverything ok\b")]
     private static partial Regex HealthPattern();
+
+    [GeneratedRegex(@"\b(?:restore|recover|bring back|roll ?back|rollback|revert|undo|put back|get back|rewind)\b.*\btables?\b|\btables?\b.*\b(?:as it was|as of|as they were)\b")]
+    private static partial Regex TableRestorePattern();
 
     [GeneratedRegex(@"\brestore\b|\broll ?back\b|\brollback\b|\brecover\b|\brecovery\b|\bpitr\b|\bpoint.in.time\b|\brewind\b|\brevert\b|\bbring back\b|\bundo\b|\bgo back\b|\bput back\b|\breset\b.*\bto\b")]
     private static partial Regex RestorePattern();

@@ -15,7 +15,7 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
 {
     private static readonly HashSet<string> s_databaseOperations = new(StringComparer.Ordinal)
     {
-        "restore_database", "dump", "dump_restore", "export_table", "import_table",
+        "restore_database", "restore_table", "dump", "dump_restore", "export_table", "import_table",
     };
 
     /// <summary>Operations that read, so "all servers" is the natural default when none is named.</summary>
@@ -31,6 +31,7 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         "  list backups for customer_db | list backups for all databases",
         "  create backup for hr_db | trigger full backup for hr_db | take a differential backup of pg1",
         "  restore customer_db to latest | restore customer_db to 2025-09-10T10:30:00Z | roll back hr_db to two hours ago",
+        "  bring back the orders table in customer_db as it was at 10:30 | restore table orders of customer_db to 1 hour ago into orders_copy",
         "  how far back can I restore customer_db? | when is the next backup? | health of all servers",
         "  verify backups of hr_db | test restore of pg2 | expire old backups on pg1",
         "  dump finance_db | list dumps for finance_db | restore the latest dump of finance_db",
@@ -55,7 +56,13 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         }
         // "restore customer_db to T into customer_db_copy": the new database's name is no database to look up.
         string? into = null;
-        if (operation == "restore_database" && IntoPattern().Match(rest) is { Success: true } intoMatch
+        // "bring back the orders table of customer_db": table names are no databases to look up either.
+        List<string>? tables = null;
+        if (operation == "restore_table")
+        {
+            (tables, rest) = Tables(rest);
+        }
+        if (operation is "restore_database" or "restore_table" && IntoPattern().Match(rest) is { Success: true } intoMatch
             && !RequestWords.IsCommon(intoMatch.Groups["name"].Value))
         {
             into = intoMatch.Groups["name"].Value;
@@ -72,7 +79,7 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         {
             return databaseAnswer;
         }
-        var context = new StepContext(operation, lower, rest, words, time, into);
+        var context = new StepContext(operation, lower, rest, words, time, into, tables);
         if (s_databaseOperations.Contains(operation))
         {
             if (databases.Count == 0)
@@ -198,6 +205,14 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         var arguments = new JsonObject { ["server"] = server, ["database"] = database };
         switch (context.Operation)
         {
+            case "restore_table":
+                if (context.Tables is not { Count: > 0 })
+                {
+                    problem = "Which table? e.g. 'bring back the orders table in customer_db as it was at 10:30'.";
+                    return null;
+                }
+                arguments["tables"] = new JsonArray([.. context.Tables.Select(t => JsonValue.Create(t))]);
+                goto case "restore_database";
             case "restore_database":
                 if (context.Time is { Problem: { } timeProblem })
                 {
@@ -295,6 +310,20 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
             }
         }
         return new PlanStep(server, context.Operation, arguments);
+    }
+
+    /// <summary>The tables a restore_table request names ("the orders table", "table orders") and the text without them.</summary>
+    private static (List<string>? Names, string Remaining) Tables(string text)
+    {
+        foreach (var match in new[] { TablesBeforePattern().Match(text), TablesAfterPattern().Match(text) })
+        {
+            var names = match.Success ? match.Groups["t"].Captures.Select(c => c.Value).Where(t => !RequestWords.IsCommon(t)).ToList() : [];
+            if (names.Count > 0)
+            {
+                return (names, text.Remove(match.Index, match.Length).Insert(match.Index, " "));
+            }
+        }
+        return (null, text);
     }
 
     private static string? TableName(IReadOnlyList<string> words, string database, string[] after)
@@ -423,11 +452,12 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
             "Backups are physical and cluster-wide: the whole server holding the database is backed up (an incremental falls back to full when there is none yet).",
         "info" when WindowPattern().IsMatch(context.Lower) => "The recoverable window is the server's: from the oldest backup with its WAL to the last archived WAL.",
         "restore_database" => "The database is restored into a sandbox at the target and moved back; the live one is kept as <db>_before_restore_<timestamp> unless 'replace'.",
+        "restore_table" => "The server is restored into a sandbox at the target and the tables are moved back beside the live ones as <table>_restored_<time> (or swapped in with 'replace').",
         _ => null,
     };
 
     private sealed record StepContext(string Operation, string Lower, string Original, IReadOnlyList<string> Words, TimeExpression? Time,
-        string? Into = null);
+        string? Into = null, IReadOnlyList<string>? Tables = null);
 
     [GeneratedRegex(@"\b(?:all|every|everything|each|both)\b")]
     private static partial Regex AllPattern();
@@ -464,6 +494,14 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
 
     [GeneratedRegex(@"\b(?:into(?:\s+a)?(?:\s+new)?(?:\s+(?:copy|database|db))?|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:copy|database|db))(?:\s+(?:named|called))?\s+(?<name>[A-Za-z_][A-Za-z0-9_]*)\b", RegexOptions.IgnoreCase)]
     private static partial Regex IntoPattern();
+
+    /// <summary>"the orders table", "the orders and order_items tables".</summary>
+    [GeneratedRegex(@"\b(?:the\s+)?(?<t>[A-Za-z_][A-Za-z0-9_$.]*)(?:\s*(?:,|\band\b)\s*(?<t>[A-Za-z_][A-Za-z0-9_$.]*))*\s+tables?\b")]
+    private static partial Regex TablesBeforePattern();
+
+    /// <summary>"table orders", "tables orders and order_items".</summary>
+    [GeneratedRegex(@"\btables?\s+(?<t>[A-Za-z_][A-Za-z0-9_$.]*)(?:\s*(?:,|\band\b)\s*(?<t>[A-Za-z_][A-Za-z0-9_$.]*))*")]
+    private static partial Regex TablesAfterPattern();
 
     [GeneratedRegex(@"\b\d{8}-\d{6}[FDI]\b")]
     private static partial Regex BackupIdPattern();

@@ -23,6 +23,7 @@ internal static class RestoreDatabaseCommand
         var replace = new Option<bool>("--replace") { Description = "Drop the live database after the swap instead of keeping it as <db>_before_restore_<ts>" };
         var yes = new Option<bool>("--yes", "-y") { Description = "Go ahead (without it the plan is printed and nothing changes)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan only" };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_dump/pg_restore jobs for the move out of the sandbox (default: one per core, at most 8)" };
         var sandbox = new Option<string?>("--sandbox-dir") { Description = "Folder for the temporary sandbox cluster (default: the system temp folder)" };
         return factory.Create("restore-database", "Restore one database to a point in time; other databases are untouched", async (context, ct) =>
         {
@@ -30,7 +31,7 @@ internal static class RestoreDatabaseCommand
             var operationContext = context.LoadOperationContext();
             var confirmed = p.GetValue(yes);
             var input = new RestoreDatabaseInput(p.GetValue(server)!, p.GetValue(database)!, p.GetValue(time), p.GetValue(target), p.GetValue(into),
-                p.GetValue(replace), p.GetValue(dryRun) || !confirmed, confirmed);
+                p.GetValue(replace), p.GetValue(dryRun) || !confirmed, confirmed, p.GetValue(jobs));
             var operation = new RestoreDatabaseOperation { SandboxParent = p.GetValue(sandbox) };
             var result = await ProgressRenderer.RunAsync(context, $"restore-database {input.Database}",
                 progress => operation.RunAsync(operationContext, input, progress, ct));
@@ -51,13 +52,24 @@ internal static class RestoreDatabaseCommand
                 throw new RefusedException($"restoring database '{input.Database}' replaces it: nothing was changed", "add --yes to go ahead");
             }
             return 0;
-        }, server, database, time, target, into, replace, yes, dryRun, sandbox);
+        }, server, database, time, target, into, replace, yes, dryRun, jobs, sandbox);
     }
 
     private static async Task WritePlanAsync(TextWriter output, DatabaseRestorePlan plan)
     {
         await output.WriteLineAsync($"plan: restore database '{plan.Database}' of server {plan.Server} to {plan.Target}" +
             (plan.Into != plan.Database ? $" into '{plan.Into}'" : ""));
+        await WriteRecoveryAsync(output, plan);
+        await output.WriteLineAsync($"  live database: {plan.LiveDatabase}");
+        for (var i = 0; i < plan.Steps.Count; i++)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {i + 1}. {plan.Steps[i]}"));
+        }
+    }
+
+    /// <summary>The sandbox recovery part of a plan (window, backups, WAL, recovery settings), shared with restore-table.</summary>
+    internal static async Task WriteRecoveryAsync(TextWriter output, DatabaseRestorePlan plan)
+    {
         await output.WriteLineAsync($"  recoverable window: {DatabaseRestorePlanner.Format(plan.WindowFrom)} .. {DatabaseRestorePlanner.Format(plan.WindowTo)}");
         foreach (var backup in plan.Chain)
         {
@@ -68,11 +80,6 @@ internal static class RestoreDatabaseCommand
         foreach (var setting in plan.RecoverySettings)
         {
             await output.WriteLineAsync($"  recovery: {setting}");
-        }
-        await output.WriteLineAsync($"  live database: {plan.LiveDatabase}");
-        for (var i = 0; i < plan.Steps.Count; i++)
-        {
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {i + 1}. {plan.Steps[i]}"));
         }
     }
 

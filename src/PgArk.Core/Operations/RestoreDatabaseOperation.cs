@@ -11,16 +11,20 @@ namespace PgArk.Core.Operations;
 /// <param name="Replace">Drop the live database after the swap instead of keeping it as &lt;db&gt;_before_restore_&lt;ts&gt;.</param>
 /// <param name="DryRun">Only plan: which backup and WAL, the exact recovery target; change nothing.</param>
 /// <param name="Confirm">Must be true to run (it replaces a live database); not needed for a dry run.</param>
+/// <param name="Jobs">Parallel pg_dump/pg_restore jobs moving the database out of the sandbox (0: one per core, at most 8).</param>
 public sealed record RestoreDatabaseInput(string Server, string Database, string? TargetTime = null, string? Target = null, string? Into = null,
-    bool Replace = false, bool DryRun = false, bool Confirm = false)
+    bool Replace = false, bool DryRun = false, bool Confirm = false, int Jobs = 0)
 {
-    internal RestoreTarget ParseTarget() => (TargetTime, Target) switch
+    internal RestoreTarget ParseTarget() => ParseTarget(TargetTime, Target);
+
+    /// <summary>The target of a database- or table-level restore: a time, or "latest".</summary>
+    internal static RestoreTarget ParseTarget(string? targetTime, string? target) => (targetTime, target) switch
     {
         (not null, not null) => throw new UsageException("give either a target time or target 'latest', not both"),
-        (not null, null) => RestoreTarget.AtTime(RestoreTarget.ParseTime(TargetTime)),
+        (not null, null) => RestoreTarget.AtTime(RestoreTarget.ParseTime(targetTime)),
         (null, "latest") => RestoreTarget.Latest,
         (null, null) => throw new UsageException("a target is required: a target time (ISO 8601) or target 'latest'"),
-        _ => throw new UsageException($"target '{Target}' is not supported here: use 'latest' or a target time"),
+        _ => throw new UsageException($"target '{target}' is not supported here: use 'latest' or a target time"),
     };
 }
 
@@ -60,7 +64,12 @@ public sealed class RestoreDatabaseOperation : Operation<RestoreDatabaseInput, D
             throw new RefusedException($"restoring database '{input.Database}' of server '{server.Name}' replaces it",
                 "add --yes (or \"confirm\": true) to go ahead, or --dry-run to see the plan");
         }
-        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), SandboxParent, progress, cancellationToken).ConfigureAwait(false);
+        if (input.Jobs < 0)
+        {
+            throw new UsageException($"jobs must be 0 (one per core) or more, not {input.Jobs}");
+        }
+        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), SandboxParent, input.Jobs, progress, cancellationToken)
+            .ConfigureAwait(false);
         return result with { Phases = [planPhase, .. result.Phases], TotalSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3) };
     }
 }

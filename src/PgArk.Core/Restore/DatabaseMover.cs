@@ -10,8 +10,8 @@ namespace PgArk.Core.Restore;
 public sealed record TableRowCount(string Table, long Rows);
 
 /// <summary>
-/// Moves one database from the sandbox into the live server: creates the copy, streams pg_dump into pg_restore, counts
-/// rows, and swaps names. Every statement on the live server goes through its configured connection.
+/// Moves one database from the sandbox into the live server: creates the copy, streams pg_dump into pg_restore and swaps
+/// names. Every statement on the live server goes through its configured connection.
 /// </summary>
 public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore, ILogger logger)
 {
@@ -32,11 +32,14 @@ public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore
     }
 
     /// <summary>pg_dump -Fc from the sandbox piped into pg_restore on the live server; stops at the first error.</summary>
-    public async Task CopyAsync(string sandboxConnInfo, string target, CancellationToken cancellationToken)
+    /// <param name="dumpArguments">More pg_dump arguments (e.g. --schema to move part of the database).</param>
+    /// <param name="restoreArguments">More pg_restore arguments (e.g. --single-transaction).</param>
+    public async Task CopyAsync(string sandboxConnInfo, string target, CancellationToken cancellationToken,
+        IReadOnlyList<string>? dumpArguments = null, IReadOnlyList<string>? restoreArguments = null)
     {
-        using var dump = live.Start(pgDump, ["--format=custom", "--compress=0", "--no-sync", $"--dbname={sandboxConnInfo}"],
+        using var dump = live.Start(pgDump, ["--format=custom", "--compress=0", "--no-sync", $"--dbname={sandboxConnInfo}", .. dumpArguments ?? []],
             redirectInput: false, redirectOutput: true);
-        using var restore = live.Start(pgRestore, ["--exit-on-error", "--no-password", $"--dbname={live.ConnInfo(target)}"],
+        using var restore = live.Start(pgRestore, ["--exit-on-error", "--no-password", $"--dbname={live.ConnInfo(target)}", .. restoreArguments ?? []],
             redirectInput: true, redirectOutput: true);
         var dumpErrors = dump.StandardError.ReadToEndAsync(cancellationToken);
         var restoreErrors = restore.StandardError.ReadToEndAsync(cancellationToken);
@@ -71,37 +74,57 @@ public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore
         }
         if (restore.ExitCode != 0)
         {
-            var message = (await restoreErrors.ConfigureAwait(false)).Trim();
-            throw new OperationFailedException($"pg_restore into '{target}' failed (exit {restore.ExitCode}): {message}",
-                message.Contains("role", StringComparison.Ordinal) && message.Contains("does not exist", StringComparison.Ordinal)
-                    ? "roles are cluster-wide: create the missing role on the live server, then run the restore again" : null);
+            throw RestoreFailed(target, restore.ExitCode, (await restoreErrors.ConfigureAwait(false)).Trim());
         }
     }
+
+    /// <summary>
+    /// pg_dump -Fd --jobs from the sandbox into <paramref name="dumpDirectory"/> (which must not exist; the caller removes
+    /// it), then pg_restore --jobs into the live database: tables are dumped and loaded and indexes built
+    /// <paramref name="jobs"/> at a time, where one pg_dump | pg_restore stream keeps one core busy. pg_restore -j needs a
+    /// seekable archive, hence the directory: it costs the database's size on disk once, inside the sandbox.
+    /// </summary>
+    public async Task CopyParallelAsync(string sandboxConnInfo, string target, string dumpDirectory, int jobs, CancellationToken cancellationToken)
+    {
+        var count = Math.Max(1, jobs).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var dump = await RunToolAsync(pgDump, ["--format=directory", $"--jobs={count}", "--compress=0", "--no-sync", $"--file={dumpDirectory}",
+            $"--dbname={sandboxConnInfo}"], cancellationToken).ConfigureAwait(false);
+        if (dump.ExitCode != 0)
+        {
+            throw new OperationFailedException($"pg_dump from the sandbox failed (exit {dump.ExitCode}): {PgClient.FirstLine(dump.Errors)}");
+        }
+        var restore = await RunToolAsync(pgRestore, ["--exit-on-error", "--no-password", $"--jobs={count}", $"--dbname={live.ConnInfo(target)}",
+            dumpDirectory], cancellationToken).ConfigureAwait(false);
+        if (restore.ExitCode != 0)
+        {
+            throw RestoreFailed(target, restore.ExitCode, restore.Errors);
+        }
+    }
+
+    private async Task<(int ExitCode, string Errors)> RunToolAsync(string program, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        using var process = live.Start(program, arguments, redirectInput: false, redirectOutput: true);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await PgClient.WaitAsync(process, cancellationToken).ConfigureAwait(false);
+        await output.ConfigureAwait(false);
+        return (process.ExitCode, (await errors.ConfigureAwait(false)).Trim());
+    }
+
+    private static OperationFailedException RestoreFailed(string target, int exitCode, string message) =>
+        new($"pg_restore into '{target}' failed (exit {exitCode}): {message}",
+            message.Contains("role", StringComparison.Ordinal) && message.Contains("does not exist", StringComparison.Ordinal)
+                ? "roles are cluster-wide: create the missing role on the live server, then run the restore again" : null);
 
     /// <summary>Exact row counts of every ordinary table (partitions counted each on their own).</summary>
     public static async Task<IReadOnlyList<TableRowCount>> CountRowsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var tables = new List<(string Schema, string Name)>();
-        var list = new NpgsqlCommand("""
-            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
-            ORDER BY 1, 2
-            """, connection);
-        await using (list.ConfigureAwait(false))
-        {
-            var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                tables.Add((reader.GetString(0), reader.GetString(1)));
-            }
-        }
         var counts = new List<TableRowCount>();
-        foreach (var (schema, name) in tables)
+        foreach (var table in await TableContent.ListTablesAsync(connection, cancellationToken).ConfigureAwait(false))
         {
-            var count = new NpgsqlCommand($"SELECT count(*) FROM {PgClient.QuoteQualified(schema, name)}", connection) { CommandTimeout = 0 };
+            var count = new NpgsqlCommand($"SELECT count(*) FROM {table.Quoted}", connection) { CommandTimeout = 0 };
             await using var countScope = count.ConfigureAwait(false);
-            counts.Add(new TableRowCount($"{schema}.{name}", (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!));
+            counts.Add(new TableRowCount(table.ToString(), (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!));
         }
         return counts;
     }

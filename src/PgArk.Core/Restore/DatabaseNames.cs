@@ -26,11 +26,12 @@ public static class DatabaseNames
         }
     }
 
-    private static string WithSuffix(string database, string suffix)
+    /// <summary><paramref name="name"/> + <paramref name="suffix"/>, the name shortened (never the suffix) to fit 63 bytes.</summary>
+    public static string WithSuffix(string name, string suffix)
     {
         var room = MaxBytes - Encoding.UTF8.GetByteCount(suffix);
         var prefix = new StringBuilder();
-        foreach (var rune in database.EnumerateRunes())
+        foreach (var rune in name.EnumerateRunes())
         {
             if (Encoding.UTF8.GetByteCount(prefix.ToString()) + rune.Utf8SequenceLength > room)
             {

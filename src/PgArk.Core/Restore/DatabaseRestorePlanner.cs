@@ -125,7 +125,8 @@ public static class DatabaseRestorePlanner
         {
             "restore the backup chain into a sandbox data directory and start it on a free port (archive_mode off)",
             "replay WAL to the target, promote, and check the point reached",
-            $"pg_dump '{request.Database}' from the sandbox into the new database '{restoring}' on the live server (same owner, encoding and locale)",
+            $"pg_dump '{request.Database}' from the sandbox (directory format, --jobs) and pg_restore it (--jobs) into the new database '{restoring}' " +
+                "on the live server (same owner, encoding and locale)",
         };
         if (request.Into is not null)
         {

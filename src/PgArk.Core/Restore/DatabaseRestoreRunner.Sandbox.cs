@@ -82,15 +82,15 @@ public sealed partial class DatabaseRestoreRunner
         return (reachedTime, reachedLsn);
     }
 
-    /// <summary>Creates the copy on the live server and fills it from the sandbox; returns the sandbox's row counts.</summary>
-    private async Task<IReadOnlyList<TableRowCount>> CopyIntoLiveAsync(RestoreSandbox sandbox, DatabaseMover mover, DatabaseRestorePlan plan, string copy,
-        CancellationToken cancellationToken)
+    /// <summary>Creates the copy on the live server and fills it from the sandbox; returns the fingerprints of the sandbox's tables.</summary>
+    private async Task<IReadOnlyList<TableFingerprint>> CopyIntoLiveAsync(RestoreSandbox sandbox, DatabaseMover mover, DatabaseRestorePlan plan, string copy,
+        int jobs, CancellationToken cancellationToken)
     {
         var cluster = sandbox.Cluster!;
         var source = await OpenSandboxAsync(cluster, plan.Database, cancellationToken).ConfigureAwait(false);
         await using var sourceScope = source.ConfigureAwait(false);
         var properties = (await DatabaseProperties.ReadAsync(source, plan.Database, cancellationToken).ConfigureAwait(false))!;
-        var sandboxCounts = await DatabaseMover.CountRowsAsync(source, cancellationToken).ConfigureAwait(false);
+        var expected = await TableContent.FingerprintAllAsync(source, cancellationToken).ConfigureAwait(false);
 
         var maintenance = await mover.OpenLiveAsync(mover.MaintenanceDatabase(plan.Database), cancellationToken).ConfigureAwait(false);
         await using (maintenance.ConfigureAwait(false))
@@ -100,7 +100,8 @@ public sealed partial class DatabaseRestoreRunner
             await mover.ExecuteAsync(maintenance, properties.CreateStatement(copy, maintenance.PostgreSqlVersion.Major, tablespaceExists), cancellationToken)
                 .ConfigureAwait(false);
         }
-        await mover.CopyAsync(SandboxConnInfo(cluster, plan.Database), copy, cancellationToken).ConfigureAwait(false);
+        await mover.CopyParallelAsync(SandboxConnInfo(cluster, plan.Database), copy, Path.Combine(sandbox.Root, "move"), jobs, cancellationToken)
+            .ConfigureAwait(false);
         var target = await mover.OpenLiveAsync(copy, cancellationToken).ConfigureAwait(false);
         await using (target.ConfigureAwait(false))
         {
@@ -111,7 +112,7 @@ public sealed partial class DatabaseRestoreRunner
             // pg_restore leaves the planner without statistics; the database is about to take the live one's place.
             await mover.ExecuteAsync(target, "ANALYZE", cancellationToken).ConfigureAwait(false);
         }
-        return sandboxCounts;
+        return expected;
     }
 
     private async Task<IReadOnlyList<TableRowCount>> CountAsync(string database, CancellationToken cancellationToken)
@@ -121,7 +122,14 @@ public sealed partial class DatabaseRestoreRunner
         return await DatabaseMover.CountRowsAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<NpgsqlConnection> OpenSandboxAsync(LocalCluster cluster, string database, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<TableFingerprint>> FingerprintAsync(string database, CancellationToken cancellationToken)
+    {
+        var connection = await _live.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        return await TableContent.FingerprintAllAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static async Task<NpgsqlConnection> OpenSandboxAsync(LocalCluster cluster, string database, CancellationToken cancellationToken)
     {
         // Counting the rows of a large table takes longer than the default 30 s command timeout.
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.ConnectionString(database)) { CommandTimeout = 0 }.ConnectionString);
@@ -137,7 +145,7 @@ public sealed partial class DatabaseRestoreRunner
         }
     }
 
-    private static string SandboxConnInfo(LocalCluster cluster, string database) => string.Create(CultureInfo.InvariantCulture,
+    internal static string SandboxConnInfo(LocalCluster cluster, string database) => string.Create(CultureInfo.InvariantCulture,
         $"host='{Escape(cluster.SocketDirectory)}' port={cluster.Port} user='{Escape(cluster.Username)}' dbname='{Escape(database)}' application_name=pgark");
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);

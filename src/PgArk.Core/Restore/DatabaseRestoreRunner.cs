@@ -25,6 +25,12 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
     private readonly PgClient _live = new(server);
 
     /// <summary>
+    /// Test seam (internal, never set by PgArk itself): runs on the copy's name after the move and before its content is
+    /// compared with the sandbox's, so a test can make the copy differ and see the comparison catch it.
+    /// </summary>
+    internal Func<string, CancellationToken, Task>? AfterMoveForTesting { get; init; }
+
+    /// <summary>
     /// Seals the live server's current WAL (a commit, then a WAL switch, waiting until the segment is archived) so every
     /// moment up to now is reachable, then plans from what the repository holds.
     /// </summary>
@@ -47,7 +53,8 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
         return DatabaseRestorePlanner.Plan(server.Name, request, state, liveExists, DatabaseNames.Stamp(DateTimeOffset.UtcNow));
     }
 
-    public async Task<DatabaseRestoreResult> RunAsync(DatabaseRestorePlan plan, string archiveGetCommand, string? sandboxParent,
+    /// <param name="jobs">Parallel pg_dump/pg_restore jobs for the move (0: one per core, at most 8).</param>
+    public async Task<DatabaseRestoreResult> RunAsync(DatabaseRestorePlan plan, string archiveGetCommand, string? sandboxParent, int jobs,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
@@ -62,23 +69,18 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
         var manifest = await repository.ReadManifestAsync(server.Name, BackupId.Parse(plan.Backup.Id), cancellationToken).ConfigureAwait(false);
         var installation = PgInstallation.Find(server.PgBin, manifest.PgVersionNum / 10000);
         var mover = new DatabaseMover(_live, installation.Program("pg_dump"), installation.Program("pg_restore"), logger);
-        var sandbox = RestoreSandbox.Create(sandboxParent, $"pgark-dbrestore-{server.Name}", logger);
+        var prefix = $"pgark-dbrestore-{server.Name}";
+        await SandboxJanitor.RemoveAbandonedAsync(sandboxParent, prefix, installation, logger, cancellationToken).ConfigureAwait(false);
+        var sandbox = RestoreSandbox.Create(sandboxParent, prefix, logger);
+        SandboxJanitor.Claim(sandbox.Root);
         logger.LogInformation("restore of database '{Database}' of server '{Server}' to {Target} in sandbox {Root}", plan.Database, server.Name,
             plan.Target, sandbox.Root);
         string? copy = null;
         DatabaseRestoreResult result;
         try
         {
-            progress?.Report(new OperationProgress("sandbox restore", 0, manifest.Size));
-            var target = plan.TargetTime is { } time ? RestoreTarget.AtTime(time) : RestoreTarget.Latest;
-            await new PhysicalRestoreRunner(repository, logger).RunAsync(server.Name,
-                new RestoreOptions(sandbox.DataDirectory, target, archiveGetCommand, manifest.Id, TargetAction.Promote, sandbox.TablespaceMap(manifest)),
-                progress, cancellationToken).ConfigureAwait(false);
-            EndPhase("sandbox restore");
-
-            progress?.Report(new OperationProgress("recovery", 0, 0));
-            var reached = await RecoverAsync(sandbox, installation, plan, cancellationToken).ConfigureAwait(false);
-            EndPhase("recovery");
+            var reached = await RestoreInSandboxAsync(sandbox, manifest, installation, plan, archiveGetCommand, progress, EndPhase, cancellationToken)
+                .ConfigureAwait(false);
 
             progress?.Report(new OperationProgress("move", 0, 0));
             var copyName = DatabaseNames.Restoring(plan.Into, plan.Stamp);
@@ -89,19 +91,27 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
             }
             // From here on a failure drops the copy; never before, or it could drop another restore's copy.
             copy = copyName;
-            var sandboxCounts = await CopyIntoLiveAsync(sandbox, mover, plan, copy, cancellationToken).ConfigureAwait(false);
+            var expected = await CopyIntoLiveAsync(sandbox, mover, plan, copy, jobs > 0 ? jobs : Math.Clamp(Environment.ProcessorCount, 1, 8),
+                cancellationToken).ConfigureAwait(false);
             EndPhase("dump/restore move");
-
-            progress?.Report(new OperationProgress("count rows", 0, 0));
-            var after = await CountAsync(copy, cancellationToken).ConfigureAwait(false);
-            if (!after.SequenceEqual(sandboxCounts))
+            if (AfterMoveForTesting is { } afterMove)
             {
-                var differing = after.Zip(sandboxCounts).Where(p => p.First != p.Second).Select(p => p.First.Table).DefaultIfEmpty("(table list)");
-                throw new IntegrityException($"row counts of the restored copy differ from the sandbox's for {string.Join(", ", differing)}");
+                await afterMove(copy, cancellationToken).ConfigureAwait(false);
             }
+
+            // Every row, not only how many: a hash of each row's text summed per table by the server on both sides.
+            progress?.Report(new OperationProgress("compare rows", 0, 0));
+            var restored = await FingerprintAsync(copy, cancellationToken).ConfigureAwait(false);
+            var differences = TableContent.Differences(expected, restored);
+            if (differences.Count > 0)
+            {
+                throw new IntegrityException($"the restored copy differs from the sandbox's database at the target in {differences.Count} " +
+                    $"table(s): {string.Join("; ", differences)}; the copy was dropped and database '{plan.Into}' was not changed");
+            }
+            var after = restored.Select(f => new TableRowCount(f.Table, f.Rows)).ToList();
             var moveInPlace = plan.Into == plan.Database && await _live.DatabaseExistsAsync(plan.Database, cancellationToken).ConfigureAwait(false);
             var before = moveInPlace ? await CountAsync(plan.Database, cancellationToken).ConfigureAwait(false) : [];
-            EndPhase("row counts");
+            EndPhase("compare rows");
 
             progress?.Report(new OperationProgress("swap", 0, 0));
             string? keptAs = null;
@@ -147,6 +157,27 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
             EndPhase("cleanup");
         }
         return result with { Phases = phases, TotalSeconds = Math.Round(total.Elapsed.TotalSeconds, 3) };
+    }
+
+    /// <summary>
+    /// Restores the plan's backup into <paramref name="sandbox"/>, starts it, replays WAL to the target and checks the point
+    /// reached and that the plan's database existed there. Shared by the database- and table-level restores.
+    /// </summary>
+    internal async Task<(DateTimeOffset? Time, string? Lsn)> RestoreInSandboxAsync(RestoreSandbox sandbox, BackupManifest manifest,
+        PgInstallation installation, DatabaseRestorePlan plan, string archiveGetCommand, IProgress<OperationProgress>? progress, Action<string> endPhase,
+        CancellationToken cancellationToken)
+    {
+        progress?.Report(new OperationProgress("sandbox restore", 0, manifest.Size));
+        var target = plan.TargetTime is { } time ? RestoreTarget.AtTime(time) : RestoreTarget.Latest;
+        await new PhysicalRestoreRunner(repository, logger).RunAsync(server.Name,
+            new RestoreOptions(sandbox.DataDirectory, target, archiveGetCommand, manifest.Id, TargetAction.Promote, sandbox.TablespaceMap(manifest)),
+            progress, cancellationToken).ConfigureAwait(false);
+        endPhase("sandbox restore");
+
+        progress?.Report(new OperationProgress("recovery", 0, 0));
+        var reached = await RecoverAsync(sandbox, installation, plan, cancellationToken).ConfigureAwait(false);
+        endPhase("recovery");
+        return reached;
     }
 
     private async Task SealWalAsync(CancellationToken cancellationToken)

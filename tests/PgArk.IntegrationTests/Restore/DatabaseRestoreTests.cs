@@ -1,6 +1,13 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using PgArk.Core.Common;
+using PgArk.Core.Configuration;
+using PgArk.Core.Errors;
+using PgArk.Core.Operations;
+using PgArk.Core.Restore;
+using PgArk.IntegrationTests.Harness;
 using PgArk.IntegrationTests.Infrastructure;
 
 namespace PgArk.IntegrationTests.Restore;
@@ -48,7 +55,7 @@ public class DatabaseRestoreTests(Seed000Topology topology) : IClassFixture<Seed
         (await TableSnapshot.CaptureDatabaseAsync(topology.Pg2, "hr_db")).AssertSameContent(hr);
         Assert.Equal(afterT.Tables["public.customers"].Count, RowsOf(result.GetProperty("rowsBefore"), "public.customers"));
         Assert.Equal(atT.Tables["public.customers"].Count, RowsOf(result.GetProperty("rowsAfter"), "public.customers"));
-        Assert.Equal(["cleanup", "dump/restore move", "plan", "recovery", "row counts", "sandbox restore", "swap"],
+        Assert.Equal(["cleanup", "compare rows", "dump/restore move", "plan", "recovery", "sandbox restore", "swap"],
             result.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("phase").GetString()!).Order(StringComparer.Ordinal));
         Assert.Empty(Directory.EnumerateFileSystemEntries(sandboxes));
         Assert.Equal(ownership, await OwnershipAsync());
@@ -199,6 +206,41 @@ public class DatabaseRestoreTests(Seed000Topology topology) : IClassFixture<Seed
         Assert.Equal(names, await Seed000Topology.DatabaseNamesAsync(topology.Pg1));
         Assert.Empty(Directory.EnumerateFileSystemEntries(sandboxes));
         await topology.Pg1.ExecuteAsync("DROP TABLE audit_log", Customer);
+    }
+
+    /// <summary>
+    /// The copy moved into the live server differs from the sandbox in one value of one row, with the same row counts
+    /// everywhere (changed through the runner's test seam between the move and the comparison): the content comparison
+    /// catches it (integrity error, exit 5, naming the table), the copy is dropped and customer_db is left as it was.
+    /// </summary>
+    [Fact]
+    public async Task RestoreDatabase_CopyDiffersWithEqualRowCounts_IntegrityErrorNamingTable_CopyDroppedLiveUnchanged()
+    {
+        var before = await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, Customer);
+        var names = await Seed000Topology.DatabaseNamesAsync(topology.Pg1);
+        var sandboxes = topology.Folder.Combine("sandboxes-differ");
+        Directory.CreateDirectory(sandboxes);
+        var context = new OperationContext(ConfigLoader.Load(topology.ConfigPath));
+        var server = context.GetServer("pg1");
+        var changedRows = -1;
+        var runner = new DatabaseRestoreRunner(server, context.PrimaryRepositoryFor(server), NullLogger.Instance)
+        {
+            AfterMoveForTesting = async (copy, ct) => changedRows = await topology.Pg1.ExecuteAsync(
+                "UPDATE customers SET full_name = full_name || ' (tampered)' WHERE customer_id = (SELECT min(customer_id) FROM customers)", copy, ct),
+        };
+        var plan = await runner.PlanAsync(new DatabaseRestoreRequest(Customer, RestoreTarget.Latest), CancellationToken.None);
+        var archiveGet = $"{SelfCommand.ShellQuote(PgArkHarness.Executable)} --config {SelfCommand.ShellQuote(topology.ConfigPath)} " +
+            "archive-get --server pg1 %f \"%p\"";
+
+        var error = await Assert.ThrowsAsync<IntegrityException>(() => runner.RunAsync(plan, archiveGet, sandboxes, 0, null, CancellationToken.None));
+
+        Assert.Equal(1, changedRows);
+        Assert.Equal(5, error.ExitCode);
+        Assert.Contains("public.customers (", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("public.orders (", error.Message, StringComparison.Ordinal);
+        (await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, Customer)).AssertSameContent(before);
+        Assert.Equal(names, await Seed000Topology.DatabaseNamesAsync(topology.Pg1));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(sandboxes));
     }
 
     /// <summary>Changes on both servers, the target T, then more changes; returns T and customer_db at T and after.</summary>

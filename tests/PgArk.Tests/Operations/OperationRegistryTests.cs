@@ -35,7 +35,7 @@ public class OperationRegistryTests
         Assert.True(operation.Destructive);
         Assert.True(operation.LongRunning);
         Assert.Equal(OperationRole.Admin, operation.Role);
-        Assert.Equal(["server", "database", "target_time", "target", "into", "replace", "dry_run"], operation.ArgumentNames);
+        Assert.Equal(["server", "database", "target_time", "target", "into", "replace", "dry_run", "jobs"], operation.ArgumentNames);
 
         var (_, arguments) = await PrepareAsync("restore_database",
             """{"server": "pg1", "database": "customer_db", "target_time": "2026-11-21T10:30:00+01:00", "replace": true, "confirm": true}""");
@@ -47,11 +47,30 @@ public class OperationRegistryTests
     }
 
     [Fact]
+    public async Task RestoreTable_BindsTablesAndNeedsConfirmation()
+    {
+        var operation = OperationRegistry.Default.Get("restore_table");
+        Assert.True(operation.Destructive);
+        Assert.Equal(OperationRole.Admin, operation.Role);
+        Assert.Equal(["server", "database", "tables", "target_time", "target", "into", "replace", "dry_run"], operation.ArgumentNames);
+
+        var (_, arguments) = await PrepareAsync("restore_table",
+            """{"server": "pg1", "database": "customer_db", "tables": ["orders", "Sales.Quarter Totals"], "target_time": "2026-11-21T10:30:00Z", "confirm": true}""");
+        var input = Assert.IsType<RestoreTableInput>(arguments);
+        Assert.Equal(["orders", "Sales.Quarter Totals"], input.Tables);
+        Assert.Equal(("pg1", "customer_db", "2026-11-21T10:30:00Z", false, true), (input.Server, input.Database, input.TargetTime, input.Replace, input.Confirm));
+
+        var refused = await Assert.ThrowsAsync<PgArk.Core.Errors.RefusedException>(() =>
+            PrepareAsync("restore_table", """{"server": "pg1", "database": "customer_db", "tables": ["orders"], "target": "latest"}"""));
+        Assert.Equal("'restore_table' is destructive and needs confirmation", refused.Message);
+    }
+
+    [Fact]
     public void Default_ListsEveryApiOperationOnce()
     {
         var names = OperationRegistry.Default.Operations.Select(o => o.Name).ToList();
-        Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "restore_database", "verify", "verify_restore", "expire",
-            "list_dumps", "dump", "dump_restore", "verify_dump", "verify_dump_restore", "delete_dump", "expire_dumps", "delete_backup",
+        Assert.Equal(["health", "info", "list_backups", "list_databases", "backup", "restore", "restore_database", "restore_table", "verify",
+            "verify_restore", "expire", "list_dumps", "dump", "dump_restore", "verify_dump", "verify_dump_restore", "delete_dump", "expire_dumps", "delete_backup",
             "export_table", "import_table", "check", "init", "schedule"],
             names);
         Assert.True(OperationRegistry.Default.Get("expire").Destructive);

@@ -60,6 +60,7 @@ public sealed class OperationRegistry
         yield return new RegisteredOperation<RestoreArguments, RestoreOutcome>(restore,
             async (c, a, p, ct) => RestoreOutcome.From(await restore.RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
         yield return Register(new RestoreDatabaseOperation());
+        yield return Register(new RestoreTableOperation());
         yield return Register(new VerifyOperation());
         var verifyRestore = new VerifyRestoreOperation();
         yield return new RegisteredOperation<VerifyRestoreArguments, VerifyRestoreRecord>(verifyRestore,

@@ -24,7 +24,8 @@ internal sealed record RunFacts
     public string? Failure { get; init; }
 
     /// <summary>A dry run promises to change nothing, the repository's history included.</summary>
-    public static bool IsDryRun(object? input) => input is ExpireInput { DryRun: true } or ExpireDumpsInput { DryRun: true };
+    public static bool IsDryRun(object? input) =>
+        input is ExpireInput { DryRun: true } or ExpireDumpsInput { DryRun: true } or RestoreTableInput { DryRun: true } or RestoreDatabaseInput { DryRun: true };
 
     public static RunFacts FromInput(object? input) => input switch
     {
@@ -43,6 +44,8 @@ internal sealed record RunFacts
         ExpireDumpsInput e => new() { Server = e.Server },
         ExportInput e => new() { Server = e.Server, Database = e.Database },
         ImportInput i => new() { Server = i.Server, Database = i.Database },
+        RestoreDatabaseInput r => new() { Server = r.Server, Database = r.Database },
+        RestoreTableInput r => new() { Server = r.Server, Database = r.Database },
         _ => new(),
     };
 
@@ -79,6 +82,8 @@ internal sealed record RunFacts
             Failure = c.Ok ? null : string.Join("; ", c.Checks.Where(i => !i.Ok).Select(i => $"{i.Name}: {i.Detail}")),
         },
         DumpRestoreResult d => this with { BackupId = d.DumpId },
+        Restore.DatabaseRestoreResult d => this with { BackupId = d.Plan.Backup.Id },
+        Restore.TableRestoreResult t => this with { BackupId = t.Plan.Recovery.Backup.Id },
         _ => this,
     };
 
