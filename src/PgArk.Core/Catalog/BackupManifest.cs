@@ -70,6 +70,12 @@ public sealed record BackupManifest
 
     public required IReadOnlyList<ManifestTablespace> Tablespaces { get; init; }
 
+    /// <summary>
+    /// Where pg_wal pointed when it was a symbolic link (initdb --waldir), as an absolute path; null when it was a folder.
+    /// Untrusted like every manifest field: a restore checks it as it checks <c>--waldir</c>.
+    /// </summary>
+    public string? WalLink { get; init; }
+
     /// <summary>Every folder of the data directory (relative, '/'-separated), so empty ones are recreated.</summary>
     public required IReadOnlyList<ManifestDirectory> Directories { get; init; }
 

@@ -30,7 +30,8 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
             .ConfigureAwait(false);
         var runner = new PhysicalRestoreRunner(repository, logger);
         return await runner.RunAsync(server.Name, new RestoreOptions(input.DataDirectory, input.Target, context.ArchiveGetCommand(server.Name),
-            input.BackupId, input.TargetAction, input.TablespaceMap, input.Jobs, input.Delta, input.Timeline, input.WalDirectory), progress, cancellationToken).ConfigureAwait(false);
+            input.BackupId, input.TargetAction, input.TablespaceMap, input.Jobs, input.Delta, input.Timeline, input.WalDirectory,
+            RecreateWalLink: context.Caller == OperationCaller.Local), progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -119,6 +119,7 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
                     StoredSize = files.Sum(f => f.StoredSize),
                     DurationSeconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3),
                     Tablespaces = tablespaces.Select(t => new ManifestTablespace(t.Oid, t.Name, t.Location)).ToList(),
+                    WalLink = content.WalLink,
                     Directories = content.Directories.Select(d => new ManifestDirectory(d.RelativePath, d.Mode)).ToList(),
                     Files = files,
                     PageChecksumErrors = copy.PageErrors,
@@ -284,6 +285,33 @@ public sealed class BaseBackupRunner(Repository repository, ILogger logger)
     /// identical to the parent's is dropped in favour of a reference.
     /// </summary>
     private async Task<(BackupFileResult, ManifestFile?)> CopyFileAsync(string server, BackupId id, SourceFile file, BackupManifest? parent,
+        ManifestFile? parentEntry, PageVerification? verification, ChangeDetection changes, IProgress<long>? bytesRead,
+        WriteCompletionQueue writes, CancellationToken cancellationToken)
+    {
+        if (file.RelativePath != ControlFilePath)
+        {
+            return await CopyFileCoreAsync(server, id, file, parent, parentEntry, verification, changes, bytesRead, writes, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        // A checkpoint during the backup rewrites pg_control in place: copy a snapshot whose CRC is valid, never a torn read.
+        (byte[] content, _) = await ControlFile.ReadValidCopyAsync(file.FullPath, ControlFileReadTimeout, cancellationToken).ConfigureAwait(false);
+        var snapshot = Path.Combine(Path.GetTempPath(), $"pgark-{Environment.ProcessId}-{Guid.NewGuid():N}.pg_control");
+        await File.WriteAllBytesAsync(snapshot, content, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CopyFileCoreAsync(server, id, file with { FullPath = snapshot, Size = content.Length }, parent, parentEntry, verification,
+                changes, bytesRead, writes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(snapshot);
+        }
+    }
+
+    private const string ControlFilePath = "global/pg_control";
+    private static readonly TimeSpan ControlFileReadTimeout = TimeSpan.FromSeconds(10);
+
+    private async Task<(BackupFileResult, ManifestFile?)> CopyFileCoreAsync(string server, BackupId id, SourceFile file, BackupManifest? parent,
         ManifestFile? parentEntry, PageVerification? verification, ChangeDetection changes, IProgress<long>? bytesRead,
         WriteCompletionQueue writes, CancellationToken cancellationToken)
     {

@@ -10,7 +10,8 @@ public sealed record SourceFile(string RelativePath, string FullPath, long Size,
 
 public sealed record SourceDirectory(string RelativePath, int Mode);
 
-public sealed record DataDirectoryContent(IReadOnlyList<SourceFile> Files, IReadOnlyList<SourceDirectory> Directories);
+/// <param name="WalLink">Where pg_wal points (absolute) when it is a symbolic link, as initdb --waldir makes it.</param>
+public sealed record DataDirectoryContent(IReadOnlyList<SourceFile> Files, IReadOnlyList<SourceDirectory> Directories, string? WalLink = null);
 
 /// <summary>
 /// Lists what a base backup must copy, applying the exclusions PostgreSQL documents for base backups ("Making a Base
@@ -37,9 +38,10 @@ public static partial class DataDirectoryScanner
         var directories = new List<SourceDirectory>();
         var tablespaceOids = tablespaces.Select(t => t.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet(StringComparer.Ordinal);
         var versionPrefix = $"PG_{pgVersionNum / 10000}_";
+        string? walLink = null;
 
         Walk(new DirectoryInfo(dataDirectory), "", inDatabaseFolder: false);
-        return new DataDirectoryContent(files, directories);
+        return new DataDirectoryContent(files, directories, walLink);
 
         void Walk(DirectoryInfo folder, string relative, bool inDatabaseFolder)
         {
@@ -89,7 +91,8 @@ public static partial class DataDirectoryScanner
                 if (relative.Length == 0 && name == "pg_wal" && entry.LinkTarget is not null && Directory.Exists(entry.FullName))
                 {
                     // initdb --waldir: pg_wal is a link elsewhere. The restored cluster needs the folder all the same
-                    // (restore --waldir makes it a link again).
+                    // (restore recreates the link, or makes one elsewhere with --waldir).
+                    walLink = Path.GetFullPath(entry.LinkTarget, dataDirectory).TrimEnd('/');
                     directories.Add(new SourceDirectory("pg_wal", 0x1C0));
                     directories.Add(new SourceDirectory("pg_wal/archive_status", 0x1C0));
                     continue;

@@ -47,7 +47,15 @@ public sealed record ControlFile(ulong SystemIdentifier, uint ControlVersion, ui
     /// Reads <paramref name="path"/> until a copy with a valid CRC is seen (a checkpoint rewrites it in place), giving up
     /// after <paramref name="timeout"/> with an <see cref="InvalidDataException"/>.
     /// </summary>
-    public static async Task<ControlFile> ReadAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<ControlFile> ReadAsync(string path, TimeSpan timeout, CancellationToken cancellationToken) =>
+        (await ReadValidCopyAsync(path, timeout, cancellationToken).ConfigureAwait(false)).Parsed;
+
+    /// <summary>
+    /// The bytes of a copy of <paramref name="path"/> whose CRC is valid, and what they hold. A backup stores these bytes
+    /// rather than whatever a plain read returned: a torn copy would make the restored server refuse to start.
+    /// </summary>
+    public static async Task<(byte[] Content, ControlFile Parsed)> ReadValidCopyAsync(string path, TimeSpan timeout,
+        CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -55,7 +63,7 @@ public sealed record ControlFile(ulong SystemIdentifier, uint ControlVersion, ui
             var content = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
             if (TryParse(content) is { } parsed)
             {
-                return parsed;
+                return (content, parsed);
             }
             if (DateTime.UtcNow >= deadline)
             {

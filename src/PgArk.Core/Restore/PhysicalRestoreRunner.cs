@@ -35,8 +35,8 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap, dataDirectory);
 
-        var walDirectory = WalDirectoryOf(options, dataDirectory, tablespaceTargets.Values);
         var delta = options.Delta && Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any();
+        var walDirectory = WalDirectoryOf(options, manifest, dataDirectory, tablespaceTargets.Values, delta);
         if (delta)
         {
             await DeltaRestoreGuard.CheckDataDirectoryAsync(dataDirectory, manifest, cancellationToken).ConfigureAwait(false);
@@ -362,18 +362,50 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         return sha == file.Sha256;
     }
 
-    /// <summary>--waldir, checked: absolute, normalised, and neither the data directory, inside it, nor a tablespace location.</summary>
-    private static string? WalDirectoryOf(RestoreOptions options, string dataDirectory, IEnumerable<string> tablespaceLocations)
+    /// <summary>
+    /// Where pg_wal points in the restored cluster, or null for a plain folder: <c>--waldir</c> when given; otherwise the
+    /// link the backup recorded (initdb --waldir), when the caller allows it and that folder is free (absent or empty, or
+    /// already this data directory's link in a delta restore). A recorded folder another cluster still uses is left
+    /// alone: pg_wal becomes a plain folder and the log says how to get the link back.
+    /// </summary>
+    private string? WalDirectoryOf(RestoreOptions options, BackupManifest manifest, string dataDirectory, IEnumerable<string> tablespaceLocations,
+        bool delta)
     {
-        if (options.WalDirectory is null)
+        if (options.WalDirectory is not null)
+        {
+            return CheckedWalDirectory(options.WalDirectory, "--waldir", dataDirectory, tablespaceLocations);
+        }
+        if (manifest.WalLink is not { } recorded)
         {
             return null;
         }
-        var full = Path.GetFullPath(options.WalDirectory).TrimEnd('/');
-        if (!ManifestPathValidator.IsSafeLocation(full) || full == dataDirectory || full.StartsWith(dataDirectory + "/", StringComparison.Ordinal)
-            || dataDirectory.StartsWith(full + "/", StringComparison.Ordinal) || tablespaceLocations.Contains(full))
+        if (!options.RecreateWalLink)
         {
-            throw new UsageException($"--waldir '{options.WalDirectory}' must be an absolute path outside the data directory and the tablespaces");
+            logger.LogInformation("pg_wal was a link to {Location} in the backup; restored as a folder in the data directory", recorded);
+            return null;
+        }
+        var location = CheckedWalDirectory(recorded, "the recorded pg_wal link", dataDirectory, tablespaceLocations);
+        var free = !Directory.Exists(location) || !Directory.EnumerateFileSystemEntries(location).Any()
+            || (delta && IsLinkTo(Path.Combine(dataDirectory, "pg_wal"), location));
+        if (!free)
+        {
+            logger.LogWarning("pg_wal was a link to {Location} in the backup, but that folder is in use; pg_wal is restored as a folder in " +
+                "the data directory (restore with --waldir to link it elsewhere)", location);
+            return null;
+        }
+        logger.LogInformation("recreating pg_wal as a link to {Location}, as recorded in backup {Id}", location, manifest.Id);
+        return location;
+    }
+
+    /// <summary>A WAL folder, checked: absolute, normalised, and neither the data directory, inside it, nor a tablespace location.</summary>
+    private static string CheckedWalDirectory(string given, string source, string dataDirectory, IEnumerable<string> tablespaceLocations)
+    {
+        var full = Path.IsPathFullyQualified(given) ? Path.GetFullPath(given).TrimEnd('/') : "";
+        if (full.Length == 0 || !ManifestPathValidator.IsSafeLocation(full) || full == dataDirectory
+            || full.StartsWith(dataDirectory + "/", StringComparison.Ordinal) || dataDirectory.StartsWith(full + "/", StringComparison.Ordinal)
+            || tablespaceLocations.Contains(full))
+        {
+            throw new UsageException($"{source} '{given}' must be an absolute path outside the data directory and the tablespaces");
         }
         return full;
     }

@@ -15,6 +15,10 @@ public enum TargetAction
 /// <param name="Delta">Restore over an existing (stopped) data directory, rewriting only files whose content differs.</param>
 /// <param name="Timeline">The timeline recovery follows (default latest).</param>
 /// <param name="WalDirectory">Make pg_wal a link to this folder (as initdb --waldir does), instead of a folder in the data directory.</param>
+/// <param name="RecreateWalLink">
+/// Without <paramref name="WalDirectory"/>: recreate the pg_wal link the backup recorded, when that folder is free. Off for
+/// sandboxes (their WAL stays inside) and for remote callers (a path read from the repository must not choose where they write).
+/// </param>
 public sealed record RestoreOptions(
     string DataDirectory,
     RestoreTarget Target,
@@ -25,7 +29,8 @@ public sealed record RestoreOptions(
     int Jobs = 0,
     bool Delta = false,
     TargetTimeline? Timeline = null,
-    string? WalDirectory = null)
+    string? WalDirectory = null,
+    bool RecreateWalLink = false)
 {
     public int EffectiveJobs => Jobs > 0 ? Jobs : Environment.ProcessorCount;
 }

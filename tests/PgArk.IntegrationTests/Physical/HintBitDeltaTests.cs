@@ -66,6 +66,12 @@ public class HintBitDeltaTests(ITestOutputHelper output)
     {
         await using var h = await PgArkHarness.CreateAsync(dataChecksums: dataChecksums,
             settings: new Dictionary<string, string> { ["wal_log_hints"] = walLogHints ? "on" : "off", ["autovacuum"] = "off" });
+        // initdb --waldir's layout: pg_wal is a link to a folder outside the data directory.
+        await h.Cluster.StopAsync(CancellationToken.None);
+        var walElsewhere = h.Folder.Combine("wal-elsewhere");
+        Directory.Move(Path.Combine(h.Cluster.DataDirectory, "pg_wal"), walElsewhere);
+        File.CreateSymbolicLink(Path.Combine(h.Cluster.DataDirectory, "pg_wal"), walElsewhere);
+        await h.Cluster.StartAsync(CancellationToken.None);
         var tablespace = h.Folder.Combine("ts");
         Directory.CreateDirectory(tablespace);
         await Posix.ChownToPostgresAsync(tablespace, recursive: false, CancellationToken.None);
@@ -131,8 +137,9 @@ public class HintBitDeltaTests(ITestOutputHelper output)
         var incrStored = StoredSize(await ReadManifestAsync(h, incr));
         var diffStored = StoredSize(await ReadManifestAsync(h, diff));
         output.WriteLine($"checksums {dataChecksums}, wal_log_hints {walLogHints}: incr stored {incrStored} B, diff stored {diffStored} B");
-        await AssertRestoresEqualAsync(h, "incr", incr, afterIncr, ["postgres", "by_wal", "by_copy"], tablespace);
-        await AssertRestoresEqualAsync(h, "diff", diff, afterDiff, ["postgres", "by_wal", "by_copy"], tablespace);
+        Assert.Equal(walElsewhere, (await ReadManifestAsync(h, incr)).GetProperty("walLink").GetString());
+        await AssertRestoresEqualAsync(h, "incr", incr, afterIncr, ["postgres", "by_wal", "by_copy"], tablespace, linkWal: true);
+        await AssertRestoresEqualAsync(h, "diff", diff, afterDiff, ["postgres", "by_wal", "by_copy"], tablespace, linkWal: true);
     }
 
     /// <summary>
@@ -196,17 +203,26 @@ public class HintBitDeltaTests(ITestOutputHelper output)
         AssertRestoresEqualAsync(h, name, backupId, new Dictionary<string, TableSnapshot> { [databases[0]] = expected }, databases, null);
 
     private static async Task AssertRestoresEqualAsync(PgArkHarness h, string name, string backupId,
-        Dictionary<string, TableSnapshot> expected, string[] databases, string? tablespace)
+        Dictionary<string, TableSnapshot> expected, string[] databases, string? tablespace, bool linkWal = false)
     {
         string[] arguments = ["--backup", backupId, "--target", "immediate", "--target-action", "promote"];
         if (tablespace is not null)
         {
             arguments = [.. arguments, "--tablespace-map", $"{tablespace}={h.Folder.Combine($"{name}-ts")}"];
         }
+        var walDirectory = h.Folder.Combine($"{name}-wal");
+        if (linkWal)
+        {
+            arguments = [.. arguments, "--waldir", walDirectory];
+        }
         var (run, restored) = await h.RestoreAndStartAsync(name, arguments);
         Assert.True(run.ExitCode == 0, run.ToString());
         await using (restored!)
         {
+            if (linkWal)
+            {
+                Assert.Equal(walDirectory, new FileInfo(Path.Combine(restored!.DataDirectory, "pg_wal")).LinkTarget);
+            }
             await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(2));
             foreach (var database in databases.Where(expected.ContainsKey))
             {

@@ -268,7 +268,7 @@ public class RestoreSafetyTests
     }
 
     [Fact]
-    public async Task SymlinkedPgWal_BackupRecordsIt_RestoreWithWaldirRecreatesTheLink_ContentEqual()
+    public async Task SymlinkedPgWal_BackupRecordsIt_RestoreRecreatesOrRelinksIt_ContentEqual()
     {
         await using var h = await PgArkHarness.CreateAsync();
         // initdb --waldir's layout: pg_wal is a link to a folder outside the data directory.
@@ -297,14 +297,30 @@ public class RestoreSafetyTests
             Assert.NotEmpty(Directory.EnumerateFiles(walTarget, "0000*"));
         }
 
-        // Without --waldir the same backup restores with pg_wal as a plain folder (before the fix it had none and could not start).
+        // Without --waldir, while the source still uses the recorded WAL folder, pg_wal is restored as a plain folder (the
+        // source's WAL is never touched) and the log says so.
         var (plainRun, plain) = await h.RestoreAndStartAsync("plain", "--target", "immediate", "--target-action", "promote");
         Assert.True(plainRun.ExitCode == 0, plainRun.ToString());
+        Assert.Contains("that folder is in use", plainRun.Stdout + plainRun.Stderr, StringComparison.Ordinal);
         await using (plain!)
         {
             Assert.Null(new FileInfo(Path.Combine(plain!.DataDirectory, "pg_wal")).LinkTarget);
             await plain.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(2));
             Assert.Equal(5000L, await plain.ScalarAsync<long>("SELECT count(*) FROM t"));
+        }
+
+        // The case the recorded link is for: the host lost both the data directory and the WAL folder. A restore without
+        // --waldir recreates pg_wal as a link to the recorded folder.
+        await h.Cluster.StopAsync(CancellationToken.None);
+        Directory.Delete(walElsewhere, recursive: true);
+        var (rebuiltRun, rebuilt) = await h.RestoreAndStartAsync("rebuilt", "--target", "immediate", "--target-action", "promote");
+        Assert.True(rebuiltRun.ExitCode == 0, rebuiltRun.ToString());
+        await using (rebuilt!)
+        {
+            Assert.Equal(walElsewhere, new FileInfo(Path.Combine(rebuilt!.DataDirectory, "pg_wal")).LinkTarget);
+            await rebuilt.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(5000L, await rebuilt.ScalarAsync<long>("SELECT count(*) FROM t"));
+            Assert.NotEmpty(Directory.EnumerateFiles(walElsewhere, "0000*"));
         }
     }
 

@@ -63,4 +63,27 @@ public class ControlFileTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public async Task ReadValidCopyAsync_TornThenRewritten_ReturnsTheWholeCopyBytes()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            var whole = Image(42, 202209061, 296);
+            var torn = (byte[])whole.Clone();
+            torn[200] ^= 0xFF;
+            await File.WriteAllBytesAsync(path, torn);
+            // The "checkpoint" finishes its write while the reader is re-reading: the reader must return the new, whole copy.
+            var reader = ControlFile.ReadValidCopyAsync(path, TimeSpan.FromSeconds(30), CancellationToken.None);
+            await File.WriteAllBytesAsync(path, whole);
+            var (content, parsed) = await reader;
+            Assert.Equal(whole, content);
+            Assert.Equal(42UL, parsed.SystemIdentifier);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
