@@ -3,7 +3,7 @@
 # changes nothing when everything is already present.
 #
 #   scripts/install-deps.sh           PostgreSQL server/client/contrib, zstd/lz4 libraries and CLIs, util-linux,
-#                                     prometheus (promtool), node + the pinned test packages in tests/js (s3rver,
+#                                     prometheus (promtool), strace, node + the pinned test packages in tests/js (s3rver,
 #                                     MCP TypeScript SDK)
 #   scripts/install-deps.sh --bench   ... plus pgbackrest and hey, for the comparison benchmarks in bench/
 #
@@ -30,6 +30,7 @@ packages=(
   lz4
   util-linux           # flock, runuser
   prometheus           # promtool: the tests check deploy/prometheus's alerting rules with it
+  strace               # DurableRestoreTests watch restore's fsync calls from outside
 )
 # node/npm run the S3-compatible test server (s3rver) and the MCP TypeScript SDK client (tests/js).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
