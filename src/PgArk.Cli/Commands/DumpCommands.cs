@@ -67,7 +67,8 @@ internal static class DumpCommands
             var operationContext = context.LoadOperationContext();
             var input = new DumpRestoreInput(p.GetValue(server)!, p.GetValue(database)!, p.GetValue(dump), p.GetValue(into), p.GetValue(create), p.GetValue(tables),
                 p.GetValue(jobs), p.GetValue(yes));
-            var r = await ProgressRenderer.RunAsync(context, $"dump-restore {input.Database}", progress => new DumpRestoreOperation().RunAsync(operationContext, input, progress, ct));
+            var operation = new DumpRestoreOperation();
+            var r = await ProgressRenderer.RunAsync(context, $"dump-restore {input.Database}", progress => operation.RunAsync(operationContext, input, progress, ct));
             if (context.Format == OutputFormat.Json)
             {
                 await Output.WriteJsonAsync(context.Out, r);
@@ -85,11 +86,9 @@ internal static class DumpCommands
                     await context.Out.WriteLineAsync($"  alembic revision: {r.AlembicRevision ?? "none"} (dump: {r.ExpectedAlembicRevision ?? "none"}){(r.AlembicMatches ? "" : "  MISMATCH")}");
                 }
             }
-            if (!r.AlembicMatches)
-            {
-                throw new IntegrityException($"Alembic revision in '{r.TargetDatabase}' is {r.AlembicRevision ?? "absent"}, the dump recorded {r.ExpectedAlembicRevision ?? "none"}");
-            }
-            return CheckCounts(r.RowCounts, r.TargetDatabase);
+            // The verdict is the operation's: REST and MCP fail the same run the same way.
+            var verdict = operation.Verdict(r);
+            return verdict.Failed ? throw new IntegrityException(verdict.Failure!) : 0;
         }, server, database, dump, into, create, tables, jobs, yes);
     }
 
@@ -100,13 +99,6 @@ internal static class DumpCommands
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  {c.Table,-40} {(c.Actual < 0 ? "missing" : c.Actual.ToString(CultureInfo.InvariantCulture)),12} rows  (dump: {c.Expected}){(c.Matches ? "" : "  MISMATCH")}"));
         }
-    }
-
-    private static int CheckCounts(IReadOnlyList<RowCountCheck> counts, string database)
-    {
-        var bad = counts.Where(c => !c.Matches).ToList();
-        return bad.Count == 0 ? 0 : throw new IntegrityException(
-            $"row counts in '{database}' differ from the dump's for {string.Join(", ", bad.Select(b => b.Table))}");
     }
 
     private static Command CreateList(CommandFactory factory)

@@ -11,8 +11,15 @@ namespace PgArk.Core.Operations;
 /// <param name="Replace">Drop the live database after the swap instead of keeping it as &lt;db&gt;_before_restore_&lt;ts&gt;.</param>
 /// <param name="DryRun">Only plan: which backup and WAL, the exact recovery target; change nothing.</param>
 /// <param name="Confirm">Must be true to run (it replaces a live database); not needed for a dry run.</param>
-public sealed record RestoreDatabaseInput(string Server, string Database, string? TargetTime = null, string? Target = null, string? Into = null,
-    bool Replace = false, bool DryRun = false, bool Confirm = false)
+public sealed record RestoreDatabaseInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("The database to restore.")] string Database,
+    [property: Input("ISO 8601 time with an offset, e.g. 2026-11-21T10:30:00Z; give this or target.")] string? TargetTime = null,
+    [property: Input("\"latest\": the end of the archived WAL.")] string? Target = null,
+    [property: Input("Restore into this new database and leave the live one alone.")] string? Into = null,
+    [property: Input("Drop the live database after the swap instead of keeping it as <db>_before_restore_<ts>.")] bool Replace = false,
+    [property: Input(InputText.DryRun)] bool DryRun = false,
+    [property: Input("Must be true to run (it replaces a live database); not needed for a dry run.")] bool Confirm = false) : IServerInput, IDatabaseInput, IDryRunInput, IConfirmedInput
 {
     internal RestoreTarget ParseTarget() => (TargetTime, Target) switch
     {
@@ -37,6 +44,7 @@ public sealed class RestoreDatabaseOperation : Operation<RestoreDatabaseInput, D
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/databases/{database}/restore", "Restore one database to a point in time (admin; \"confirm\": true)");
 
     /// <summary>Folder the sandbox is created in (CLI only; the API always uses the system temp folder).</summary>
     public string? SandboxParent { get; init; }

@@ -4,12 +4,21 @@ using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Restore;
 
+using PgArk.Core.Operations.Runs;
+
 namespace PgArk.Core.Operations;
 
 /// <param name="Repository">Only this repository (default: the first, in configuration order, whose backups can reach the target).</param>
-public sealed record RestoreInput(string Server, string DataDirectory, RestoreTarget Target, string? BackupId = null,
-    TargetAction? TargetAction = null, IReadOnlyDictionary<string, string>? TablespaceMap = null, int Jobs = 0, bool Delta = false,
-    string? Repository = null);
+public sealed record RestoreInput(
+    string Server,
+    string DataDirectory,
+    RestoreTarget Target,
+    string? BackupId = null,
+    TargetAction? TargetAction = null,
+    IReadOnlyDictionary<string, string>? TablespaceMap = null,
+    int Jobs = 0,
+    bool Delta = false,
+    string? Repository = null) : IServerInput;
 
 /// <summary>Restores a physical backup into an empty data directory, configured to recover to the target.</summary>
 public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
@@ -19,6 +28,10 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/restore", "Restore a backup into a data directory (admin; \"confirm\": true)");
+
+    public override RunFacts Facts(RestoreInput input, RestoreResult? result) =>
+        RunFacts.Of(input) with { BackupId = result?.BackupId ?? input.BackupId, SizeBytes = result?.Bytes };
 
     protected override async Task<RestoreResult> ExecuteAsync(OperationContext context, RestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -6,8 +6,15 @@ using PgArk.Core.Errors;
 
 namespace PgArk.Core.Operations.Registry;
 
-/// <summary>The result of <see cref="OperationRegistry.InvokeAsync"/>: which operation ran (after aliases) and its JSON result.</summary>
-public sealed record OperationInvocation(RegisteredOperation Operation, JsonNode? Result);
+/// <summary>
+/// The result of a registry run: which operation ran (after aliases), its result (typed, for renderers, and as the JSON every
+/// front end returns) and the operation's verdict on it.
+/// </summary>
+public sealed record OperationInvocation(RegisteredOperation Operation, JsonNode? Result, object? Value, OperationVerdict Verdict)
+{
+    /// <summary>Throws <see cref="VerdictFailedException"/> when the verdict is a failure.</summary>
+    public OperationInvocation ThrowIfFailed() => Verdict.Failed ? throw new VerdictFailedException(Verdict, Result) : this;
+}
 
 /// <summary>
 /// Every operation the API front ends (REST, MCP, the assistant) expose, each listed once, plus seed 000's aliases
@@ -109,19 +116,31 @@ public sealed class OperationRegistry
     public Task<OperationInvocation> InvokeAsync(OperationContext context, string tool, JsonElement? arguments,
         CancellationToken cancellationToken) => InvokeAsync(context, tool, arguments, null, cancellationToken);
 
-    /// <summary><see cref="InvokeAsync(OperationContext, string, JsonElement?, CancellationToken)"/>, reporting progress of long operations.</summary>
+    /// <summary>
+    /// <see cref="InvokeAsync(OperationContext, string, JsonElement?, CancellationToken)"/>, reporting progress of long operations.
+    /// A result whose verdict is a failure throws <see cref="VerdictFailedException"/> (REST, MCP and jobs report it as an error).
+    /// </summary>
     public async Task<OperationInvocation> InvokeAsync(OperationContext context, string tool, JsonElement? arguments,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken) =>
+        (await RunAsync(context, tool, arguments, progress, cancellationToken).ConfigureAwait(false)).ThrowIfFailed();
+
+    /// <summary>Like <see cref="InvokeAsync(OperationContext, string, JsonElement?, IProgress{OperationProgress}?, CancellationToken)"/>,
+    /// but a failing verdict is returned, not thrown: the CLI renders the result first and then exits with the verdict's code.</summary>
+    public async Task<OperationInvocation> RunAsync(OperationContext context, string tool, JsonElement? arguments,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var (operation, bound) = await PrepareAsync(context, tool, arguments, cancellationToken).ConfigureAwait(false);
         var result = await operation.RunAsync(context, bound, progress, cancellationToken).ConfigureAwait(false);
-        return new OperationInvocation(operation, ArgumentBinder.ToJson(result));
+        return new OperationInvocation(operation, ArgumentBinder.ToJson(result), result, operation.VerdictOf(result));
     }
 
-    /// <summary>Runs already prepared arguments (<see cref="PrepareAsync"/>) and serializes the result.</summary>
+    /// <summary>Runs already prepared arguments (<see cref="PrepareAsync"/>) and serializes the result; a failing verdict throws.</summary>
     public static async Task<JsonNode?> RunPreparedAsync(OperationContext context, RegisteredOperation operation, object arguments,
-        IProgress<OperationProgress>? progress, CancellationToken cancellationToken) =>
-        ArgumentBinder.ToJson(await operation.RunAsync(context, arguments, progress, cancellationToken).ConfigureAwait(false));
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var result = await operation.RunAsync(context, arguments, progress, cancellationToken).ConfigureAwait(false);
+        return new OperationInvocation(operation, ArgumentBinder.ToJson(result), result, operation.VerdictOf(result)).ThrowIfFailed().Result;
+    }
 
     /// <summary>Everything <see cref="InvokeAsync"/> does before running: the operation and its typed arguments.</summary>
     public async Task<(RegisteredOperation Operation, object Arguments)> PrepareAsync(OperationContext context, string tool,
