@@ -7,7 +7,7 @@ using PgArk.Core.Operations;
 
 namespace PgArk.Cli.Commands;
 
-/// <summary>Logical dumps: dump, dump-restore, dumps, verify-dump, delete-dump, expire-dumps, verify-dump-restore.</summary>
+/// <summary>Logical dumps: dump, dump-restore, verify-dump, delete-dump, expire-dumps, verify-dump-restore.</summary>
 internal static class DumpCommands
 {
     private static Option<string[]> Tables() => new("--table", "-t") { Description = "Only this table (schema.table or table); repeat for more", AllowMultipleArgumentsPerToken = false };
@@ -19,7 +19,7 @@ internal static class DumpCommands
     private static Option<string?> DumpIdOption(string description) => new("--dump") { Description = description };
 
     public static IEnumerable<Command> Create(CommandFactory factory) =>
-        [CreateDump(factory), CreateRestore(factory), CreateList(factory), CreateVerify(factory), CreateDelete(factory), CreateExpire(factory),
+        [CreateDump(factory), CreateRestore(factory), CreateVerify(factory), CreateDelete(factory), CreateExpire(factory),
             CreateVerifyRestore(factory), DeleteBackupCommand.Create(factory)];
 
     private static Command CreateDump(CommandFactory factory)
@@ -101,36 +101,6 @@ internal static class DumpCommands
         }
     }
 
-    private static Command CreateList(CommandFactory factory)
-    {
-        var server = CommonOptions.Server();
-        var database = new Option<string?>("--database", "-d") { Description = "Only dumps of this database" };
-        return factory.Create("dumps", "List the logical dumps of a server", async (context, ct) =>
-        {
-            var r = await new ListDumpsOperation().RunAsync(context.LoadOperationContext(), new ListDumpsInput(context.ParseResult.GetValue(server)!,
-                context.ParseResult.GetValue(database)), null, ct);
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, r);
-                return 0;
-            }
-            if (r.Dumps.Count == 0)
-            {
-                await context.Out.WriteLineAsync($"server '{r.Server}': no dumps");
-            }
-            foreach (var d in r.Dumps)
-            {
-                await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{d.Id}  {d.Database,-20} {d.Mode,-6} {d.Format,-9} {Output.Time(d.StartTime)}  {Output.Bytes(d.Size),10}  stored {Output.Bytes(d.StoredSize),10}  " +
-                    $"{d.Tables} tables{(d.Rows is { } rows ? $", {rows} rows" : "")}{(d.AlembicRevision is { } a ? $", alembic {a}" : "")}{(d.Label is { } l ? $", label '{l}'" : "")}"));
-            }
-            foreach (var id in r.Incomplete)
-            {
-                await context.Out.WriteLineAsync($"{id}  incomplete (no manifest)");
-            }
-            return 0;
-        }, server, database);
-    }
 
     private static Command CreateVerify(CommandFactory factory)
     {

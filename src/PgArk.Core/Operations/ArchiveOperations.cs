@@ -17,6 +17,7 @@ public sealed class ArchivePushOperation : Operation<ArchivePushInput, ArchivePu
     public override OperationRole Role => OperationRole.Operator;
     // One call per WAL segment, retried by PostgreSQL itself: recording each would cost more than the push.
     public override bool RecordsRuns => false;
+    public override bool Registered => false;
 
     protected override async Task<ArchivePushResult> ExecuteAsync(OperationContext context, ArchivePushInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
@@ -42,6 +43,7 @@ public sealed class ArchiveGetOperation : Operation<ArchiveGetInput, ArchiveGetR
     public override string Description => "Fetch a WAL file from the repositories (PostgreSQL's restore_command).";
     public override OperationRole Role => OperationRole.Operator;
     public override bool RecordsRuns => false;
+    public override bool Registered => false;
 
     protected override async Task<ArchiveGetResult> ExecuteAsync(OperationContext context, ArchiveGetInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using PgArk.Core.Common;
 using PgArk.Core.Physical;
 
 using PgArk.Core.Operations.Runs;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
@@ -37,6 +38,9 @@ public sealed class BackupOperation : Operation<BackupInput, BackupResult>
             SizeBytes = result.Manifest.Size, StoredBytes = result.Manifest.StoredSize,
             Checksum = RunFacts.Sha256(PgArkJson.Serialize(result.Manifest)), StartLsn = result.Manifest.StartLsn, StopLsn = result.Manifest.StopLsn,
         };
+
+    internal override RegisteredOperation Register() => new RegisteredOperation<BackupArguments, BackupOutcome>(this,
+        async (c, a, p, ct) => BackupOutcome.From(await RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
 
     protected override async Task<BackupResult> ExecuteAsync(OperationContext context, BackupInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
@@ -30,6 +31,9 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
 
     public override OperationVerdict Verdict(CheckResult result) => OperationVerdict.FailIf(result.Ok ? null
         : string.Join("; ", result.Checks.Where(c => !c.Ok).Select(c => $"{c.Name}: {c.Detail}")), ErrorKind.Failed);
+
+    internal override RegisteredOperation Register() =>
+        new RegisteredOperation<CheckArguments, CheckResult>(this, (c, a, p, ct) => RunAsync(c, a.ToInput(), p, ct));
 
     protected override async Task<CheckResult> ExecuteAsync(OperationContext context, CheckInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
@@ -23,6 +24,13 @@ public sealed class ExportTableOperation : Operation<ExportInput, ExportResult>
     public override string Description => "Export a table's rows as JSON or CSV (optionally filtered by column = value and limited); through the API the file goes into the export folder.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
+
+    /// <summary>Through the API the file is written inside the configured export folder (exports.path), never elsewhere.</summary>
+    internal override RegisteredOperation Register() => new RegisteredOperation<ExportTableArguments, ExportTableOutcome>(this, async (c, a, p, ct) =>
+    {
+        var result = await RunAsync(c, a.ToInput(c), p, ct).ConfigureAwait(false);
+        return new ExportTableOutcome(result.Table, result.Rows, a.To);
+    });
 
     protected override async Task<ExportResult> ExecuteAsync(OperationContext context, ExportInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
@@ -57,6 +65,10 @@ public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
+
+    /// <summary>Through the API the file is read from inside the configured export folder (exports.path).</summary>
+    internal override RegisteredOperation Register() =>
+        new RegisteredOperation<ImportTableArguments, ImportResult>(this, (c, a, p, ct) => RunAsync(c, a.ToInput(c), p, ct));
 
     protected override async Task<ImportResult> ExecuteAsync(OperationContext context, ImportInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -41,7 +41,7 @@ public interface IOperation
 }
 
 /// <summary>A user-facing action, defined once and called by the CLI, REST, MCP and the assistant.</summary>
-public abstract class Operation<TInput, TResult> : IOperation
+public abstract class Operation<TInput, TResult> : IOperation, Registry.IRegistrable
 {
     public abstract string Name { get; }
     public abstract string Description { get; }
@@ -55,6 +55,18 @@ public abstract class Operation<TInput, TResult> : IOperation
     public virtual OperationRoute? Route => null;
 
     public virtual IReadOnlyList<string> CommandAliases => [];
+
+    /// <summary>
+    /// Whether the registry holds it (REST, MCP, the assistant and the generated CLI): every operation found in this assembly
+    /// is registered unless it says otherwise (archive push/get and quickstart have hand-written CLI commands only).
+    /// </summary>
+    public virtual bool Registered => true;
+
+    /// <summary>How the registry runs it: by default its input record is its JSON arguments and its result is returned as is.</summary>
+    internal virtual Registry.RegisteredOperation Register() =>
+        new Registry.RegisteredOperation<TInput, TResult>(this, (c, a, p, ct) => RunAsync(c, a, p, ct));
+
+    Registry.RegisteredOperation? Registry.IRegistrable.Registration => Registered ? Register() : null;
 
     /// <summary>A dry run promises to change nothing, the repository's history included.</summary>
     public virtual bool IsDryRun(TInput input) => input is IDryRunInput { DryRun: true };

@@ -35,6 +35,7 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
     public override bool LongRunning => true;
     // Sets up a throw-away demo; it has no server of its own to record into.
     public override bool RecordsRuns => false;
+    public override bool Registered => false;
 
     protected override async Task<QuickstartResult> ExecuteAsync(OperationContext context, QuickstartInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

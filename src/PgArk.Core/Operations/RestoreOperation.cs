@@ -5,6 +5,7 @@ using PgArk.Core.Errors;
 using PgArk.Core.Restore;
 
 using PgArk.Core.Operations.Runs;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
@@ -32,6 +33,9 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
 
     public override RunFacts Facts(RestoreInput input, RestoreResult? result) =>
         RunFacts.Of(input) with { BackupId = result?.BackupId ?? input.BackupId, SizeBytes = result?.Bytes };
+
+    internal override RegisteredOperation Register() => new RegisteredOperation<RestoreArguments, RestoreOutcome>(this,
+        async (c, a, p, ct) => RestoreOutcome.From(await RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
 
     protected override async Task<RestoreResult> ExecuteAsync(OperationContext context, RestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

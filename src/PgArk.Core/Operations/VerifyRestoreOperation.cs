@@ -4,6 +4,7 @@ using PgArk.Core.Errors;
 using PgArk.Core.Verification;
 
 using PgArk.Core.Operations.Runs;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
@@ -32,6 +33,10 @@ public sealed class VerifyRestoreOperation : Operation<VerifyRestoreInput, Verif
 
     public override OperationVerdict Verdict(VerifyRestoreRecord result) => OperationVerdict.FailIf(result.Passed ? null
         : result.Error ?? "checks failed: " + string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")));
+
+    /// <summary>Through the API the sandbox goes in the default place (no caller-chosen paths).</summary>
+    internal override RegisteredOperation Register() => new RegisteredOperation<VerifyRestoreArguments, VerifyRestoreRecord>(this,
+        (c, a, p, ct) => RunAsync(c, new VerifyRestoreInput(a.Server, a.BackupId), p, ct));
 
     protected override async Task<VerifyRestoreRecord> ExecuteAsync(OperationContext context, VerifyRestoreInput input,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)

@@ -16,9 +16,15 @@ public sealed record OperationInvocation(RegisteredOperation Operation, JsonNode
     public OperationInvocation ThrowIfFailed() => Verdict.Failed ? throw new VerdictFailedException(Verdict, Result) : this;
 }
 
+/// <summary>The registry's view of an operation: how to run it from JSON arguments (or null when it is not registered).</summary>
+internal interface IRegistrable
+{
+    RegisteredOperation? Registration { get; }
+}
+
 /// <summary>
-/// Every operation the API front ends (REST, MCP, the assistant) expose, each listed once, plus seed 000's aliases
-/// (DESIGN.md, "Operations"). The CLI-only operations (archive_push, archive_get, quickstart) are not here.
+/// Every operation the API front ends (REST, MCP, the assistant) and the generated CLI expose, each once, plus seed 000's
+/// aliases (DESIGN.md, "Operations"). The CLI-only operations (archive_push, archive_get, quickstart) are not here.
 /// export_table and import_table read and write files only inside the configured export folder (exports.path).
 /// </summary>
 public sealed class OperationRegistry
@@ -54,49 +60,25 @@ public sealed class OperationRegistry
 
     public static IReadOnlyCollection<string> Aliases => s_aliases.Keys;
 
-    private static IEnumerable<RegisteredOperation> CreateDefault()
-    {
-        yield return Register(new HealthOperation());
-        yield return Register(new InfoOperation());
-        yield return Register(new ListBackupsOperation());
-        yield return Register(new ListDatabasesOperation());
-        var backup = new BackupOperation();
-        yield return new RegisteredOperation<BackupArguments, BackupOutcome>(backup,
-            async (c, a, p, ct) => BackupOutcome.From(await backup.RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
-        var restore = new RestoreOperation();
-        yield return new RegisteredOperation<RestoreArguments, RestoreOutcome>(restore,
-            async (c, a, p, ct) => RestoreOutcome.From(await restore.RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
-        yield return Register(new RestoreDatabaseOperation());
-        yield return Register(new VerifyOperation());
-        var verifyRestore = new VerifyRestoreOperation();
-        yield return new RegisteredOperation<VerifyRestoreArguments, VerifyRestoreRecord>(verifyRestore,
-            (c, a, p, ct) => verifyRestore.RunAsync(c, new VerifyRestoreInput(a.Server, a.BackupId), p, ct));
-        yield return Register(new ExpireOperation());
-        yield return Register(new ListDumpsOperation());
-        yield return Register(new DumpOperation());
-        yield return Register(new DumpRestoreOperation());
-        yield return Register(new VerifyDumpOperation());
-        yield return Register(new VerifyDumpRestoreOperation());
-        yield return Register(new DeleteDumpOperation());
-        yield return Register(new ExpireDumpsOperation());
-        yield return Register(new DeleteBackupOperation());
-        var export = new ExportTableOperation();
-        yield return new RegisteredOperation<ExportTableArguments, ExportTableOutcome>(export, async (c, a, p, ct) =>
-        {
-            var r = await export.RunAsync(c, a.ToInput(c), p, ct).ConfigureAwait(false);
-            return new ExportTableOutcome(r.Table, r.Rows, a.To);
-        });
-        var import = new ImportTableOperation();
-        yield return new RegisteredOperation<ImportTableArguments, Logical.ImportResult>(import, (c, a, p, ct) => import.RunAsync(c, a.ToInput(c), p, ct));
-        var check = new CheckOperation();
-        yield return new RegisteredOperation<CheckArguments, CheckResult>(check, (c, a, p, ct) => check.RunAsync(c, a.ToInput(), p, ct));
-        yield return Register(new InitOperation());
-        yield return Register(new ScheduleOperation());
-    }
+    /// <summary>
+    /// Every operation of this assembly that registers itself (<see cref="Operation{TInput,TResult}.Registered"/>), by name:
+    /// adding an operation is adding its file. Created once per process, on first use (archive-push never asks for it).
+    /// </summary>
+    private static IEnumerable<RegisteredOperation> CreateDefault() => typeof(OperationRegistry).Assembly.GetTypes()
+        .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IRegistrable).IsAssignableFrom(t))
+        .Select(t => t.GetConstructors().FirstOrDefault(c => c.GetParameters().All(p => p.IsOptional)) is { } constructor
+            ? (IRegistrable)constructor.Invoke(constructor.GetParameters().Select(p => p.DefaultValue).ToArray())
+            : throw new InvalidOperationException($"operation {t.Name} needs a constructor without required parameters"))
+        .Select(o => o.Registration)
+        .OfType<RegisteredOperation>()
+        .OrderBy(o => o.Name, StringComparer.Ordinal);
 
     /// <summary>Registers an operation whose input record is its argument record.</summary>
-    public static RegisteredOperation Register<TInput, TResult>(Operation<TInput, TResult> operation) =>
-        new RegisteredOperation<TInput, TResult>(operation, (c, a, p, ct) => operation.RunAsync(c, a, p, ct));
+    public static RegisteredOperation Register<TInput, TResult>(Operation<TInput, TResult> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        return operation.Register();
+    }
 
     /// <summary>The operation named <paramref name="name"/> (aliases resolved).</summary>
     /// <exception cref="NotFoundException">No such operation or alias.</exception>
