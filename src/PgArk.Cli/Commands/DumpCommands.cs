@@ -7,7 +7,7 @@ using PgArk.Core.Operations;
 
 namespace PgArk.Cli.Commands;
 
-/// <summary>Logical dumps: dump, dump-restore, verify-dump, delete-dump, expire-dumps, verify-dump-restore.</summary>
+/// <summary>Logical dumps: dump, dump-restore, expire-dumps, verify-dump-restore (verify-dump, delete-dump, dumps are generated).</summary>
 internal static class DumpCommands
 {
     private static Option<string[]> Tables() => new("--table", "-t") { Description = "Only this table (schema.table or table); repeat for more", AllowMultipleArgumentsPerToken = false };
@@ -19,8 +19,7 @@ internal static class DumpCommands
     private static Option<string?> DumpIdOption(string description) => new("--dump") { Description = description };
 
     public static IEnumerable<Command> Create(CommandFactory factory) =>
-        [CreateDump(factory), CreateRestore(factory), CreateVerify(factory), CreateDelete(factory), CreateExpire(factory),
-            CreateVerifyRestore(factory), DeleteBackupCommand.Create(factory)];
+        [CreateDump(factory), CreateRestore(factory), CreateExpire(factory), CreateVerifyRestore(factory)];
 
     private static Command CreateDump(CommandFactory factory)
     {
@@ -101,51 +100,6 @@ internal static class DumpCommands
         }
     }
 
-
-    private static Command CreateVerify(CommandFactory factory)
-    {
-        var server = CommonOptions.Server();
-        var dump = DumpIdOption("Dump id (default: every dump of the server)");
-        return factory.Create("verify-dump", "Check dumps: checksums and pg_restore --list", async (context, ct) =>
-        {
-            var r = await new VerifyDumpOperation().RunAsync(context.LoadOperationContext(), new VerifyDumpInput(context.ParseResult.GetValue(server)!,
-                context.ParseResult.GetValue(dump)), null, ct);
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, r);
-            }
-            else
-            {
-                foreach (var problem in r.Problems)
-                {
-                    await context.Out.WriteLineAsync($"problem: {problem}");
-                }
-                await context.Out.WriteLineAsync($"verified {r.Dumps.Count} dump(s) of server '{r.Server}': {(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)")}");
-            }
-            return r.Problems.Count == 0 ? 0 : (int)ErrorKind.Integrity;
-        }, server, dump);
-    }
-
-    private static Command CreateDelete(CommandFactory factory)
-    {
-        var server = CommonOptions.Server();
-        var dump = new Option<string>("--dump") { Description = "Dump id", Required = true };
-        var yes = Yes();
-        return factory.Create("delete-dump", "Delete a logical dump", async (context, ct) =>
-        {
-            var r = await new DeleteDumpOperation().RunAsync(context.LoadOperationContext(), new DeleteDumpInput(context.ParseResult.GetValue(server)!,
-                context.ParseResult.GetValue(dump)!, context.ParseResult.GetValue(yes)), null, ct);
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, r);
-            }
-            else
-            {
-                await context.Out.WriteLineAsync($"deleted dump {r.Dump} of database '{r.Database}'");
-            }
-            return 0;
-        }, server, dump, yes);
-    }
 
     private static Command CreateExpire(CommandFactory factory)
     {

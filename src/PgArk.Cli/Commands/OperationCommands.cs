@@ -78,6 +78,11 @@ internal static class OperationCommands
                     arguments[binding.Name] = value;
                 }
             }
+            if (operation.Destructive && arguments[OperationRegistry.ConfirmArgument] is null)
+            {
+                // The registry would refuse too, with the API's hint ("confirm": true); the command line's word is --yes.
+                throw new RefusedException($"'{name ?? CommandName(operation)}' is destructive and needs confirmation", "add --yes to go ahead");
+            }
             using var document = JsonDocument.Parse(arguments.ToJsonString());
             var operationContext = context.LoadOperationContext();
             var invocation = operation.LongRunning

@@ -18,6 +18,10 @@ internal static class TextRenderers
         [typeof(ListDumpsResult)] = (context, result) => DumpListAsync(context.Out, (ListDumpsResult)result),
         [typeof(NotificationTestResult)] = (context, result) => context.Out.WriteLineAsync(
             $"channel {((NotificationTestResult)result).Channel} ({((NotificationTestResult)result).Target}): test message delivered"),
+        [typeof(DeleteDumpResult)] = (context, result) => context.Out.WriteLineAsync(
+            $"deleted dump {((DeleteDumpResult)result).Dump} of database '{((DeleteDumpResult)result).Database}'"),
+        [typeof(DeleteBackupResult)] = (context, result) => DeletedBackupAsync(context.Out, (DeleteBackupResult)result),
+        [typeof(VerifyDumpResult)] = (context, result) => VerifiedDumpsAsync(context.Out, (VerifyDumpResult)result),
     };
 
     public static Task RenderAsync(CliContext context, OperationInvocation invocation) =>
@@ -42,6 +46,20 @@ internal static class TextRenderers
         {
             await output.WriteLineAsync($"{id}  incomplete (no manifest)");
         }
+    }
+
+    private static Task DeletedBackupAsync(TextWriter output, DeleteBackupResult r) => output.WriteLineAsync(
+        $"deleted {(r.Kind == "dump" ? $"dump {r.BackupId} of database '{r.Database}'" : $"backup {r.BackupId}")}" +
+        $" of server '{r.Server}' ({Output.Bytes(r.FreedBytes)} freed)");
+
+    private static async Task VerifiedDumpsAsync(TextWriter output, VerifyDumpResult r)
+    {
+        foreach (var problem in r.Problems)
+        {
+            await output.WriteLineAsync($"problem: {problem}");
+        }
+        await output.WriteLineAsync(
+            $"verified {r.Dumps.Count} dump(s) of server '{r.Server}': {(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)")}");
     }
 
     private static Task RenderGenericAsync(CliContext context, JsonNode? result)
