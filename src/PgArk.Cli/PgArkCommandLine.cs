@@ -7,7 +7,15 @@ namespace PgArk.Cli;
 /// <summary>Builds the command tree (DESIGN.md's command-line contract) and runs it.</summary>
 internal static class PgArkCommandLine
 {
-    public static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    /// <summary>The whole tree, every generated command with its options (tests and help walk it).</summary>
+    public static RootCommand Build(TextWriter stdout, TextWriter stderr) => Build(stdout, stderr, _ => true);
+
+    /// <param name="generatedInFull">
+    /// null: hand-written commands only (no registry, no schemas: archive-push runs once per WAL segment and must start
+    /// fast); else the generated commands too, with options only for those it selects (the others are name and
+    /// description, enough for the root help).
+    /// </param>
+    private static RootCommand Build(TextWriter stdout, TextWriter stderr, Func<Core.Operations.Registry.RegisteredOperation, bool>? generatedInFull)
     {
         var root = new RootCommand("PgArk: PostgreSQL backup, restore and point-in-time recovery");
         root.Options.Add(GlobalOptions.Config);
@@ -38,14 +46,33 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(ServerCommands.CreateKey(factory));
         root.Subcommands.Add(AskCommand.Create(factory));
         root.Subcommands.Add(ScheduleCommand.Create(factory));
-        root.Subcommands.Add(NotifyCommand.Create(factory));
+        if (generatedInFull is null)
+        {
+            return root;
+        }
+        var registry = Core.Operations.Registry.OperationRegistry.Default;
+        root.Subcommands.Add(NotifyCommand.Create(factory, registry, generatedInFull));
+        // Every registry operation without a hand-written command gets a generated one (same path as REST and MCP); a
+        // subcommand covers the operation its path names (notify test: notify_test).
+        var taken = root.Subcommands.SelectMany(c => c.Aliases.Append(c.Name).Concat(c.Subcommands.Select(s => $"{c.Name}-{s.Name}")))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var command in OperationCommands.CreateMissing(factory, registry, taken, generatedInFull))
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 
     public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var root = Build(stdout, stderr);
+        var root = Build(stdout, stderr, null);
         var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0 || parseResult.CommandResult.Command == root)
+        {
+            // Not a hand-written command (or the root help): add the generated ones, in full only the one named.
+            root = Build(stdout, stderr, operation => OperationCommands.IsNamedIn(operation, args));
+            parseResult = root.Parse(args);
+        }
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors)

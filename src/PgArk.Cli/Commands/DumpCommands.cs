@@ -7,7 +7,7 @@ using PgArk.Core.Operations;
 
 namespace PgArk.Cli.Commands;
 
-/// <summary>Logical dumps: dump, dump-restore, dumps, verify-dump, delete-dump, expire-dumps, verify-dump-restore.</summary>
+/// <summary>Logical dumps: dump, dump-restore, expire-dumps, verify-dump-restore (verify-dump, delete-dump, dumps are generated).</summary>
 internal static class DumpCommands
 {
     private static Option<string[]> Tables() => new("--table", "-t") { Description = "Only this table (schema.table or table); repeat for more", AllowMultipleArgumentsPerToken = false };
@@ -19,8 +19,7 @@ internal static class DumpCommands
     private static Option<string?> DumpIdOption(string description) => new("--dump") { Description = description };
 
     public static IEnumerable<Command> Create(CommandFactory factory) =>
-        [CreateDump(factory), CreateRestore(factory), CreateList(factory), CreateVerify(factory), CreateDelete(factory), CreateExpire(factory),
-            CreateVerifyRestore(factory), DeleteBackupCommand.Create(factory)];
+        [CreateDump(factory), CreateRestore(factory), CreateExpire(factory), CreateVerifyRestore(factory)];
 
     private static Command CreateDump(CommandFactory factory)
     {
@@ -67,7 +66,8 @@ internal static class DumpCommands
             var operationContext = context.LoadOperationContext();
             var input = new DumpRestoreInput(p.GetValue(server)!, p.GetValue(database)!, p.GetValue(dump), p.GetValue(into), p.GetValue(create), p.GetValue(tables),
                 p.GetValue(jobs), p.GetValue(yes));
-            var r = await ProgressRenderer.RunAsync(context, $"dump-restore {input.Database}", progress => new DumpRestoreOperation().RunAsync(operationContext, input, progress, ct));
+            var operation = new DumpRestoreOperation();
+            var r = await ProgressRenderer.RunAsync(context, $"dump-restore {input.Database}", progress => operation.RunAsync(operationContext, input, progress, ct));
             if (context.Format == OutputFormat.Json)
             {
                 await Output.WriteJsonAsync(context.Out, r);
@@ -85,11 +85,9 @@ internal static class DumpCommands
                     await context.Out.WriteLineAsync($"  alembic revision: {r.AlembicRevision ?? "none"} (dump: {r.ExpectedAlembicRevision ?? "none"}){(r.AlembicMatches ? "" : "  MISMATCH")}");
                 }
             }
-            if (!r.AlembicMatches)
-            {
-                throw new IntegrityException($"Alembic revision in '{r.TargetDatabase}' is {r.AlembicRevision ?? "absent"}, the dump recorded {r.ExpectedAlembicRevision ?? "none"}");
-            }
-            return CheckCounts(r.RowCounts, r.TargetDatabase);
+            // The verdict is the operation's: REST and MCP fail the same run the same way.
+            var verdict = operation.Verdict(r);
+            return verdict.Failed ? throw new IntegrityException(verdict.Failure!) : 0;
         }, server, database, dump, into, create, tables, jobs, yes);
     }
 
@@ -102,88 +100,6 @@ internal static class DumpCommands
         }
     }
 
-    private static int CheckCounts(IReadOnlyList<RowCountCheck> counts, string database)
-    {
-        var bad = counts.Where(c => !c.Matches).ToList();
-        return bad.Count == 0 ? 0 : throw new IntegrityException(
-            $"row counts in '{database}' differ from the dump's for {string.Join(", ", bad.Select(b => b.Table))}");
-    }
-
-    private static Command CreateList(CommandFactory factory)
-    {
-        var server = CommonOptions.Server();
-        var database = new Option<string?>("--database", "-d") { Description = "Only dumps of this database" };
-        return factory.Create("dumps", "List the logical dumps of a server", async (context, ct) =>
-        {
-            var r = await new ListDumpsOperation().RunAsync(context.LoadOperationContext(), new ListDumpsInput(context.ParseResult.GetValue(server)!,
-                context.ParseResult.GetValue(database)), null, ct);
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, r);
-                return 0;
-            }
-            if (r.Dumps.Count == 0)
-            {
-                await context.Out.WriteLineAsync($"server '{r.Server}': no dumps");
-            }
-            foreach (var d in r.Dumps)
-            {
-                await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{d.Id}  {d.Database,-20} {d.Mode,-6} {d.Format,-9} {Output.Time(d.StartTime)}  {Output.Bytes(d.Size),10}  stored {Output.Bytes(d.StoredSize),10}  " +
-                    $"{d.Tables} tables{(d.Rows is { } rows ? $", {rows} rows" : "")}{(d.AlembicRevision is { } a ? $", alembic {a}" : "")}{(d.Label is { } l ? $", label '{l}'" : "")}"));
-            }
-            foreach (var id in r.Incomplete)
-            {
-                await context.Out.WriteLineAsync($"{id}  incomplete (no manifest)");
-            }
-            return 0;
-        }, server, database);
-    }
-
-    private static Command CreateVerify(CommandFactory factory)
-    {
-        var server = CommonOptions.Server();
-        var dump = DumpIdOption("Dump id (default: every dump of the server)");
-        return factory.Create("verify-dump", "Check dumps: checksums and pg_restore --list", async (context, ct) =>
-        {
-            var r = await new VerifyDumpOperation().RunAsync(context.LoadOperationContext(), new VerifyDumpInput(context.ParseResult.GetValue(server)!,
-                context.ParseResult.GetValue(dump)), null, ct);
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, r);
-            }
-            else
-            {
-                foreach (var problem in r.Problems)
-                {
-                    await context.Out.WriteLineAsync($"problem: {problem}");
-                }
-                await context.Out.WriteLineAsync($"verified {r.Dumps.Count} dump(s) of server '{r.Server}': {(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)")}");
-            }
-            return r.Problems.Count == 0 ? 0 : (int)ErrorKind.Integrity;
-        }, server, dump);
-    }
-
-    private static Command CreateDelete(CommandFactory factory)
-    {
-        var server = CommonOptions.Server();
-        var dump = new Option<string>("--dump") { Description = "Dump id", Required = true };
-        var yes = Yes();
-        return factory.Create("delete-dump", "Delete a logical dump", async (context, ct) =>
-        {
-            var r = await new DeleteDumpOperation().RunAsync(context.LoadOperationContext(), new DeleteDumpInput(context.ParseResult.GetValue(server)!,
-                context.ParseResult.GetValue(dump)!, context.ParseResult.GetValue(yes)), null, ct);
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, r);
-            }
-            else
-            {
-                await context.Out.WriteLineAsync($"deleted dump {r.Dump} of database '{r.Database}'");
-            }
-            return 0;
-        }, server, dump, yes);
-    }
 
     private static Command CreateExpire(CommandFactory factory)
     {

@@ -1,28 +1,21 @@
 using System.CommandLine;
-using PgArk.Cli.Rendering;
-using PgArk.Core.Notifications;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Cli.Commands;
 
-/// <summary><c>pgark notify test --channel NAME</c>: thin wiring over <see cref="NotificationTester"/>.</summary>
+/// <summary>
+/// <c>pgark notify test --channel NAME</c>: the registry's notify_test as the subcommand <c>test</c> of <c>notify</c>, generated
+/// like every other operation's command (options, run, output; its text renderer is in <see cref="Rendering.TextRenderers"/>).
+/// </summary>
 internal static class NotifyCommand
 {
-    public static Command Create(CommandFactory factory)
+    public static Command Create(CommandFactory factory, OperationRegistry registry, Func<RegisteredOperation, bool> inFull)
     {
-        var channel = new Option<string>("--channel", "-c") { Description = "Name of the channel (notifications.channels[].name)", Required = true };
-        var test = factory.Create("test", "Send a test message to one notification channel and wait for its answer", async (context, ct) =>
-        {
-            var result = await NotificationTester.TestAsync(context.LoadOperationContext(), context.ParseResult.GetValue(channel)!, TimeProvider.System, ct);
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, result);
-                return 0;
-            }
-            await context.Out.WriteLineAsync($"channel {result.Channel} ({result.Target}): test message delivered");
-            return 0;
-        }, channel);
         var notify = new Command("notify", "Notification channels (Slack, Teams, Discord, Telegram, e-mail)");
-        notify.Subcommands.Add(test);
+        var test = registry.Get("notify_test");
+        notify.Subcommands.Add(inFull(test)
+            ? OperationCommands.Create(factory, registry, test, "test")
+            : OperationCommands.Outline(test, "test"));
         return notify;
     }
 }

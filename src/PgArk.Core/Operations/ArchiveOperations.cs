@@ -3,7 +3,9 @@ using PgArk.Core.Wal;
 
 namespace PgArk.Core.Operations;
 
-public sealed record ArchivePushInput(string Server, string WalPath);
+public sealed record ArchivePushInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Path of the WAL file to archive (%p).")] string WalPath);
 
 public sealed record ArchivePushResult(string WalFile, IReadOnlyList<WalPushOutcome> Outcomes);
 
@@ -13,6 +15,9 @@ public sealed class ArchivePushOperation : Operation<ArchivePushInput, ArchivePu
     public override string Name => "archive_push";
     public override string Description => "Store a WAL file in the repositories (PostgreSQL's archive_command).";
     public override OperationRole Role => OperationRole.Operator;
+    // One call per WAL segment, retried by PostgreSQL itself: recording each would cost more than the push.
+    public override bool RecordsRuns => false;
+    public override bool Registered => false;
 
     protected override async Task<ArchivePushResult> ExecuteAsync(OperationContext context, ArchivePushInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
@@ -24,7 +29,10 @@ public sealed class ArchivePushOperation : Operation<ArchivePushInput, ArchivePu
     }
 }
 
-public sealed record ArchiveGetInput(string Server, string WalName, string Destination);
+public sealed record ArchiveGetInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Name of the WAL file to fetch (%f).")] string WalName,
+    [property: Input("Where to write it (%p).")] string Destination);
 
 public sealed record ArchiveGetResult(string WalFile, string Repository);
 
@@ -34,6 +42,8 @@ public sealed class ArchiveGetOperation : Operation<ArchiveGetInput, ArchiveGetR
     public override string Name => "archive_get";
     public override string Description => "Fetch a WAL file from the repositories (PostgreSQL's restore_command).";
     public override OperationRole Role => OperationRole.Operator;
+    public override bool RecordsRuns => false;
+    public override bool Registered => false;
 
     protected override async Task<ArchiveGetResult> ExecuteAsync(OperationContext context, ArchiveGetInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -2,11 +2,20 @@ using PgArk.Core.Catalog;
 using PgArk.Core.Common;
 using PgArk.Core.Physical;
 
+using PgArk.Core.Operations.Runs;
+using PgArk.Core.Operations.Registry;
+
 namespace PgArk.Core.Operations;
 
 /// <param name="Repository">Only this repository of the server (default: each of them).</param>
-public sealed record BackupInput(string Server, BackupType Type = BackupType.Full, string? Label = null, int Jobs = 0,
-    TimeSpan? ArchiveTimeout = null, bool ChecksumAll = false, string? Repository = null);
+public sealed record BackupInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("full, diff (against the newest full) or incr (against the newest backup).")] BackupType Type = BackupType.Full,
+    [property: Input(InputText.Label)] string? Label = null,
+    [property: Input(InputText.Jobs)] int Jobs = 0,
+    [property: Input("How long to wait for the backup's WAL to be archived.")] TimeSpan? ArchiveTimeout = null,
+    [property: Input("Hash every file instead of trusting unchanged size and time.")] bool ChecksumAll = false,
+    [property: Input(InputText.Repository)] string? Repository = null) : IServerInput;
 
 /// <summary>
 /// Takes a physical backup of a server into each of its repositories, one after the other in configuration order: every
@@ -19,6 +28,19 @@ public sealed class BackupOperation : Operation<BackupInput, BackupResult>
     public override string Description => "Take a physical backup of a server (full, diff against the newest full, or incr against the newest backup), with the WAL up to its end point.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/backups", "Start a physical backup (body: type, label, jobs); answers 202 with a job");
+
+    public override RunFacts Facts(BackupInput input, BackupResult? result) => result is null
+        ? RunFacts.Of(input) with { Type = RunFacts.Lower(input.Type), Label = input.Label }
+        : RunFacts.Of(input) with
+        {
+            BackupId = result.Manifest.Id, Type = RunFacts.Lower(result.Manifest.Type), Label = result.Manifest.Label,
+            SizeBytes = result.Manifest.Size, StoredBytes = result.Manifest.StoredSize,
+            Checksum = RunFacts.Sha256(PgArkJson.Serialize(result.Manifest)), StartLsn = result.Manifest.StartLsn, StopLsn = result.Manifest.StopLsn,
+        };
+
+    internal override RegisteredOperation Register() => new RegisteredOperation<BackupArguments, BackupOutcome>(this,
+        async (c, a, p, ct) => BackupOutcome.From(await RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
 
     protected override async Task<BackupResult> ExecuteAsync(OperationContext context, BackupInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -3,10 +3,13 @@ using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
-public sealed record CheckInput(string Server, TimeSpan? ArchiveTimeout = null);
+public sealed record CheckInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("How long to wait for the test segment to be archived.")] TimeSpan? ArchiveTimeout = null) : IServerInput;
 
 public sealed record CheckItem(string Name, bool Ok, string Detail);
 
@@ -24,6 +27,13 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
     public override string Name => "check";
     public override string Description => "Check connection, WAL settings and that archive_command delivers WAL to the repository.";
     public override OperationRole Role => OperationRole.Operator;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/check", "Check connection, settings and the archive_command round trip");
+
+    public override OperationVerdict Verdict(CheckResult result) => OperationVerdict.FailIf(result.Ok ? null
+        : string.Join("; ", result.Checks.Where(c => !c.Ok).Select(c => $"{c.Name}: {c.Detail}")), ErrorKind.Failed);
+
+    internal override RegisteredOperation Register() =>
+        new RegisteredOperation<CheckArguments, CheckResult>(this, (c, a, p, ct) => RunAsync(c, a.ToInput(), p, ct));
 
     protected override async Task<CheckResult> ExecuteAsync(OperationContext context, CheckInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

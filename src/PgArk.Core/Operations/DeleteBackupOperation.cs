@@ -4,10 +4,15 @@ using PgArk.Core.Errors;
 using PgArk.Core.Logical;
 using PgArk.Core.Retention;
 
+using PgArk.Core.Operations.Runs;
+
 namespace PgArk.Core.Operations;
 
 /// <param name="BackupId">A physical backup id (20261121-103000F) or a dump id (20261121-103000L).</param>
-public sealed record DeleteBackupInput(string Server, string BackupId, bool Confirm = false);
+public sealed record DeleteBackupInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("A physical backup id (20261121-103000F) or a dump id (20261121-103000L).", Aliases = ["--backup"])] string BackupId,
+    [property: Input(InputText.Confirm, Aliases = ["--yes", "-y"])] bool Confirm = false) : IServerInput, IConfirmedInput;
 
 /// <param name="Kind">"physical" or "dump".</param>
 /// <param name="Database">The dumped database (dumps only).</param>
@@ -26,6 +31,10 @@ public sealed class DeleteBackupOperation : Operation<DeleteBackupInput, DeleteB
     public override string Description => "Delete one backup or logical dump by id (a physical backup that others depend on is refused).";
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
+    public override OperationRoute Route => new("DELETE", "/api/servers/{server}/backups/{backup_id}", "Delete one backup or dump by id (admin; confirm=true)");
+
+    public override RunFacts Facts(DeleteBackupInput input, DeleteBackupResult? result) =>
+        RunFacts.Of(input) with { BackupId = input.BackupId, Database = result?.Database, SizeBytes = result?.FreedBytes };
 
     protected override async Task<DeleteBackupResult> ExecuteAsync(OperationContext context, DeleteBackupInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

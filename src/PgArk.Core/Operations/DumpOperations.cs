@@ -2,11 +2,20 @@ using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
 
+using PgArk.Core.Operations.Runs;
+
 namespace PgArk.Core.Operations;
 
 /// <param name="Repository">Only this repository (default: each repository of the server).</param>
-public sealed record DumpInput(string Server, string Database, DumpMode Mode = DumpMode.Full, IReadOnlyList<string>? Tables = null, int Jobs = 0,
-    string? Label = null, DumpFormat Format = DumpFormat.Custom, string? Repository = null);
+public sealed record DumpInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input(InputText.Database, Aliases = ["-d"])] string Database,
+    [property: Input("full, schema or data.")] DumpMode Mode = DumpMode.Full,
+    [property: Input(InputText.Tables, Aliases = ["--table", "-t"])] IReadOnlyList<string>? Tables = null,
+    [property: Input("Parallel pg_dump workers (directory format only).", Aliases = ["-j"])] int Jobs = 0,
+    [property: Input(InputText.Label)] string? Label = null,
+    [property: Input("custom (one file, streamed into the repository) or directory (parallel).")] DumpFormat Format = DumpFormat.Custom,
+    [property: Input(InputText.Repository, Aliases = ["--repo"])] string? Repository = null) : IServerInput, IDatabaseInput;
 
 /// <summary>
 /// Takes a logical dump (pg_dump) of one database into each repository of the server, one pg_dump per repository in
@@ -18,6 +27,15 @@ public sealed class DumpOperation : Operation<DumpInput, DumpManifest>
     public override string Description => "Take a logical dump (pg_dump) of a database: full, schema or data, optionally chosen tables.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/dumps", "Start a logical dump of one database (body: database, mode, tables)");
+
+    public override RunFacts Facts(DumpInput input, DumpManifest? result) => result is null
+        ? RunFacts.Of(input) with { Type = RunFacts.Lower(input.Mode), Label = input.Label }
+        : RunFacts.Of(input) with
+        {
+            BackupId = result.Id, Database = result.Database, Type = RunFacts.Lower(result.Mode), Label = result.Label, SizeBytes = result.Size,
+            StoredBytes = result.StoredSize, Checksum = RunFacts.Sha256(PgArkJson.Serialize(result)),
+        };
 
     protected override async Task<DumpManifest> ExecuteAsync(OperationContext context, DumpInput input, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
@@ -34,8 +52,15 @@ public sealed class DumpOperation : Operation<DumpInput, DumpManifest>
     }
 }
 
-public sealed record DumpRestoreInput(string Server, string Database, string? Dump = null, string? Into = null, bool Create = false,
-    IReadOnlyList<string>? Tables = null, int Jobs = 0, bool Confirm = false);
+public sealed record DumpRestoreInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("The dumped database.", Aliases = ["-d"])] string Database,
+    [property: Input("Dump id (default: the newest dump of the database).")] string? Dump = null,
+    [property: Input("Restore into this database instead.")] string? Into = null,
+    [property: Input("Drop and recreate the target database first.")] bool Create = false,
+    [property: Input(InputText.Tables, Aliases = ["--table", "-t"])] IReadOnlyList<string>? Tables = null,
+    [property: Input("Parallel pg_restore workers.", Aliases = ["-j"])] int Jobs = 0,
+    [property: Input(InputText.Confirm, Aliases = ["--yes", "-y"])] bool Confirm = false) : IServerInput, IDatabaseInput, IConfirmedInput;
 
 /// <summary>Restores a dump (the newest of the database unless one is named) into that database or another.</summary>
 public sealed class DumpRestoreOperation : Operation<DumpRestoreInput, DumpRestoreResult>
@@ -45,6 +70,22 @@ public sealed class DumpRestoreOperation : Operation<DumpRestoreInput, DumpResto
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/dumps/{dump}/restore", "Restore a logical dump (admin; \"confirm\": true)");
+
+    public override RunFacts Facts(DumpRestoreInput input, DumpRestoreResult? result) => RunFacts.Of(input) with { BackupId = result?.DumpId ?? input.Dump };
+
+    /// <summary>A restore whose row counts or Alembic revision differ from the dump's fails, whichever front end ran it.</summary>
+    public override OperationVerdict Verdict(DumpRestoreResult result)
+    {
+        if (!result.AlembicMatches)
+        {
+            return OperationVerdict.Fail(ErrorKind.Integrity, $"Alembic revision in '{result.TargetDatabase}' is {result.AlembicRevision ?? "absent"}, " +
+                $"the dump recorded {result.ExpectedAlembicRevision ?? "none"}");
+        }
+        var bad = result.RowCounts.Where(c => !c.Matches).ToList();
+        return OperationVerdict.FailIf(bad.Count == 0 ? null
+            : $"row counts in '{result.TargetDatabase}' differ from the dump's for {string.Join(", ", bad.Select(b => b.Table))}");
+    }
 
     protected override async Task<DumpRestoreResult> ExecuteAsync(OperationContext context, DumpRestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
@@ -78,7 +119,9 @@ public sealed class DumpRestoreOperation : Operation<DumpRestoreInput, DumpResto
     }
 }
 
-public sealed record ListDumpsInput(string Server, string? Database = null);
+public sealed record ListDumpsInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Only dumps of this database.", Aliases = ["-d"])] string? Database = null) : IServerInput, IDatabaseInput;
 
 /// <param name="SelectedTables">Tables chosen with --table (empty: the whole database).</param>
 public sealed record DumpSummary(string Id, string Database, string Mode, string Format, string? Label, DateTimeOffset StartTime, double DurationSeconds,
@@ -95,6 +138,8 @@ public sealed class ListDumpsOperation : Operation<ListDumpsInput, ListDumpsResu
     public override string Name => "list_dumps";
     public override string Description => "List the logical dumps of a server (optionally of one database).";
     public override OperationRole Role => OperationRole.Viewer;
+    public override IReadOnlyList<string> CommandAliases => ["dumps"];
+    public override OperationRoute Route => new("GET", "/api/servers/{server}/dumps", "Logical dumps of a server (query: database)");
 
     protected override async Task<ListDumpsResult> ExecuteAsync(OperationContext context, ListDumpsInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
@@ -114,7 +159,9 @@ public sealed class ListDumpsOperation : Operation<ListDumpsInput, ListDumpsResu
         d.Mode == DumpMode.Schema ? null : d.Tables.Sum(t => t.Rows ?? 0), d.AlembicRevision, d.Tables) { SelectedTables = d.SelectedTables };
 }
 
-public sealed record VerifyDumpInput(string Server, string? Dump = null);
+public sealed record VerifyDumpInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Only this dump (default: every dump of the server).")] string? Dump = null) : IServerInput;
 
 public sealed record VerifyDumpResult(string Server, IReadOnlyList<string> Dumps, IReadOnlyList<string> Problems);
 
@@ -125,6 +172,12 @@ public sealed class VerifyDumpOperation : Operation<VerifyDumpInput, VerifyDumpR
     public override string Description => "Check logical dumps: file checksums and a pg_restore --list reading of each archive.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/dumps/{dump}/verify", "Verify a dump's checksums");
+
+    public override RunFacts Facts(VerifyDumpInput input, VerifyDumpResult? result) => RunFacts.Of(input) with { BackupId = input.Dump };
+
+    public override OperationVerdict Verdict(VerifyDumpResult result) => OperationVerdict.FailIf(
+        result.Problems.Count == 0 ? null : string.Join("; ", result.Problems.Take(5)));
 
     protected override async Task<VerifyDumpResult> ExecuteAsync(OperationContext context, VerifyDumpInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
@@ -147,7 +200,10 @@ public sealed class VerifyDumpOperation : Operation<VerifyDumpInput, VerifyDumpR
     }
 }
 
-public sealed record DeleteDumpInput(string Server, string Dump, bool Confirm = false);
+public sealed record DeleteDumpInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Id of the dump to delete.")] string Dump,
+    [property: Input(InputText.Confirm, Aliases = ["--yes", "-y"])] bool Confirm = false) : IServerInput, IConfirmedInput;
 
 public sealed record DeleteDumpResult(string Server, string Dump, string Database);
 
@@ -158,6 +214,10 @@ public sealed class DeleteDumpOperation : Operation<DeleteDumpInput, DeleteDumpR
     public override string Description => "Delete a logical dump from the repository.";
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
+    public override OperationRoute Route => new("DELETE", "/api/servers/{server}/dumps/{dump}", "Delete a logical dump (admin; confirm=true)");
+
+    public override RunFacts Facts(DeleteDumpInput input, DeleteDumpResult? result) =>
+        RunFacts.Of(input) with { BackupId = input.Dump, Database = result?.Database };
 
     protected override async Task<DeleteDumpResult> ExecuteAsync(OperationContext context, DeleteDumpInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
@@ -177,7 +237,11 @@ public sealed class DeleteDumpOperation : Operation<DeleteDumpInput, DeleteDumpR
     }
 }
 
-public sealed record ExpireDumpsInput(string Server, int? Keep = null, int? KeepDays = null, bool DryRun = false);
+public sealed record ExpireDumpsInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Keep this many newest dumps per database (default: retention.logicalKeep).")] int? Keep = null,
+    [property: Input("Keep dumps younger than this many days (default: retention.logicalDays).")] int? KeepDays = null,
+    [property: Input(InputText.DryRun)] bool DryRun = false) : IServerInput, IDryRunInput;
 
 public sealed record ExpireDumpsResult(string Server, bool DryRun, IReadOnlyList<DumpExpiry> Expired, int Kept);
 
@@ -188,6 +252,7 @@ public sealed class ExpireDumpsOperation : Operation<ExpireDumpsInput, ExpireDum
     public override string Description => "Remove logical dumps beyond retention (keep N newest per database, keep D days).";
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/dumps/expire", "Apply retention to logical dumps (admin; \"confirm\": true)");
 
     protected override async Task<ExpireDumpsResult> ExecuteAsync(OperationContext context, ExpireDumpsInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
@@ -231,7 +296,12 @@ public sealed class ExpireDumpsOperation : Operation<ExpireDumpsInput, ExpireDum
 }
 
 /// <param name="NoCleanup">Leave the temporary database for debugging (seed 001's verify.sh --no-cleanup); it is dropped by default.</param>
-public sealed record VerifyDumpRestoreInput(string Server, string? Dump = null, string? Database = null, int Jobs = 0, bool NoCleanup = false);
+public sealed record VerifyDumpRestoreInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Dump to test (default: the newest of the database, or of the server).")] string? Dump = null,
+    [property: Input("Test the newest dump of this database.", Aliases = ["-d"])] string? Database = null,
+    [property: Input("Parallel pg_restore workers.", Aliases = ["-j"])] int Jobs = 0,
+    [property: Input("Keep the scratch database for inspection.")] bool NoCleanup = false) : IServerInput, IDatabaseInput;
 
 /// <param name="Checks">The server's configured checks for the dumped database (servers[].verify.databases), run on the copy.</param>
 public sealed record VerifyDumpRestoreResult(string Server, string Dump, string Database, string TemporaryDatabase, IReadOnlyList<RowCountCheck> RowCounts,
@@ -254,6 +324,13 @@ public sealed class VerifyDumpRestoreOperation : Operation<VerifyDumpRestoreInpu
     public override string Description => "Restore a dump into a temporary database, check tables, row counts and Alembic revision, then drop it.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/dumps/{dump}/verify-restore", "Restore a dump into a scratch database and check it");
+
+    public override RunFacts Facts(VerifyDumpRestoreInput input, VerifyDumpRestoreResult? result) =>
+        RunFacts.Of(input) with { BackupId = result?.Dump ?? input.Dump, Database = result?.Database ?? input.Database };
+
+    public override OperationVerdict Verdict(VerifyDumpRestoreResult result) => OperationVerdict.FailIf(
+        result.Problems.Count == 0 ? null : string.Join("; ", result.Problems.Take(5)));
 
     protected override async Task<VerifyDumpRestoreResult> ExecuteAsync(OperationContext context, VerifyDumpRestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -6,7 +6,10 @@ namespace PgArk.Core.Operations;
 
 /// <param name="DryRun">Only plan: print what would be removed and change nothing.</param>
 /// <param name="Repository">Only this repository (default: each repository of the server).</param>
-public sealed record ExpireInput(string Server, bool DryRun = false, string? Repository = null);
+public sealed record ExpireInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input(InputText.DryRun)] bool DryRun = false,
+    [property: Input(InputText.Repository, Aliases = ["--repo"])] string? Repository = null) : IServerInput, IDryRunInput;
 
 /// <summary>What expire removed (or, with <see cref="DryRun"/>, would remove) from one repository.</summary>
 /// <param name="Dumps">Logical dumps expired by <c>retention.logicalKeep</c> / <c>logicalDays</c> (empty when neither is set).</param>
@@ -22,6 +25,7 @@ public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/expire", "Apply retention to backups and WAL (admin; \"confirm\": true)");
 
     protected override async Task<ExpireResult> ExecuteAsync(OperationContext context, ExpireInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -1,13 +1,21 @@
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
 /// <param name="To">File to write (atomically: a temporary name in the same folder, then rename); null writes to <see cref="Output"/>.</param>
 /// <param name="Output">Where rows go when <see cref="To"/> is null (the CLI passes stdout).</param>
-public sealed record ExportInput(string Server, string Database, string Table, DataFormat Format, IReadOnlyList<ColumnFilter>? Where = null,
-    long? Limit = null, string? To = null, Stream? Output = null);
+public sealed record ExportInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input(InputText.Database)] string Database,
+    [property: Input("Table to export (schema.table or table).")] string Table,
+    [property: Input("json or csv.")] DataFormat Format,
+    [property: Input("Only rows whose columns equal these values.")] IReadOnlyList<ColumnFilter>? Where = null,
+    [property: Input("At most this many rows.")] long? Limit = null,
+    [property: Input("File to write (default: stdout).")] string? To = null,
+    [property: Input("Stream to write to instead of a file.")] Stream? Output = null) : IServerInput, IDatabaseInput;
 
 /// <summary>Exports a table's rows as JSON or CSV, streaming.</summary>
 public sealed class ExportTableOperation : Operation<ExportInput, ExportResult>
@@ -16,6 +24,13 @@ public sealed class ExportTableOperation : Operation<ExportInput, ExportResult>
     public override string Description => "Export a table's rows as JSON or CSV (optionally filtered by column = value and limited); through the API the file goes into the export folder.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
+
+    /// <summary>Through the API the file is written inside the configured export folder (exports.path), never elsewhere.</summary>
+    internal override RegisteredOperation Register() => new RegisteredOperation<ExportTableArguments, ExportTableOutcome>(this, async (c, a, p, ct) =>
+    {
+        var result = await RunAsync(c, a.ToInput(c), p, ct).ConfigureAwait(false);
+        return new ExportTableOutcome(result.Table, result.Rows, a.To);
+    });
 
     protected override async Task<ExportResult> ExecuteAsync(OperationContext context, ExportInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
@@ -32,8 +47,15 @@ public sealed class ExportTableOperation : Operation<ExportInput, ExportResult>
 
 /// <param name="Confirm">Required with <see cref="ConflictAction.Update"/>, which overwrites existing rows.</param>
 /// <param name="HasHeaders">CSV only: false when the file has no header line (fields in the table's column order).</param>
-public sealed record ImportInput(string Server, string Database, string Table, DataFormat Format, string From, ConflictAction OnConflict = ConflictAction.Error,
-    bool Confirm = false, bool HasHeaders = true);
+public sealed record ImportInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input(InputText.Database)] string Database,
+    [property: Input("Table to import into.")] string Table,
+    [property: Input("json or csv.")] DataFormat Format,
+    [property: Input("File to read.")] string From,
+    [property: Input("What to do with rows whose key exists: error, skip or update.")] ConflictAction OnConflict = ConflictAction.Error,
+    [property: Input(InputText.Confirm)] bool Confirm = false,
+    [property: Input("CSV only: false when the file has no header line.")] bool HasHeaders = true) : IServerInput, IDatabaseInput, IConfirmedInput;
 
 /// <summary>Imports a JSON or CSV file into a table in one transaction.</summary>
 public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
@@ -43,6 +65,10 @@ public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
+
+    /// <summary>Through the API the file is read from inside the configured export folder (exports.path).</summary>
+    internal override RegisteredOperation Register() =>
+        new RegisteredOperation<ImportTableArguments, ImportResult>(this, (c, a, p, ct) => RunAsync(c, a.ToInput(c), p, ct));
 
     protected override async Task<ImportResult> ExecuteAsync(OperationContext context, ImportInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -4,7 +4,8 @@ using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Operations;
 
-public sealed record HealthInput(string? Server = null);
+public sealed record HealthInput(
+    [property: Input(InputText.ServerOrAll)] string? Server = null) : IServerInput;
 
 /// <summary>pg_stat_archiver's view of WAL archiving.</summary>
 public sealed record ArchiveStatus(long ArchivedCount, string? LastArchivedWal, DateTimeOffset? LastArchivedTime, long FailedCount,
@@ -27,6 +28,7 @@ public sealed class HealthOperation : Operation<HealthInput, HealthResult>
     public override string Name => "health";
     public override string Description => "Check each server (connection, PostgreSQL version, WAL archiving status from pg_stat_archiver) and that each repository is reachable.";
     public override OperationRole Role => OperationRole.Viewer;
+    public override OperationRoute Route => new("GET", "/api/health", "Connection, archiving and repository health of each server");
 
     protected override async Task<HealthResult> ExecuteAsync(OperationContext context, HealthInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

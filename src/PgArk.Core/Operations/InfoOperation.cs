@@ -7,7 +7,9 @@ using PgArk.Core.Wal;
 namespace PgArk.Core.Operations;
 
 /// <param name="Repository">Only this repository (default: each repository of each server).</param>
-public sealed record InfoInput(string? Server = null, string? Repository = null);
+public sealed record InfoInput(
+    [property: Input(InputText.ServerOrAll)] string? Server = null,
+    [property: Input(InputText.Repository)] string? Repository = null) : IServerInput;
 
 public sealed record BackupSummary(string Id, string Type, string? Parent, string? Label, DateTimeOffset StartTime, DateTimeOffset StopTime,
     string StartLsn, string StopLsn, uint Timeline, string StartWal, string StopWal, long Size, long StoredSize, double DurationSeconds,
@@ -33,6 +35,7 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
     public override string Name => "info";
     public override string Description => "List backups, logical dumps, archived WAL ranges and the recoverable window per server.";
     public override OperationRole Role => OperationRole.Viewer;
+    public override OperationRoute Route => new("GET", "/api/servers/{server}/info", "Backups, archived WAL ranges and the recoverable window of a server");
 
     protected override async Task<InfoResult> ExecuteAsync(OperationContext context, InfoInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -6,7 +6,8 @@ using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Operations;
 
-public sealed record InitInput(string Server);
+public sealed record InitInput(
+    [property: Input(InputText.Server)] string Server) : IServerInput;
 
 /// <param name="Repositories">Per repository: "created" or "already initialised".</param>
 public sealed record InitResult(string Server, ulong SystemIdentifier, int PgVersionNum, long WalSegmentSize, IReadOnlyDictionary<string, string> Repositories);
@@ -17,6 +18,7 @@ public sealed class InitOperation : Operation<InitInput, InitResult>
     public override string Name => "init";
     public override string Description => "Create the server's area in each repository and record its system identifier.";
     public override OperationRole Role => OperationRole.Admin;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/init", "Create the server's area in its repositories");
 
     protected override async Task<InitResult> ExecuteAsync(OperationContext context, InitInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

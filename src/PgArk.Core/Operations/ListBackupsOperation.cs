@@ -8,8 +8,12 @@ namespace PgArk.Core.Operations;
 /// <param name="Limit">At most this many backups per server, newest first.</param>
 /// <param name="Type">Only this kind: full, diff or incr backups (no dumps), or dump / table (logical dumps; table: dumps of chosen tables).</param>
 /// <param name="SortBy">date (default, newest first) or size (largest stored size first).</param>
-public sealed record ListBackupsInput(string? Server = null, string? Database = null, int? Limit = null, BackupListType? Type = null,
-    BackupListOrder SortBy = BackupListOrder.Date);
+public sealed record ListBackupsInput(
+    [property: Input(InputText.ServerOrAll)] string? Server = null,
+    [property: Input("Only backups that hold this database (the server is found from it when not given).")] string? Database = null,
+    [property: Input("At most this many backups, newest first.")] int? Limit = null,
+    [property: Input("Only this kind of backup.")] BackupListType? Type = null,
+    [property: Input("Order of the list.")] BackupListOrder SortBy = BackupListOrder.Date) : IServerInput, IDatabaseInput;
 
 /// <summary>A kind of backup to list (seed 002's db_list_backups "type").</summary>
 public enum BackupListType

@@ -4,7 +4,8 @@ using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Operations;
 
-public sealed record ListDatabasesInput(string? Server = null);
+public sealed record ListDatabasesInput(
+    [property: Input(InputText.ServerOrAll)] string? Server = null) : IServerInput;
 
 /// <param name="Error">Why the server could not be asked (then <see cref="Databases"/> is empty).</param>
 public sealed record ServerDatabases(string Server, IReadOnlyList<string> Databases, string? Error);

@@ -9,7 +9,8 @@ using PgArk.Core.Restore;
 
 namespace PgArk.Core.Operations;
 
-public sealed record QuickstartInput(string Directory);
+public sealed record QuickstartInput(
+    [property: Input("Folder to create the demo set-up in.")] string Directory);
 
 public sealed record QuickstartStep(string Name, double Seconds, string Detail);
 
@@ -32,6 +33,9 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
     public override string Description => "Sandbox cluster + local repository: backup, change, point-in-time restore, verify by content.";
     public override OperationRole Role => OperationRole.Admin;
     public override bool LongRunning => true;
+    // Sets up a throw-away demo; it has no server of its own to record into.
+    public override bool RecordsRuns => false;
+    public override bool Registered => false;
 
     protected override async Task<QuickstartResult> ExecuteAsync(OperationContext context, QuickstartInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

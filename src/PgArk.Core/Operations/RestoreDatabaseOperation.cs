@@ -5,15 +5,17 @@ using PgArk.Core.Restore;
 namespace PgArk.Core.Operations;
 
 /// <summary>Arguments of <c>restore_database</c> (snake_case through the API).</summary>
-/// <param name="TargetTime">ISO 8601 time with an offset, e.g. 2026-11-21T10:30:00Z; give this or <paramref name="Target"/>.</param>
-/// <param name="Target">"latest": the end of the archived WAL (the live server's current WAL is archived first).</param>
-/// <param name="Into">Restore into this new database and leave the live one alone.</param>
-/// <param name="Replace">Drop the live database after the swap instead of keeping it as &lt;db&gt;_before_restore_&lt;ts&gt;.</param>
-/// <param name="DryRun">Only plan: which backup and WAL, the exact recovery target; change nothing.</param>
-/// <param name="Confirm">Must be true to run (it replaces a live database); not needed for a dry run.</param>
-/// <param name="Jobs">Parallel pg_dump/pg_restore jobs moving the database out of the sandbox (0: one per core, at most 8).</param>
-public sealed record RestoreDatabaseInput(string Server, string Database, string? TargetTime = null, string? Target = null, string? Into = null,
-    bool Replace = false, bool DryRun = false, bool Confirm = false, int Jobs = 0)
+public sealed record RestoreDatabaseInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("The database to restore.")] string Database,
+    [property: Input("ISO 8601 time with an offset, e.g. 2026-11-21T10:30:00Z; give this or target.")] string? TargetTime = null,
+    [property: Input("\"latest\": the end of the archived WAL.")] string? Target = null,
+    [property: Input("Restore into this new database and leave the live one alone.")] string? Into = null,
+    [property: Input("Drop the live database after the swap instead of keeping it as <db>_before_restore_<ts>.")] bool Replace = false,
+    [property: Input(InputText.DryRun)] bool DryRun = false,
+    [property: Input("Must be true to run (it replaces a live database); not needed for a dry run.")] bool Confirm = false,
+    [property: Input("Parallel pg_dump/pg_restore jobs moving the database out of the sandbox (0: one per core, at most 8).")] int Jobs = 0)
+    : IServerInput, IDatabaseInput, IDryRunInput, IConfirmedInput
 {
     internal RestoreTarget ParseTarget() => ParseTarget(TargetTime, Target);
 
@@ -41,6 +43,11 @@ public sealed class RestoreDatabaseOperation : Operation<RestoreDatabaseInput, D
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/databases/{database}/restore",
+        "Restore one database to a point in time (admin; \"confirm\": true)");
+
+    public override Runs.RunFacts Facts(RestoreDatabaseInput input, DatabaseRestoreResult? result) =>
+        Runs.RunFacts.Of(input) with { BackupId = result?.Plan.Backup.Id };
 
     /// <summary>Folder the sandbox is created in (CLI only; the API always uses the system temp folder).</summary>
     public string? SandboxParent { get; init; }

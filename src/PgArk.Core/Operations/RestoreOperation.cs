@@ -4,12 +4,24 @@ using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Restore;
 
+using PgArk.Core.Operations.Runs;
+using PgArk.Core.Operations.Registry;
+
 namespace PgArk.Core.Operations;
 
 /// <param name="Repository">Only this repository (default: the first, in configuration order, whose backups can reach the target).</param>
-public sealed record RestoreInput(string Server, string DataDirectory, RestoreTarget Target, string? BackupId = null,
-    TargetAction? TargetAction = null, IReadOnlyDictionary<string, string>? TablespaceMap = null, int Jobs = 0, bool Delta = false,
-    string? Repository = null, TargetTimeline? Timeline = null, string? WalDirectory = null);
+public sealed record RestoreInput(
+    string Server,
+    string DataDirectory,
+    RestoreTarget Target,
+    string? BackupId = null,
+    TargetAction? TargetAction = null,
+    IReadOnlyDictionary<string, string>? TablespaceMap = null,
+    int Jobs = 0,
+    bool Delta = false,
+    string? Repository = null,
+    TargetTimeline? Timeline = null,
+    string? WalDirectory = null) : IServerInput;
 
 /// <summary>Restores a physical backup into an empty data directory, configured to recover to the target.</summary>
 public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
@@ -19,6 +31,13 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/restore", "Restore a backup into a data directory (admin; \"confirm\": true)");
+
+    public override RunFacts Facts(RestoreInput input, RestoreResult? result) =>
+        RunFacts.Of(input) with { BackupId = result?.BackupId ?? input.BackupId, SizeBytes = result?.Bytes };
+
+    internal override RegisteredOperation Register() => new RegisteredOperation<RestoreArguments, RestoreOutcome>(this,
+        async (c, a, p, ct) => RestoreOutcome.From(await RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
 
     protected override async Task<RestoreResult> ExecuteAsync(OperationContext context, RestoreInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -5,15 +5,20 @@ using PgArk.Core.Restore;
 namespace PgArk.Core.Operations;
 
 /// <summary>Arguments of <c>restore_table</c> (snake_case through the API).</summary>
-/// <param name="Tables">Tables to restore: schema.table, or table (ambiguous names must be qualified).</param>
-/// <param name="TargetTime">ISO 8601 time with an offset, e.g. 2026-11-21T10:30:00Z; give this or <paramref name="Target"/>.</param>
-/// <param name="Target">"latest": the end of the archived WAL (the live server's current WAL is archived first).</param>
-/// <param name="Into">Name of the restored table beside the live one (one table; default &lt;table&gt;_restored_&lt;target time&gt;).</param>
-/// <param name="Replace">Swap the restored tables in for the live ones in one transaction (foreign keys of other tables are kept valid or the swap is refused).</param>
-/// <param name="DryRun">Only plan: which backup and WAL, the exact recovery target, the tables and their dependent foreign keys; change nothing.</param>
-/// <param name="Confirm">Must be true to run; not needed for a dry run.</param>
-public sealed record RestoreTableInput(string Server, string Database, IReadOnlyList<string> Tables, string? TargetTime = null, string? Target = null,
-    string? Into = null, bool Replace = false, bool DryRun = false, bool Confirm = false);
+public sealed record RestoreTableInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("The database the tables belong to.")] string Database,
+    [property: Input("Tables to restore: schema.table, or table (ambiguous names must be qualified).")] IReadOnlyList<string> Tables,
+    [property: Input("ISO 8601 time with an offset, e.g. 2026-11-21T10:30:00Z; give this or target.")] string? TargetTime = null,
+    [property: Input("\"latest\": the end of the archived WAL (the live server's current WAL is archived first).")] string? Target = null,
+    [property: Input("Name of the restored table beside the live one (one table; default <table>_restored_<target time>).")]
+    string? Into = null,
+    [property: Input("Swap the restored tables in for the live ones in one transaction (foreign keys of other tables are kept "
+        + "valid or the swap is refused).")] bool Replace = false,
+    [property: Input("Only plan: which backup and WAL, the exact recovery target, the tables and their dependent foreign keys; "
+        + "change nothing.")] bool DryRun = false,
+    [property: Input("Must be true to run; not needed for a dry run.")] bool Confirm = false)
+    : IServerInput, IDatabaseInput, IDryRunInput, IConfirmedInput;
 
 /// <summary>
 /// Table-level point-in-time restore ("bring back the orders table as it was at 10:30"): the server's backup is recovered in
@@ -29,6 +34,11 @@ public sealed class RestoreTableOperation : Operation<RestoreTableInput, TableRe
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/databases/{database}/tables/restore",
+        "Restore tables to a point in time (admin; \"confirm\": true)");
+
+    public override Runs.RunFacts Facts(RestoreTableInput input, TableRestoreResult? result) =>
+        Runs.RunFacts.Of(input) with { BackupId = result?.Plan.Recovery.Backup.Id };
 
     /// <summary>Folder the sandbox is created in (CLI only; the API always uses the system temp folder).</summary>
     public string? SandboxParent { get; init; }

@@ -6,7 +6,9 @@ namespace PgArk.Core.Operations;
 
 /// <param name="Server">Only this server (default: every server).</param>
 /// <param name="Count">How many upcoming runs to list per entry (1-50, default 3).</param>
-public sealed record ScheduleInput(string? Server = null, int Count = 3);
+public sealed record ScheduleInput(
+    [property: Input(InputText.ServerOrAll)] string? Server = null,
+    [property: Input("How many upcoming runs to list per schedule entry.")] int Count = 3) : IServerInput;
 
 /// <summary>One schedule entry: its next planned runs and how its last scheduled run went.</summary>
 /// <param name="Key">Entry name: full, diff, incr, verifyRestore, expire, or dump:DATABASE:MODE.</param>
@@ -24,6 +26,7 @@ public sealed class ScheduleOperation(TimeProvider? clock = null) : Operation<Sc
     public override string Name => "schedule";
     public override string Description => "List the scheduled jobs of each server (pgark serve runs them): next planned runs, last run and its outcome.";
     public override OperationRole Role => OperationRole.Viewer;
+    public override OperationRoute Route => new("GET", "/api/schedule", "The configured schedules and their next runs");
 
     protected override async Task<ScheduleResult> ExecuteAsync(OperationContext context, ScheduleInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

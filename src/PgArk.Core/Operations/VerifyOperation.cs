@@ -3,11 +3,17 @@ using PgArk.Core.Errors;
 using PgArk.Core.Logical;
 using PgArk.Core.Verification;
 
+using PgArk.Core.Operations.Runs;
+
 namespace PgArk.Core.Operations;
 
 /// <param name="BackupId">Only this backup (with what it depends on), or only this dump when it is a dump id.</param>
 /// <param name="Repository">Only this repository (default: each repository of the server).</param>
-public sealed record VerifyInput(string Server, string? BackupId = null, int Jobs = 0, string? Repository = null);
+public sealed record VerifyInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Only this backup (with what it depends on), or only this dump when it is a dump id.", Aliases = ["--backup"])] string? BackupId = null,
+    [property: Input(InputText.Jobs)] int Jobs = 0,
+    [property: Input(InputText.Repository, Aliases = ["--repo"])] string? Repository = null) : IServerInput;
 
 /// <summary>
 /// Checksums and chains of everything in the server's repositories, logical dumps included (each file against its
@@ -21,6 +27,12 @@ public sealed class VerifyOperation : Operation<VerifyInput, VerifyReport>
         "Read back every stored file, WAL segment and logical dump of a server and check checksums, backup chains, WAL continuity and dump archives.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/verify", "Verify checksums and chains of the repository's backups");
+
+    public override RunFacts Facts(VerifyInput input, VerifyReport? result) => RunFacts.Of(input) with { BackupId = input.BackupId };
+
+    public override OperationVerdict Verdict(VerifyReport result) => OperationVerdict.FailIf(result.Ok ? null
+        : $"{result.Problems.Count} problems: " + string.Join("; ", result.Problems.Take(5).Select(p => $"{p.Subject}: {p.Problem}")));
 
     protected override async Task<VerifyReport> ExecuteAsync(OperationContext context, VerifyInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -3,11 +3,17 @@ using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Verification;
 
+using PgArk.Core.Operations.Runs;
+using PgArk.Core.Operations.Registry;
+
 namespace PgArk.Core.Operations;
 
 /// <param name="BackupId">Backup to test (default: the newest).</param>
 /// <param name="SandboxParent">Folder the temporary sandbox is created in (default: the system temp folder).</param>
-public sealed record VerifyRestoreInput(string Server, string? BackupId = null, string? SandboxParent = null);
+public sealed record VerifyRestoreInput(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Backup to test (default: the newest).")] string? BackupId = null,
+    [property: Input("Folder the temporary sandbox is created in (default: the system temp folder).")] string? SandboxParent = null) : IServerInput;
 
 /// <summary>
 /// Test restore of a backup into a sandbox cluster with the server's configured checks (servers[].verify). Passing
@@ -20,6 +26,17 @@ public sealed class VerifyRestoreOperation : Operation<VerifyRestoreInput, Verif
     public override string Description => "Restore a backup into a sandbox cluster, start it, run amcheck and the configured checks, record the RTO.";
     public override OperationRole Role => OperationRole.Operator;
     public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/verify-restore", "Test-restore a backup into a sandbox cluster and check it");
+
+    public override RunFacts Facts(VerifyRestoreInput input, VerifyRestoreRecord? result) =>
+        RunFacts.Of(input) with { BackupId = result?.BackupId ?? input.BackupId };
+
+    public override OperationVerdict Verdict(VerifyRestoreRecord result) => OperationVerdict.FailIf(result.Passed ? null
+        : result.Error ?? "checks failed: " + string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")));
+
+    /// <summary>Through the API the sandbox goes in the default place (no caller-chosen paths).</summary>
+    internal override RegisteredOperation Register() => new RegisteredOperation<VerifyRestoreArguments, VerifyRestoreRecord>(this,
+        (c, a, p, ct) => RunAsync(c, new VerifyRestoreInput(a.Server, a.BackupId), p, ct));
 
     protected override async Task<VerifyRestoreRecord> ExecuteAsync(OperationContext context, VerifyRestoreInput input,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)

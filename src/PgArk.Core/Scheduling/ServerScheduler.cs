@@ -119,22 +119,22 @@ internal sealed class ServerScheduler(OperationContext context, ServerOptions se
         {
             case ScheduledTask.Full or ScheduledTask.Diff or ScheduledTask.Incr:
                 var type = entry.Task switch { ScheduledTask.Full => BackupType.Full, ScheduledTask.Diff => BackupType.Diff, _ => BackupType.Incr };
-                var backupInput = new BackupInput(server.Name, type);
-                var backup = await new BackupOperation().RunAsync(context, backupInput, null, cancellationToken).ConfigureAwait(false);
-                return RunFacts.FromInput(backupInput).WithResult(backup);
+                return await RunAsync(new BackupOperation(), new BackupInput(server.Name, type), cancellationToken).ConfigureAwait(false);
             case ScheduledTask.Dump:
-                var dumpInput = new DumpInput(server.Name, entry.Database!, entry.DumpMode);
-                var dump = await new DumpOperation().RunAsync(context, dumpInput, null, cancellationToken).ConfigureAwait(false);
-                return RunFacts.FromInput(dumpInput).WithResult(dump);
+                return await RunAsync(new DumpOperation(), new DumpInput(server.Name, entry.Database!, entry.DumpMode), cancellationToken)
+                    .ConfigureAwait(false);
             case ScheduledTask.VerifyRestore:
-                var verifyInput = new VerifyRestoreInput(server.Name);
-                var verified = await new VerifyRestoreOperation().RunAsync(context, verifyInput, null, cancellationToken).ConfigureAwait(false);
-                return RunFacts.FromInput(verifyInput).WithResult(verified);
+                return await RunAsync(new VerifyRestoreOperation(), new VerifyRestoreInput(server.Name), cancellationToken).ConfigureAwait(false);
             default:
-                var expireInput = new ExpireInput(server.Name);
-                var expired = await new ExpireOperation().RunAsync(context, expireInput, null, cancellationToken).ConfigureAwait(false);
-                return RunFacts.FromInput(expireInput).WithResult(expired);
+                return await RunAsync(new ExpireOperation(), new ExpireInput(server.Name), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Runs one operation; what the entry's state records comes from the operation's own facts and verdict.</summary>
+    private async Task<RunFacts> RunAsync<TInput, TResult>(Operation<TInput, TResult> operation, TInput input, CancellationToken cancellationToken)
+    {
+        var result = await operation.RunAsync(context, input, null, cancellationToken).ConfigureAwait(false);
+        return operation.Facts(input, result).WithVerdict(operation.Verdict(result));
     }
 
     private async Task SaveAsync(ScheduleStateStore store, ScheduleState state, CancellationToken cancellationToken)

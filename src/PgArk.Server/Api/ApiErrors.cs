@@ -25,11 +25,13 @@ internal static class ApiErrors
         _ => "failed",
     };
 
+    /// <summary>A failed verdict also carries the result the run returned (the report that says what failed).</summary>
     public static Task WriteAsync(HttpContext http, PgArkException ex) => ex is PermissionDeniedException
         ? WriteAsync(http, StatusCodes.Status403Forbidden, "forbidden", ex.Message, ex.Hint)
-        : WriteAsync(http, Status(ex.Kind), Code(ex.Kind), ex.Message, ex.Hint);
+        : WriteAsync(http, Status(ex.Kind), Code(ex.Kind), ex.Message, ex.Hint,
+            (ex as Core.Operations.VerdictFailedException)?.Result);
 
-    public static async Task WriteAsync(HttpContext http, int status, string code, string message, string? hint = null)
+    public static async Task WriteAsync(HttpContext http, int status, string code, string message, string? hint = null, JsonNode? result = null)
     {
         if (http.Response.HasStarted)
         {
@@ -44,6 +46,10 @@ internal static class ApiErrors
         if (hint is not null)
         {
             error["hint"] = hint;
+        }
+        if (result is not null)
+        {
+            error["result"] = result.DeepClone();
         }
         await ApiJson.WriteAsync(http, new JsonObject { ["error"] = error }).ConfigureAwait(false);
     }

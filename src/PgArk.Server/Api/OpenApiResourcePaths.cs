@@ -3,13 +3,13 @@ using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Server.Api;
 
-/// <summary>The OpenAPI paths of the resource routes and jobs, generated from <see cref="ResourceRoute.All"/> and the registry's schemas.</summary>
+/// <summary>The OpenAPI paths of the resource routes and jobs, generated from the routes the operations declare and the registry's schemas.</summary>
 internal static class OpenApiResourcePaths
 {
     public static void Add(JsonObject paths, OperationRegistry registry)
     {
         var known = registry.Operations.ToDictionary(o => o.Name, StringComparer.Ordinal);
-        foreach (var route in ResourceRoute.All.Where(r => known.ContainsKey(r.Operation)))
+        foreach (var route in ResourceRoute.From(registry))
         {
             var operation = known[route.Operation];
             var schema = operation.InputSchema;

@@ -11,14 +11,13 @@ using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Server.Api;
 
-/// <summary>Maps <see cref="ResourceRoute.All"/> onto the registry: authenticate, authorize by the operation's role, bind, run or start a job.</summary>
+/// <summary>Maps the routes the operations declare (<see cref="ResourceRoute.From"/>) onto the registry: authenticate, authorize by the operation's role, bind, run or start a job.</summary>
 internal sealed class ResourceEndpoints(ApiEndpoints api, OperationContext context, OperationRegistry registry, JobManager jobs,
     CancellationToken stopping)
 {
     public void Map(IEndpointRouteBuilder app)
     {
-        var known = registry.Operations.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var route in ResourceRoute.All.Where(r => known.Contains(r.Operation)))
+        foreach (var route in ResourceRoute.From(registry))
         {
             app.MapMethods(route.Pattern, [route.Method], (RequestDelegate)(http => HandleAsync(http, route)));
         }

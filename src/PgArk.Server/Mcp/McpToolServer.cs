@@ -89,6 +89,11 @@ public static class McpToolServer
                 }
             }
         }
+        catch (VerdictFailedException ex)
+        {
+            // The report that failed goes with the message, as REST's error.result carries it.
+            return Error($"{ex.Message}\n{ex.Result?.ToJsonString(ArgumentBinder.Options) ?? "null"}");
+        }
         catch (PgArkException ex)
         {
             return Error(ex.Hint is null ? ex.Message : $"{ex.Message}\nhint: {ex.Hint}");

@@ -39,7 +39,7 @@ public sealed class DumpTests(LogicalHarnessFixture fixture) : IClassFixture<Log
         Assert.True(list.ExitCode == 0, list.ToString());
         var dump = Assert.Single(JsonDocument.Parse(list.Stdout).RootElement.GetProperty("dumps").EnumerateArray());
         Assert.Equal(id, dump.GetProperty("id").GetString());
-        Assert.Equal("0013_add_items", dump.GetProperty("alembicRevision").GetString());
+        Assert.Equal("0013_add_items", dump.GetProperty("alembic_revision").GetString());
         Assert.Equal("nightly", dump.GetProperty("label").GetString());
         Assert.Equal(50 + 120 + 300 + 1, dump.GetProperty("rows").GetInt64());
 

@@ -12,9 +12,14 @@ namespace PgArk.Core.Operations.Registry;
 public abstract class RegisteredOperation
 {
     private JsonObject? _schema;
+    private readonly IOperation _operation;
 
-    private protected RegisteredOperation(IOperation operation, Type argumentsType)
+    private protected RegisteredOperation(IOperation operation, Type argumentsType, Type resultType)
     {
+        _operation = operation;
+        Route = operation.Route;
+        CommandAliases = operation.CommandAliases;
+        ResultType = resultType;
         Name = operation.Name;
         Description = operation.Description;
         Role = operation.Role;
@@ -34,8 +39,20 @@ public abstract class RegisteredOperation
 
     public Type ArgumentsType { get; }
 
+    /// <summary>What a run returns before it becomes JSON (CLI renderers are chosen by it).</summary>
+    public Type ResultType { get; }
+
+    /// <summary>The REST resource route the operation declares, if any.</summary>
+    public OperationRoute? Route { get; }
+
+    /// <summary>Other names of the operation's generated command-line command.</summary>
+    public IReadOnlyList<string> CommandAliases { get; }
+
     /// <summary>The arguments record has its own <c>confirm</c> (the operation checks it too), so it is passed through.</summary>
-    internal bool TakesConfirm => ((JsonObject?)(_schema ??= BuildSchema())["properties"])?[OperationRegistry.ConfirmArgument]?["x-pgark-own"] is not null;
+    internal bool TakesConfirm => typeof(IConfirmedInput).IsAssignableFrom(ArgumentsType);
+
+    /// <summary>The operation's verdict on a result one of its runs returned.</summary>
+    public OperationVerdict VerdictOf(object? result) => _operation.VerdictOf(result);
 
     /// <summary>JSON schema of the arguments object; destructive operations also require <c>confirm: true</c>.</summary>
     public JsonObject InputSchema => (JsonObject)(_schema ??= BuildSchema()).DeepClone();
@@ -57,23 +74,19 @@ public abstract class RegisteredOperation
     private JsonObject BuildSchema()
     {
         var node = ArgumentBinder.Options.GetJsonSchemaAsNode(ArgumentsType,
-            new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
+            new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true, TransformSchemaNode = Describe });
         var schema = node as JsonObject ?? new JsonObject { ["type"] = "object" };
         schema["properties"] ??= new JsonObject();
         schema["additionalProperties"] = false;
-        var own = ((JsonObject)schema["properties"]!).ContainsKey(OperationRegistry.ConfirmArgument);
-        if (Destructive || own)
+        if (Destructive || TakesConfirm)
         {
+            var properties = (JsonObject)schema["properties"]!;
             var confirm = new JsonObject
             {
                 ["type"] = "boolean",
-                ["description"] = "Must be true: this operation is destructive.",
+                ["description"] = properties[OperationRegistry.ConfirmArgument]?["description"]?.DeepClone() ?? InputText.Confirm,
             };
-            if (own)
-            {
-                confirm["x-pgark-own"] = true;
-            }
-            ((JsonObject)schema["properties"]!)[OperationRegistry.ConfirmArgument] = confirm;
+            properties[OperationRegistry.ConfirmArgument] = confirm;
             var required = schema["required"] as JsonArray ?? [];
             if (!required.Any(r => r?.GetValue<string>() == OperationRegistry.ConfirmArgument))
             {
@@ -83,11 +96,22 @@ public abstract class RegisteredOperation
         }
         return schema;
     }
+
+    /// <summary>Each property's <see cref="InputAttribute"/> text becomes its schema description.</summary>
+    private static JsonNode Describe(JsonSchemaExporterContext context, JsonNode schema)
+    {
+        if (context.PropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(InputAttribute), true) is [InputAttribute input, ..]
+            && schema is JsonObject property)
+        {
+            property.Insert(0, "description", input.Description);
+        }
+        return schema;
+    }
 }
 
 internal sealed class RegisteredOperation<TArguments, TResult>(
     IOperation operation, Func<OperationContext, TArguments, IProgress<OperationProgress>?, CancellationToken, Task<TResult>> run)
-    : RegisteredOperation(operation, typeof(TArguments))
+    : RegisteredOperation(operation, typeof(TArguments), typeof(TResult))
 {
     /// <summary>An operation that reports no progress.</summary>
     public RegisteredOperation(IOperation operation, Func<OperationContext, TArguments, CancellationToken, Task<TResult>> run)

@@ -9,8 +9,12 @@ namespace PgArk.Core.Operations.Registry;
 // JSON-friendly arguments for the operations whose own input records hold non-JSON types (TimeSpan, RestoreTarget).
 
 /// <param name="ArchiveTimeoutSeconds">How long to wait for the backup's WAL to be archived (default 60).</param>
-public sealed record BackupArguments(string Server, BackupType Type = BackupType.Full, string? Label = null, int Jobs = 0,
-    int? ArchiveTimeoutSeconds = null)
+public sealed record BackupArguments(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("full, diff (against the newest full) or incr (against the newest backup).")] BackupType Type = BackupType.Full,
+    [property: Input(InputText.Label)] string? Label = null,
+    [property: Input(InputText.Jobs)] int Jobs = 0,
+    [property: Input(InputText.ArchiveTimeout)] int? ArchiveTimeoutSeconds = null) : IServerInput
 {
     internal BackupInput ToInput() => new(Server, Type, Label, Jobs, Seconds(ArchiveTimeoutSeconds, "archive_timeout_seconds"));
 
@@ -22,15 +26,26 @@ public sealed record BackupArguments(string Server, BackupType Type = BackupType
     };
 }
 
-public sealed record CheckArguments(string Server, int? ArchiveTimeoutSeconds = null)
+public sealed record CheckArguments(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input(InputText.ArchiveTimeout)] int? ArchiveTimeoutSeconds = null) : IServerInput
 {
     internal CheckInput ToInput() => new(Server, BackupArguments.Seconds(ArchiveTimeoutSeconds, "archive_timeout_seconds"));
 }
 
 /// <param name="Target">"latest" (default) or "immediate"; or give one of the target_* arguments instead.</param>
-public sealed record RestoreArguments(string Server, string Pgdata, string? BackupId = null, string? Target = null, string? TargetTime = null,
-    string? TargetLsn = null, ulong? TargetXid = null, string? TargetName = null, TargetAction? TargetAction = null, bool Delta = false,
-    int Jobs = 0)
+public sealed record RestoreArguments(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Empty data directory to restore into.")] string Pgdata,
+    [property: Input("Backup to restore (default: the newest that reaches the target).")] string? BackupId = null,
+    [property: Input("\"latest\" (default) or \"immediate\"; or give one of the target_* arguments instead.")] string? Target = null,
+    [property: Input("Recover to this time (ISO 8601 with an offset).")] string? TargetTime = null,
+    [property: Input("Recover to this WAL position (e.g. 0/3000060).")] string? TargetLsn = null,
+    [property: Input("Recover to this transaction id.")] ulong? TargetXid = null,
+    [property: Input("Recover to this restore point (pg_create_restore_point).")] string? TargetName = null,
+    [property: Input("What the server does at the target: pause, promote or shutdown.")] TargetAction? TargetAction = null,
+    [property: Input("Reuse files already in the data directory that match the backup.")] bool Delta = false,
+    [property: Input(InputText.Jobs)] int Jobs = 0) : IServerInput
 {
     internal RestoreInput ToInput()
     {
@@ -59,7 +74,9 @@ public sealed record RestoreArguments(string Server, string Pgdata, string? Back
 }
 
 /// <summary>verify_restore through the API: the sandbox goes in the default place (no caller-chosen paths).</summary>
-public sealed record VerifyRestoreArguments(string Server, string? BackupId = null);
+public sealed record VerifyRestoreArguments(
+    [property: Input(InputText.Server)] string Server,
+    [property: Input("Backup to test (default: the newest).")] string? BackupId = null) : IServerInput;
 
 /// <summary>What <c>backup</c> returns through the API: the backup's summary, not its whole file list.</summary>
 public sealed record BackupOutcome(string BackupId, string Server, BackupType Type, string? Parent, string? Label, DateTimeOffset StartTime,

@@ -10,13 +10,13 @@ namespace PgArk.Core.Operations.Runs;
 /// <summary>
 /// Wraps every operation run (<see cref="Operation{TInput,TResult}.RunAsync"/>): afterwards it writes the run's record to
 /// the server's repository history and to the <c>backup_history</c> catalog table (when configured), and queues webhooks.
-/// None of that can fail the operation: problems are logged. Viewer operations (lists, info, health), archive push/get
-/// (one call per WAL segment, retried by PostgreSQL itself) and dry runs (which promise to change nothing) are not recorded.
+/// None of that can fail the operation: problems are logged. Operations that do not record runs (<see cref="IOperation.RecordsRuns"/>:
+/// viewers, archive push/get) and dry runs (which promise to change nothing) are not recorded. What a record says comes
+/// from the operation's own declarations (<see cref="Operation{TInput,TResult}.Facts"/> and its verdict).
 /// </summary>
 public sealed class OperationRunRecorder
 {
     private static readonly AsyncLocal<ScheduledRun?> s_scheduled = new();
-    private static readonly HashSet<string> s_unrecorded = new(StringComparer.Ordinal) { "archive_push", "archive_get", "quickstart" };
 
     private readonly OperationContext _context;
     private readonly ILogger _logger;
@@ -54,10 +54,10 @@ public sealed class OperationRunRecorder
         _notifier.IsValueCreated && _notifier.Value is { } notifier ? notifier.FlushAsync(timeout) : Task.CompletedTask,
         _channels.IsValueCreated && _channels.Value is { } channels ? channels.FlushAsync(timeout) : Task.CompletedTask);
 
-    internal async Task<TResult> RecordAsync<TInput, TResult>(IOperation operation, TInput input, Func<CancellationToken, Task<TResult>> run,
-        CancellationToken cancellationToken)
+    internal async Task<TResult> RecordAsync<TInput, TResult>(Operation<TInput, TResult> operation, TInput input,
+        Func<CancellationToken, Task<TResult>> run, CancellationToken cancellationToken)
     {
-        if (operation.Role == OperationRole.Viewer || s_unrecorded.Contains(operation.Name) || RunFacts.IsDryRun(input))
+        if (!operation.RecordsRuns || operation.IsDryRun(input))
         {
             return await run(cancellationToken).ConfigureAwait(false);
         }
@@ -66,11 +66,11 @@ public sealed class OperationRunRecorder
         s_scheduled.Value = null;
         var startedAt = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
-        var facts = RunFacts.FromInput(input);
+        var facts = operation.Facts(input, default);
         try
         {
             var result = await run(cancellationToken).ConfigureAwait(false);
-            facts = facts.WithResult(result);
+            facts = operation.Facts(input, result).WithVerdict(operation.Verdict(result));
             await FinishAsync(operation, facts, scheduled, startedAt, stopwatch.Elapsed,
                 facts.Failure is null ? RunStatus.Success : RunStatus.Failure, facts.Failure).ConfigureAwait(false);
             return result;

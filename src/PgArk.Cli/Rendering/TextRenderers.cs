@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using PgArk.Core.Notifications;
+using PgArk.Core.Operations;
+using PgArk.Core.Operations.Registry;
+using Spectre.Console;
+
+namespace PgArk.Cli.Rendering;
+
+/// <summary>
+/// Text output of registry-generated commands: a renderer for the result's type when one is registered here (tables,
+/// wording), else a generic rendering of the JSON result: scalars as "name: value", lists of objects as tables.
+/// </summary>
+internal static class TextRenderers
+{
+    private static readonly Dictionary<Type, Func<CliContext, object, Task>> s_renderers = new()
+    {
+        [typeof(ListDumpsResult)] = (context, result) => DumpListAsync(context.Out, (ListDumpsResult)result),
+        [typeof(NotificationTestResult)] = (context, result) => context.Out.WriteLineAsync(
+            $"channel {((NotificationTestResult)result).Channel} ({((NotificationTestResult)result).Target}): test message delivered"),
+        [typeof(DeleteDumpResult)] = (context, result) => context.Out.WriteLineAsync(
+            $"deleted dump {((DeleteDumpResult)result).Dump} of database '{((DeleteDumpResult)result).Database}'"),
+        [typeof(DeleteBackupResult)] = (context, result) => DeletedBackupAsync(context.Out, (DeleteBackupResult)result),
+        [typeof(VerifyDumpResult)] = (context, result) => VerifiedDumpsAsync(context.Out, (VerifyDumpResult)result),
+    };
+
+    public static Task RenderAsync(CliContext context, OperationInvocation invocation) =>
+        invocation.Value is { } value && s_renderers.TryGetValue(value.GetType(), out var render)
+            ? render(context, value)
+            : RenderGenericAsync(context, invocation.Result);
+
+    private static async Task DumpListAsync(TextWriter output, ListDumpsResult r)
+    {
+        if (r.Dumps.Count == 0)
+        {
+            await output.WriteLineAsync($"server '{r.Server}': no dumps");
+        }
+        foreach (var d in r.Dumps)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{d.Id}  {d.Database,-20} {d.Mode,-6} {d.Format,-9} {Output.Time(d.StartTime)}  {Output.Bytes(d.Size),10}  " +
+                $"stored {Output.Bytes(d.StoredSize),10}  {d.Tables} tables{(d.Rows is { } rows ? $", {rows} rows" : "")}" +
+                $"{(d.AlembicRevision is { } a ? $", alembic {a}" : "")}{(d.Label is { } l ? $", label '{l}'" : "")}"));
+        }
+        foreach (var id in r.Incomplete)
+        {
+            await output.WriteLineAsync($"{id}  incomplete (no manifest)");
+        }
+    }
+
+    private static Task DeletedBackupAsync(TextWriter output, DeleteBackupResult r) => output.WriteLineAsync(
+        $"deleted {(r.Kind == "dump" ? $"dump {r.BackupId} of database '{r.Database}'" : $"backup {r.BackupId}")}" +
+        $" of server '{r.Server}' ({Output.Bytes(r.FreedBytes)} freed)");
+
+    private static async Task VerifiedDumpsAsync(TextWriter output, VerifyDumpResult r)
+    {
+        foreach (var problem in r.Problems)
+        {
+            await output.WriteLineAsync($"problem: {problem}");
+        }
+        await output.WriteLineAsync(
+            $"verified {r.Dumps.Count} dump(s) of server '{r.Server}': {(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)")}");
+    }
+
+    private static Task RenderGenericAsync(CliContext context, JsonNode? result)
+    {
+        var console = Output.Console(context.Out);
+        Write(console, result, "");
+        return Task.CompletedTask;
+    }
+
+    private static void Write(IAnsiConsole console, JsonNode? node, string indent)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, value) in obj)
+                {
+                    if (value is JsonObject or JsonArray)
+                    {
+                        console.WriteLine($"{indent}{name}:");
+                        Write(console, value, indent + "  ");
+                    }
+                    else
+                    {
+                        console.WriteLine($"{indent}{name}: {Scalar(value)}");
+                    }
+                }
+                break;
+            case JsonArray array when array.Count > 0 && array.All(a => a is JsonObject):
+                var columns = array.SelectMany(a => ((JsonObject)a!).Where(p => p.Value is not (JsonObject or JsonArray)).Select(p => p.Key))
+                    .Distinct(StringComparer.Ordinal).ToList();
+                var table = new Table().Border(TableBorder.Simple);
+                foreach (var column in columns)
+                {
+                    table.AddColumn(Markup.Escape(column));
+                }
+                foreach (JsonObject row in array.Cast<JsonObject>())
+                {
+                    table.AddRow(columns.Select(c => Markup.Escape(Scalar(row[c]))).ToArray());
+                }
+                console.Write(table);
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    console.WriteLine($"{indent}- {Scalar(item)}");
+                }
+                if (array.Count == 0)
+                {
+                    console.WriteLine($"{indent}(none)");
+                }
+                break;
+            default:
+                console.WriteLine(indent + Scalar(node));
+                break;
+        }
+    }
+
+    private static string Scalar(JsonNode? node) => node switch
+    {
+        null => "-",
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        JsonValue value when value.TryGetValue<double>(out var number) => number.ToString(CultureInfo.InvariantCulture),
+        _ => node.ToJsonString(),
+    };
+}
