@@ -60,8 +60,17 @@ public sealed record ControlFile(ulong SystemIdentifier, uint ControlVersion, ui
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var content = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-            if (TryParse(content) is { } parsed)
+            byte[] content;
+            try
+            {
+                content = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EndOfStreamException)
+            {
+                content = []; // the file shrank while it was read: a torn copy like any other, read it again
+            }
+            // PostgreSQL always writes the whole 8 kB file; a shorter read caught a rewrite half-way, even if its CRC holds.
+            if (content.Length == FileSize && TryParse(content) is { } parsed)
             {
                 return (content, parsed);
             }

@@ -48,6 +48,37 @@ public class ControlFileTests
     }
 
     [Fact]
+    public async Task ReadValidCopyAsync_FileShrinksWhileRead_IsReadAgainNotAnError()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            var whole = Image(42, 202209061, 296);
+            await File.WriteAllBytesAsync(path, whole);
+            // Truncate and rewrite repeatedly while the reader reads: every outcome but the whole copy must be read again.
+            using var stop = new CancellationTokenSource();
+            var writer = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await File.WriteAllBytesAsync(path, whole);
+                }
+            });
+            for (var i = 0; i < 50; i++)
+            {
+                var (content, _) = await ControlFile.ReadValidCopyAsync(path, TimeSpan.FromSeconds(30), CancellationToken.None);
+                Assert.Equal(whole, content);
+            }
+            await stop.CancelAsync();
+            await writer;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task ReadAsync_DamagedFile_FailsAfterTimeout()
     {
         var path = Path.GetTempFileName();
@@ -76,7 +107,11 @@ public class ControlFileTests
             await File.WriteAllBytesAsync(path, torn);
             // The "checkpoint" finishes its write while the reader is re-reading: the reader must return the new, whole copy.
             var reader = ControlFile.ReadValidCopyAsync(path, TimeSpan.FromSeconds(30), CancellationToken.None);
-            await File.WriteAllBytesAsync(path, whole);
+            // In place, as PostgreSQL rewrites pg_control (no truncation).
+            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+            {
+                await file.WriteAsync(whole);
+            }
             var (content, parsed) = await reader;
             Assert.Equal(whole, content);
             Assert.Equal(42UL, parsed.SystemIdentifier);
