@@ -27,6 +27,22 @@ internal static class ArchiveCommands
             }, server, path);
     }
 
+    /// <summary>Hidden: the asynchronous archiving pusher, started by archive-push (or by hand, e.g. from a service manager).</summary>
+    public static Command CreatePusher(CommandFactory factory)
+    {
+        var server = CommonOptions.Server();
+        var walFolder = new Option<string?>("--wal-folder") { Description = "pg_wal folder to push from (default: the server's pgdata/pg_wal)" };
+        var command = factory.Create("archive-pusher", "Push every ready WAL file ahead of PostgreSQL (archive.async: true); started by archive-push",
+            async (context, ct) =>
+            {
+                await new ArchivePusherOperation().RunAsync(context.LoadOperationContext(),
+                    new ArchivePusherInput(context.ParseResult.GetValue(server)!, context.ParseResult.GetValue(walFolder)), null, ct);
+                return 0;
+            }, server, walFolder);
+        command.Hidden = true;
+        return command;
+    }
+
     public static Command CreateGet(CommandFactory factory)
     {
         var server = CommonOptions.Server();

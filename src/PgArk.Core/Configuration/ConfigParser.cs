@@ -22,7 +22,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private static readonly string[] s_repositoryReserved = [];
     private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly", "logicalKeep"];
     private static readonly string[] s_serverKeys =
-        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify", "schedule", "restore"];
+        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify", "schedule", "restore", "archive"];
     private static readonly string[] s_serverReserved = [];
 
     private static readonly (string, RepositoryType)[] s_repositoryTypes = [("posix", RepositoryType.Posix), ("s3", RepositoryType.S3)];
@@ -152,6 +152,42 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         return prefetch;
     }
 
+    private static readonly string[] s_serverArchiveKeys = ["async", "spool", "processes", "timeout"];
+
+    /// <summary><c>servers[].archive</c>: synchronous (absent) or asynchronous archiving with a spool.</summary>
+    private ArchiveOptions? Archive(YamlMappingReader server, string? pgData)
+    {
+        if (server.Mapping("archive") is not { } node)
+        {
+            return null;
+        }
+        var reader = new YamlMappingReader(node, server.ChildPath("archive"), s_serverArchiveKeys, [], _problems);
+        var isAsync = false;
+        if (reader.Scalar("async") is { } text)
+        {
+            if (text is "true" or "false")
+            {
+                isAsync = text == "true";
+            }
+            else
+            {
+                _problems.Add(reader.ChildPath("async"), $"must be true or false (got '{text}')");
+            }
+        }
+        var spool = reader.AbsolutePath("spool") ?? Path.Combine(pgData ?? "/", ArchiveOptions.DefaultSpoolFolderName);
+        var processes = reader.Int("processes") ?? ArchiveOptions.DefaultProcesses;
+        if (processes is < 1 or > 32)
+        {
+            _problems.Add(reader.ChildPath("processes"), $"must be 1 to 32 (got {processes})");
+        }
+        var timeout = reader.Int("timeout") ?? (int)ArchiveOptions.DefaultTimeout.TotalSeconds;
+        if (timeout is < 1 or > 86400)
+        {
+            _problems.Add(reader.ChildPath("timeout"), $"must be 1 to 86400 seconds (got {timeout})");
+        }
+        return new ArchiveOptions(isAsync, spool, processes, TimeSpan.FromSeconds(timeout));
+    }
+
     private RepositoryOptions ParseRepository(YamlMappingReader reader, string? name)
     {
         var type = reader.Has("type") ? reader.Choice("type", s_repositoryTypes) : RepositoryType.Posix;
@@ -252,6 +288,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
             {
                 Schedule = Schedule(reader),
                 RestorePrefetch = RestorePrefetch(reader),
+                Archive = Archive(reader, pgData),
             });
         }
 

@@ -31,6 +31,12 @@ public sealed record ServerOptions(
     /// </summary>
     public int RestorePrefetch { get; init; } = DefaultRestorePrefetch;
 
+    /// <summary>archive-push: synchronous (default) or through the asynchronous pusher (YAML <c>archive</c>).</summary>
+    public ArchiveOptions? Archive { get; init; }
+
+    /// <summary><see cref="Archive"/>, or synchronous archiving with the default spool when not configured.</summary>
+    public ArchiveOptions ArchiveOrDefault => Archive ?? ArchiveOptions.Synchronous(PgData);
+
     /// <summary>8 segments (128 MB at the default segment size), like pgBackRest's default archive-get queue.</summary>
     public const int DefaultRestorePrefetch = 8;
 

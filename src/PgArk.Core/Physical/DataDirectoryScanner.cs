@@ -32,6 +32,13 @@ public static partial class DataDirectoryScanner
         "recovery.signal", "standby.signal", "postgresql.auto.conf.tmp", "current_logfiles.tmp", "recovery.done",
     };
 
+    // PgArk's own spools (asynchronous archiving statuses, restore prefetch): local state of this cluster's archiving or
+    // recovery, never part of a backup (a restored "ok" status would claim segments archived that the copy never pushed).
+    private static readonly HashSet<string> s_excludedTopFolders = new(StringComparer.Ordinal)
+    {
+        Configuration.ArchiveOptions.DefaultSpoolFolderName, Wal.WalPrefetchSpool.FolderName,
+    };
+
     public static DataDirectoryContent Scan(string dataDirectory, IReadOnlyList<TablespaceInfo> tablespaces, int pgVersionNum)
     {
         var files = new List<SourceFile>();
@@ -64,7 +71,7 @@ public static partial class DataDirectoryScanner
                 {
                     continue;
                 }
-                if (relative.Length == 0 && s_excludedTopFiles.Contains(name))
+                if (relative.Length == 0 && (s_excludedTopFiles.Contains(name) || s_excludedTopFolders.Contains(name)))
                 {
                     continue;
                 }
