@@ -62,6 +62,10 @@ internal static class InfoCommand
                 {
                     console.WriteLine($"  WAL gap: {gap} missing");
                 }
+                if (s.ArchiveBacklog is { } backlog)
+                {
+                    console.WriteLine($"  archive backlog: {backlog.Describe()}");
+                }
                 console.WriteLine(s.Window is { } w
                     ? $"  recoverable: from {Output.Time(w.FromTime)} (LSN {w.FromLsn}, backup {w.FromBackup}) to about {Output.Time(w.ToTime)} (WAL {w.ToWal})"
                     : "  recoverable: nothing yet (no backup with its WAL)");

@@ -98,6 +98,19 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
             {
                 checks.Add(new CheckItem("archive round trip", false, "skipped: fix the problems above first"));
             }
+            if (archiving)
+            {
+                // Lag and spool are facts, not a verdict: only a segment the pusher could not store fails the check.
+                try
+                {
+                    var backlog = await WalArchiveBacklog.ReadAsync(session, server, cancellationToken).ConfigureAwait(false);
+                    checks.Add(new CheckItem("archive backlog", backlog.SpoolErrors.Count == 0, backlog.Describe()));
+                }
+                catch (Exception ex) when (ex is PgArkException or Npgsql.PostgresException or IOException or UnauthorizedAccessException)
+                {
+                    checks.Add(new CheckItem("archive backlog", true, $"not readable: {ex.Message}"));
+                }
+            }
         }
         return new CheckResult(server.Name, checks);
     }

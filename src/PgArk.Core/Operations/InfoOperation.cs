@@ -25,7 +25,11 @@ public sealed record RecoverableWindow(DateTimeOffset FromTime, string FromLsn, 
 /// <param name="Dumps">The server's logical dumps in this repository, oldest first.</param>
 public sealed record ServerInfo(string Server, string Repository, string Location, ulong? SystemIdentifier, int? PgVersionNum,
     IReadOnlyList<BackupSummary> Backups, IReadOnlyList<WalRange> WalRanges, IReadOnlyList<string> WalGaps, RecoverableWindow? Window,
-    string? Problem, VerifyRestoreRecord? LastVerifyRestore = null, IReadOnlyList<DumpSummary>? Dumps = null);
+    string? Problem, VerifyRestoreRecord? LastVerifyRestore = null, IReadOnlyList<DumpSummary>? Dumps = null)
+{
+    /// <summary>Archive lag and (asynchronous archiving) spool, read on this host; null when the data directory is not readable here.</summary>
+    public Wal.WalArchiveBacklog? ArchiveBacklog { get; init; }
+}
 
 public sealed record InfoResult(IReadOnlyList<ServerInfo> Servers);
 
@@ -50,11 +54,13 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
                 continue;
             }
             var repositories = context.RepositoriesFor(server, input.Repository);
+            var backlog = Wal.WalArchiveBacklog.TryReadLocal(server);
             foreach (var repository in repositories)
             {
-                result.Add(repositories.Count == 1
+                var info = repositories.Count == 1
                     ? await DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false)
-                    : await DescribeOrReportAsync(server.Name, repository, cancellationToken).ConfigureAwait(false));
+                    : await DescribeOrReportAsync(server.Name, repository, cancellationToken).ConfigureAwait(false);
+                result.Add(info with { ArchiveBacklog = backlog });
             }
         }
         return new InfoResult(result);

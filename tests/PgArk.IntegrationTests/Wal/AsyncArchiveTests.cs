@@ -74,6 +74,15 @@ public sealed class AsyncArchiveTests
         Assert.True(File.Exists(Path.Combine(SpoolFolder(h), "pusher.log")), "no pusher ran");
         Assert.Empty(Directory.EnumerateFiles(SpoolFolder(h), "*.error"));
         AssertOk(await h.RunAsync("verify", "--server", Server));
+        // check and info show the archive lag and the spool.
+        var check = await h.RunAsync("check", "--server", Server);
+        AssertOk(check);
+        Assert.Contains("async spool: ", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" 0 error(s)", check.Stdout, StringComparison.Ordinal);
+        var info = await h.RunAsync("info", "--server", Server);
+        AssertOk(info);
+        Assert.Contains("  archive backlog: ", info.Stdout, StringComparison.Ordinal);
+        Assert.Contains("async spool: ", info.Stdout, StringComparison.Ordinal);
 
         var (restore, restored) = await h.RestoreAndStartAsync("latest");
         AssertOk(restore);
