@@ -132,8 +132,8 @@ internal static class DumpCommands
         var dump = DumpIdOption("Dump id (default: the newest dump)");
         var database = new Option<string?>("--database", "-d") { Description = "Newest dump of this database" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_restore workers" };
-        var noCleanup = new Option<bool>("--no-cleanup") { Description = "Leave the temporary database for debugging (dropped by default)" };
-        return factory.Create("verify-dump-restore", "Restore a dump into a temporary database and check it", async (context, ct) =>
+        var noCleanup = new Option<bool>("--no-cleanup") { Description = "Leave the scratch cluster (stopped) for debugging (deleted by default)" };
+        return factory.Create("verify-dump-restore", "Restore a dump into a scratch cluster and check it", async (context, ct) =>
         {
             var p = context.ParseResult;
             var operationContext = context.LoadOperationContext();
@@ -145,7 +145,7 @@ internal static class DumpCommands
             }
             else
             {
-                await context.Out.WriteLineAsync($"dump {r.Dump} of '{r.Database}' restored into '{r.TemporaryDatabase}' ({(r.Kept ? "kept" : "dropped")}) in {r.DurationSeconds:0.00} s");
+                await context.Out.WriteLineAsync($"dump {r.Dump} of '{r.Database}' restored into '{r.TemporaryDatabase}' of a scratch cluster ({(r.Kept ? $"kept, stopped, in {r.ScratchCluster}" : "deleted")}) in {r.DurationSeconds:0.00} s");
                 await WriteCountsAsync(context.Out, r.RowCounts);
                 await context.Out.WriteLineAsync($"  alembic revision: {r.RestoredAlembicRevision ?? "none"} (dump: {r.ExpectedAlembicRevision ?? "none"})");
                 foreach (var check in r.Checks)

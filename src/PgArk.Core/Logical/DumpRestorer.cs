@@ -6,8 +6,12 @@ using PgArk.Core.Errors;
 
 namespace PgArk.Core.Logical;
 
+/// <param name="Scratch">
+/// The target is a <see cref="ScratchCluster"/>: the dump's owners and tablespace assignments are skipped (objects belong
+/// to the unprivileged restore role; it has no tablespace).
+/// </param>
 public sealed record DumpRestoreRequest(string TargetDatabase, bool Create = false, bool Confirmed = false, IReadOnlyList<string>? Tables = null,
-    int Jobs = 0);
+    int Jobs = 0, bool Scratch = false);
 
 /// <summary>Rows of one table after a restore, next to what the dump's manifest recorded.</summary>
 public sealed record RowCountCheck(string Table, long Expected, long Actual)
@@ -78,6 +82,10 @@ public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILog
 
         var pgRestore = client.Program("pg_restore", manifest.PgVersionNum / 10000);
         var common = new List<string> { "--dbname", client.ConnInfo(target), "--no-password", "--exit-on-error" };
+        if (request.Scratch)
+        {
+            common.AddRange(["--no-owner", "--no-tablespaces"]);
+        }
         IReadOnlyList<string> skipped = [];
         var jobs = Math.Max(1, request.Jobs);
         var jobArguments = jobs > 1 ? new[] { "--jobs", jobs.ToString(CultureInfo.InvariantCulture) } : [];

@@ -50,7 +50,9 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
         var runner = new PhysicalRestoreRunner(repository, logger);
         return await runner.RunAsync(server.Name, new RestoreOptions(input.DataDirectory, input.Target, context.ArchiveGetCommand(server.Name),
             input.BackupId, input.TargetAction, input.TablespaceMap, input.Jobs, input.Delta, input.Timeline, input.WalDirectory,
-            RecreateWalLink: context.Caller == OperationCaller.Local), progress, cancellationToken).ConfigureAwait(false);
+            RecreateWalLink: context.Caller == OperationCaller.Local,
+            CheckTablespaceLocations: locations => RestoreTargetPolicy.CheckTablespaces(context.Caller, context.Options, server, input.DataDirectory,
+                locations)), progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -10,41 +10,17 @@ namespace PgArk.Core.Restore;
 
 public sealed partial class DatabaseRestoreRunner
 {
-    /// <summary>The restored cluster's settings that would be wrong or unsafe for a side copy; they win over its configuration files.</summary>
-    private static Dictionary<string, string> SandboxOverrides(string hbaFile) => new()
-    {
-        // Never archive into the live server's WAL area, never listen on TCP, log where we read it.
-        ["archive_mode"] = "off",
-        ["hba_file"] = hbaFile,
-        ["unix_socket_permissions"] = "0700",
-        ["ssl"] = "off",
-        ["logging_collector"] = "off",
-    };
-
     /// <summary>Starts the sandbox, waits until it has promoted, and checks the point recovery reached.</summary>
     private async Task<(DateTimeOffset? Time, string? Lsn)> RecoverAsync(RestoreSandbox sandbox, PgInstallation installation, DatabaseRestorePlan plan,
         CancellationToken cancellationToken)
     {
-        // The sandbox is reached over its private socket without a password, whatever the live server's pg_hba.conf says.
-        var hbaFile = Path.Combine(sandbox.Root, "pg_hba.conf");
-        await File.WriteAllTextAsync(hbaFile, "local all all trust\n", cancellationToken).ConfigureAwait(false);
-        var configFile = Path.Combine(sandbox.DataDirectory, "postgresql.conf");
-        if (!File.Exists(configFile))
-        {
-            // Packaged clusters (Debian) keep postgresql.conf outside the data directory, so the backup has none.
-            await File.WriteAllTextAsync(configFile, "# written by pgark for a sandbox restore\n", cancellationToken).ConfigureAwait(false);
-        }
-        if (Libc.IsRoot)
-        {
-            LocalCluster.ChownToPostgres(hbaFile);
-            LocalCluster.ChownToPostgres(configFile);
-        }
+        // RestoreInSandboxAsync replaced the backup's settings files (trust over the private socket only, no archiving).
         sandbox.CreatePrivateSocketDirectory();
         var cluster = LocalCluster.Attach(installation, sandbox.DataDirectory, sandbox.SocketDirectory);
         // The sandbox is a copy of the live cluster: its roles are the live server's, so PgArk connects as the configured user.
         cluster.Username = new NpgsqlConnectionStringBuilder(server.Connection).Username is { Length: > 0 } user ? user : "postgres";
         sandbox.Cluster = cluster;
-        await cluster.StartAsync(cancellationToken, RecoveryTimeout, SandboxOverrides(hbaFile)).ConfigureAwait(false);
+        await cluster.StartAsync(cancellationToken, RecoveryTimeout, new Dictionary<string, string> { ["archive_mode"] = "off" }).ConfigureAwait(false);
         await cluster.WaitUntilPrimaryAsync(RecoveryTimeout, cancellationToken).ConfigureAwait(false);
 
         var connection = await OpenSandboxAsync(cluster, "postgres", cancellationToken).ConfigureAwait(false);

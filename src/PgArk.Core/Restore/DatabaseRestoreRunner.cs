@@ -169,9 +169,11 @@ public sealed partial class DatabaseRestoreRunner(ServerOptions server, Reposito
     {
         progress?.Report(new OperationProgress("sandbox restore", 0, manifest.Size));
         var target = plan.TargetTime is { } time ? RestoreTarget.AtTime(time) : RestoreTarget.Latest;
-        await new PhysicalRestoreRunner(repository, logger).RunAsync(server.Name,
-            new RestoreOptions(sandbox.DataDirectory, target, archiveGetCommand, manifest.Id, TargetAction.Promote, sandbox.TablespaceMap(manifest)),
-            progress, cancellationToken).ConfigureAwait(false);
+        var restoreOptions = new RestoreOptions(sandbox.DataDirectory, target, archiveGetCommand, manifest.Id, TargetAction.Promote,
+            sandbox.TablespaceMap(manifest));
+        await new PhysicalRestoreRunner(repository, logger).RunAsync(server.Name, restoreOptions, progress, cancellationToken).ConfigureAwait(false);
+        // The repository is untrusted input: the sandbox starts from PgArk's settings, never the backup's.
+        await sandbox.WriteOwnConfigurationAsync(RecoverySettings.Build(restoreOptions, manifest.Id), cancellationToken).ConfigureAwait(false);
         endPhase("sandbox restore");
 
         progress?.Report(new OperationProgress("recovery", 0, 0));

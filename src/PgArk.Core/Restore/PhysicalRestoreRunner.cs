@@ -34,6 +34,8 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         }
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var tablespaceTargets = MapTablespaces(manifest, options.TablespaceMap, dataDirectory);
+        // Where the tablespaces go comes from the manifest (repository content) or the caller: the caller's policy decides.
+        options.CheckTablespaceLocations?.Invoke([.. tablespaceTargets.Values]);
 
         var delta = options.Delta && Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any();
         var walDirectory = WalDirectoryOf(options, manifest, dataDirectory, tablespaceTargets.Values, delta);

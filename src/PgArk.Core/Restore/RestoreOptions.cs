@@ -19,6 +19,10 @@ public enum TargetAction
 /// Without <paramref name="WalDirectory"/>: recreate the pg_wal link the backup recorded, when that folder is free. Off for
 /// sandboxes (their WAL stays inside) and for remote callers (a path read from the repository must not choose where they write).
 /// </param>
+/// <param name="CheckTablespaceLocations">
+/// Called with every tablespace location the restore would write to (mapped or as the manifest records it), before any
+/// file is touched; throws to refuse. Remote callers confine them like the data directory (RestoreTargetPolicy).
+/// </param>
 public sealed record RestoreOptions(
     string DataDirectory,
     RestoreTarget Target,
@@ -30,7 +34,8 @@ public sealed record RestoreOptions(
     bool Delta = false,
     TargetTimeline? Timeline = null,
     string? WalDirectory = null,
-    bool RecreateWalLink = false)
+    bool RecreateWalLink = false,
+    Action<IReadOnlyCollection<string>>? CheckTablespaceLocations = null)
 {
     public int EffectiveJobs => Jobs > 0 ? Jobs : Environment.ProcessorCount;
 }

@@ -1,51 +1,49 @@
-using System.Text;
-using PgArk.Core.Configuration;
-using PgArk.Core.Logical;
+using System.Text.Json;
 using PgArk.IntegrationTests.Harness;
 using PgArk.IntegrationTests.Infrastructure;
 
 namespace PgArk.IntegrationTests.Logical;
 
 /// <summary>
-/// A dump archive forged so that pg_restore's script ends a COPY early and continues with a psql shell escape: replacing
-/// rows from it must not run the command and must leave the table as it was.
+/// Issue 13, item 3: a dump is SQL from the repository. verify-dump-restore restores it into a scratch cluster as an
+/// unprivileged role, so a dump that runs a program when restored (a materialized view whose refresh calls
+/// COPY ... TO PROGRAM) runs nothing, and the production server gets no database, role or row from it.
 /// </summary>
-public class ForgedDumpTests
+public sealed class ForgedDumpTests(LogicalHarnessFixture fixture) : IClassFixture<LogicalHarnessFixture>
 {
+    private PgArkHarness H => fixture.Harness;
+
     [Fact]
-    public async Task ReplaceRows_ArchiveSmugglesPsqlShellEscape_CommandNeverRuns_TableUnchanged()
+    public async Task VerifyDumpRestore_DumpRunsAProgramWhenRestored_NothingRuns_ProductionUntouched()
     {
-        await using var h = await PgArkHarness.CreateAsync();
-        using var scratch = TempFolder.Create("pgark-it-forged-dump-");
-        File.SetUnixFileMode(scratch.Path, (UnixFileMode)0x1FF);
-        var ran = Path.Combine(scratch.Path, "ran");
-        var payload = $"x\n\\.\n\\! touch {ran}\n--";
-        var marker = new string('M', Encoding.UTF8.GetByteCount(payload));
-        await h.Cluster.ExecuteAsync($"CREATE TABLE victim (id int PRIMARY KEY, v text); INSERT INTO victim VALUES (1, '{marker}'), (2, 'kept');");
-        var before = await h.Cluster.ScalarAsync<string>("SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM victim");
+        const string source = "forged_dump_db";
+        await H.Cluster.CreateDatabaseAsync(source);
+        using var markers = TempFolder.Create("pgark-it-dump-");
+        File.SetUnixFileMode(markers.Path, (UnixFileMode)0x1FF);
+        var marker = Path.Combine(markers.Path, "ran");
+        await H.Cluster.ExecuteAsync($$"""
+            CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 10);
+            CREATE FUNCTION side_effect() RETURNS int LANGUAGE plpgsql AS $$
+            BEGIN
+                COPY (SELECT current_database()) TO PROGRAM 'cat >> {{marker}}';
+                RETURN 1;
+            END $$;
+            CREATE MATERIALIZED VIEW m AS SELECT side_effect() AS x;
+            """, source);
+        // Creating the view ran the program once, on purpose: that proves the payload works where a superuser runs it.
+        Assert.Equal(source, (await File.ReadAllTextAsync(marker)).Trim());
+        File.Delete(marker);
+        var dump = await H.RunAsync("--output", "json", "dump", "--server", PgArkHarness.Server, "--database", source);
+        Assert.True(dump.ExitCode == 0, dump.ToString());
+        var id = JsonDocument.Parse(dump.Stdout).RootElement.GetProperty("id").GetString()!;
+        const string state = "SELECT string_agg(name, ',' ORDER BY name) FROM (SELECT datname AS name FROM pg_database UNION ALL SELECT rolname FROM pg_roles) n";
+        var before = await H.Cluster.ScalarAsync<string>(state);
 
-        var server = ConfigLoader.Load(h.ConfigPath).GetServer(PgArkHarness.Server);
-        var client = new PgClient(server);
-        var archive = Path.Combine(scratch.Path, "archive");
-        await client.RunAsync(client.Program("pg_dump", 15),
-            ["--format=custom", "--compress=0", "--data-only", "--table=public.victim", "--file", archive, $"--dbname={client.ConnInfo("postgres")}"],
-            default);
-        // Same length, so the archive's block sizes still hold: the row now reads x, then "\." and a shell escape.
-        var bytes = await File.ReadAllBytesAsync(archive);
-        var at = bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(marker));
-        Assert.True(at > 0);
-        Encoding.UTF8.GetBytes(payload).CopyTo(bytes, at);
-        await File.WriteAllBytesAsync(archive, bytes);
-        File.SetUnixFileMode(archive, (UnixFileMode)0x1B6);
-        var pgRestore = client.Program("pg_restore", 15);
-        var listPath = Path.Combine(scratch.Path, "rows.list");
-        await File.WriteAllTextAsync(listPath, await client.RunAsync(pgRestore, ["--list", archive], default));
+        var run = await H.RunAsync("verify-dump-restore", "--server", PgArkHarness.Server, "--dump", id);
 
-        var e = await Assert.ThrowsAsync<PgArk.Core.Errors.OperationFailedException>(() =>
-            DumpRestorer.ReplaceRowsAsync(client, pgRestore, "postgres", [new TableName("public", "victim")], listPath, archive, default));
-
-        Assert.Contains("nothing was changed", e.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(ran), "the psql shell escape ran");
-        Assert.Equal(before, await h.Cluster.ScalarAsync<string>("SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM victim"));
+        Assert.True(run.ExitCode != 0, run.ToString());
+        Assert.True(run.Stderr.Contains("must be superuser or have privileges of the pg_execute_server_program role", StringComparison.Ordinal), run.ToString());
+        Assert.False(File.Exists(marker), "the dump's program ran: " + (File.Exists(marker) ? File.ReadAllText(marker) : ""));
+        Assert.Equal(before, await H.Cluster.ScalarAsync<string>(state));
     }
 }

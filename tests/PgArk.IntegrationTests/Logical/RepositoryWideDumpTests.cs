@@ -234,10 +234,19 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
         Assert.Equal(5, run.ExitCode);
         Assert.Contains("check verifydb: table t has at least 100 rows: passed (150 rows)", run.Stdout);
         Assert.Contains("problem: check 'verifydb: query never' failed: returned false", run.Stdout);
-        var kept = await H.Cluster.ScalarAsync<string>("SELECT datname FROM pg_database WHERE datname LIKE 'verifydb_verify_%'");
-        Assert.NotNull(kept);
-        Assert.Contains($"restored into '{kept}' (kept)", run.Stdout);
-        Assert.Equal(150, await H.Cluster.ScalarAsync<long>("SELECT count(*) FROM t", kept!));
-        await H.Cluster.ExecuteAsync($"DROP DATABASE \"{kept}\"");
+        // The copy lives in a scratch cluster, never on the production server; --no-cleanup keeps that cluster, stopped.
+        Assert.Equal(0L, await H.Cluster.ScalarAsync<long>("SELECT count(*) FROM pg_database WHERE datname LIKE 'verifydb_verify_%'"));
+        var kept = System.Text.RegularExpressions.Regex.Match(run.Stdout, @"restored into '(verifydb_verify_\d+)' of a scratch cluster \(kept, stopped, in ([^)]+)\)");
+        Assert.True(kept.Success, run.Stdout);
+        var folder = kept.Groups[2].Value;
+        try
+        {
+            Assert.True(File.Exists(Path.Combine(folder, "data", "PG_VERSION")), folder);
+            Assert.False(File.Exists(Path.Combine(folder, "data", "postmaster.pid")), "the kept scratch cluster is still running");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

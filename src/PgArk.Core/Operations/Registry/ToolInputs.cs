@@ -45,7 +45,9 @@ public sealed record RestoreArguments(
     [property: Input("Recover to this restore point (pg_create_restore_point).")] string? TargetName = null,
     [property: Input("What the server does at the target: pause, promote or shutdown.")] TargetAction? TargetAction = null,
     [property: Input("Reuse files already in the data directory that match the backup.")] bool Delta = false,
-    [property: Input(InputText.Jobs)] int Jobs = 0) : IServerInput
+    [property: Input(InputText.Jobs)] int Jobs = 0,
+    [property: Input("Tablespace old location, OID or name → new location; through the API each location must be inside restore.roots.")]
+    IReadOnlyDictionary<string, string>? TablespaceMap = null) : IServerInput
 {
     internal RestoreInput ToInput()
     {
@@ -69,7 +71,7 @@ public sealed record RestoreArguments(
             null when TargetName is not null => RestoreTarget.AtName(TargetName),
             _ => throw new UsageException($"argument 'target': '{Target}' is not one of latest, immediate"),
         };
-        return new RestoreInput(Server, Pgdata, target, BackupId, TargetAction, null, Jobs, Delta);
+        return new RestoreInput(Server, Pgdata, target, BackupId, TargetAction, TablespaceMap, Jobs, Delta);
     }
 }
 
