@@ -1,6 +1,7 @@
 # Helpers every benchmark uses: the ReadyToRun pgark, the PostgreSQL programs, timing and formatting, and a trap that
 # stops the benchmark cluster in $WORK/data. Expects WORK to be set.
-PGARK="$(bash scripts/publish.sh)"
+# PGARK_BIN: an already published pgark (skips the publish, e.g. when builds must take a lock).
+PGARK="${PGARK_BIN:-$(bash scripts/publish.sh)}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 as_pg() { runuser -u postgres -- "$@"; }
 now() { date +%s.%N; }
