@@ -144,6 +144,9 @@ function route() {
     : page === 'alerts' ? alertsPage
     : overviewPage;
   run(render);
+  // Jobs follow progress; overview and alerts refresh now and then; the server page stays put (its restore form).
+  const period = { jobs: 2000, alerts: 30000, '': 30000, overview: 30000 }[page ?? ''];
+  if (period) state.timer = setInterval(() => run(render), period);
 }
 
 async function run(render) {
@@ -218,7 +221,6 @@ async function overviewPage() {
   });
   $('#view').replaceChildren(el('h1', { text: 'Overview' }),
     servers.servers.length ? el('div', { class: 'tiles', id: 'servers' }, tiles) : el('p', { text: 'No servers are configured.' }));
-  state.timer = setInterval(() => run(overviewPage), 30000);
 }
 
 // ---- server page ---------------------------------------------------------------------------------------------------
@@ -434,8 +436,6 @@ async function jobsPage() {
     : el('p', { class: 'muted', id: 'jobs', text: 'No jobs since the service started.' })));
   // Widths are set through the CSSOM: the page's policy allows no inline style attributes.
   for (const bar of document.querySelectorAll('[data-percent]')) bar.style.width = `${bar.dataset.percent}%`;
-  clearInterval(state.timer);
-  if (jobs.some(j => ['queued', 'running'].includes(j.state))) state.timer = setInterval(() => run(jobsPage), 2000);
 }
 
 async function alertsPage() {
@@ -445,7 +445,6 @@ async function alertsPage() {
       el('tr', { 'data-alert': `${a.server}/${a.kind}` }, el('td', { text: a.server }), el('td', { text: a.kind }), el('td', { text: when(a.since) }),
         el('td', { class: 'error', text: a.message }))))
     : el('p', { class: 'muted', id: 'alerts', text: 'No alert holds.' })));
-  state.timer = setInterval(() => run(alertsPage), 30000);
 }
 
 // ---- start ---------------------------------------------------------------------------------------------------------
