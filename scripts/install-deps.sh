@@ -3,8 +3,8 @@
 # changes nothing when everything is already present.
 #
 #   scripts/install-deps.sh           PostgreSQL server/client/contrib, zstd/lz4 libraries and CLIs, util-linux,
-#                                     prometheus (promtool), strace, node + the pinned test packages in tests/js (s3rver,
-#                                     MCP TypeScript SDK)
+#                                     prometheus (promtool), strace, chromium (the dashboard's browser tests drive it through
+#                                     Playwright), node + the pinned test packages in tests/js (s3rver, MCP TypeScript SDK)
 #   scripts/install-deps.sh --bench   ... plus pgbackrest and hey, for the comparison benchmarks in bench/
 #
 # PGARK_PG_MAJOR selects the PostgreSQL major version (default 15, the one bookworm ships).
@@ -31,6 +31,7 @@ packages=(
   util-linux           # flock, runuser
   prometheus           # promtool: the tests check deploy/prometheus's alerting rules with it
   strace               # DurableRestoreTests watch restore's fsync calls from outside
+  chromium             # DashboardBrowserTests: Playwright drives /usr/bin/chromium (no browser is downloaded)
 )
 # node/npm run the S3-compatible test server (s3rver) and the MCP TypeScript SDK client (tests/js).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
@@ -79,7 +80,7 @@ if [[ ! -f "/usr/share/postgresql/$pg_major/extension/amcheck.control" ]]; then
   echo "install-deps.sh: the amcheck extension is missing (expected from postgresql-$pg_major)" >&2
   exit 1
 fi
-for tool in zstd lz4 flock promtool; do
+for tool in zstd lz4 flock promtool chromium; do
   command -v "$tool" >/dev/null 2>&1 || { echo "install-deps.sh: '$tool' not found on PATH" >&2; exit 1; }
 done
 # runuser lives in /usr/sbin, which a non-root PATH often lacks; only root needs it.

@@ -20,6 +20,7 @@ namespace PgArk.Core.Common;
 [JsonSerializable(typeof(VerifyRestoreRecord))]
 [JsonSerializable(typeof(OperationRunRecord))]
 [JsonSerializable(typeof(PgArk.Core.Scheduling.ScheduleState))]
+[JsonSerializable(typeof(PgArk.Core.Notifications.Alerts.AlertState))]
 [JsonSerializable(typeof(PgArk.Core.Logical.DumpManifest))]
 [JsonSerializable(typeof(PgArk.Core.Storage.Encryption.RepositoryKeyEnvelope))]
 internal sealed partial class PgArkJsonContext : JsonSerializerContext;

@@ -18,7 +18,7 @@ namespace PgArk.Server.Api;
 /// the OpenAPI document. Every call is authenticated (bearer API key) unless the server runs with --no-auth.
 /// </summary>
 internal sealed class ApiEndpoints(OperationContext context, OperationRegistry registry, IReadOnlyList<ApiKeyOptions>? keys, ILogger logger,
-    CancellationToken stopping, JobManager? jobs = null)
+    CancellationToken stopping, JobManager? jobs = null, Dashboard.DashboardSessions? sessions = null)
 {
     /// <summary><c>Prefer: respond-async</c> (RFC 7240) asks /invoke for a job instead of waiting, like <c>"async": true</c>.</summary>
     private const string PreferAsync = "respond-async";
@@ -140,7 +140,10 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
         }
     }
 
-    /// <summary>The caller's key, or null when authentication is off.</summary>
+    /// <summary>
+    /// The caller's key, or null when authentication is off: a bearer API key, or else a dashboard session cookie, which
+    /// must come with the session's CSRF token on every state-changing request (403 without it).
+    /// </summary>
     internal ApiKeyOptions? Authenticate(HttpContext http)
     {
         if (keys is null)
@@ -148,12 +151,27 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
             return null;
         }
         var header = http.Request.Headers.Authorization.ToString();
+        if (header.Length == 0 && sessions is not null && http.Request.Cookies.TryGetValue(Dashboard.DashboardSessions.CookieName, out var id))
+        {
+            var session = sessions.Find(id, keys) ?? throw new UnauthorizedException("the dashboard session has expired: sign in again");
+            if (!IsSafeMethod(http.Request.Method)
+                && !Dashboard.DashboardSessions.CsrfMatches(session, http.Request.Headers[Dashboard.DashboardSessions.CsrfHeader].ToString()))
+            {
+                throw new ForbiddenException($"missing or wrong CSRF token: a signed-in page sends its token in the {Dashboard.DashboardSessions.CsrfHeader} header");
+            }
+            return session.Key;
+        }
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
         {
             throw new UnauthorizedException("missing API key: send 'Authorization: Bearer <key>'");
         }
         return ApiKeys.Find(keys, header[7..].Trim()) ?? throw new UnauthorizedException("unknown API key");
     }
+
+    /// <summary>The configured keys, or null when authentication is off (--no-auth).</summary>
+    internal IReadOnlyList<ApiKeyOptions>? Keys => keys;
+
+    internal static bool IsSafeMethod(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
 
     internal static void Authorize(ApiKeyOptions? caller, RegisteredOperation operation) => Authorize(caller, operation.Name, operation.Role);
 

@@ -46,9 +46,11 @@ public static class ApiHost
         var jobs = new JobManager(context, loggers.CreateLogger("PgArk.Jobs"), stopping);
         // Registered once, before every endpoint: the routes below (and any added later) are all behind it.
         app.Use(new RequestGuard(options.Urls, context.Options.Api).InvokeAsync);
+        var sessions = new Dashboard.DashboardSessions(TimeProvider.System);
         var endpoints = new ApiEndpoints(context, registry,
-            options.NoAuth ? null : context.Options.Api?.Keys ?? [], loggers.CreateLogger("PgArk.Api"), stopping, jobs);
+            options.NoAuth ? null : context.Options.Api?.Keys ?? [], loggers.CreateLogger("PgArk.Api"), stopping, jobs, sessions);
         endpoints.Map(app);
+        new Dashboard.DashboardEndpoints(endpoints, sessions).Map(app);
         new MetricsEndpoints(endpoints, context, stopping, alerts).Map(app);
         new ResourceEndpoints(endpoints, context, registry, jobs, stopping).Map(app);
         new JobEndpoints(endpoints, jobs).Map(app);

@@ -12,7 +12,8 @@ namespace PgArk.Server.Api;
 /// <item>the <c>Host</c> header must name a listen URL's host, an IP literal, <c>localhost</c> or an <c>api.allowedHosts</c>
 /// entry, so a page on a rebound DNS name (attacker.example → 127.0.0.1) is refused (403);</item>
 /// <item>a request with an <c>Origin</c> header not in <c>api.allowedOrigins</c> is refused (403): browsers send it on
-/// every cross-site fetch, other clients do not;</item>
+/// every cross-site fetch, other clients do not. The service's own origin (scheme and the <c>Host</c> checked just before)
+/// is allowed: that is the dashboard served at <c>/</c>;</item>
 /// <item>every POST, PUT, PATCH and DELETE (which includes every message to <c>/mcp</c>) must say <c>Content-Type: application/json</c>
 /// (415): a page can send text/plain or a form without a CORS preflight, but not JSON.</item>
 /// </list>
@@ -59,7 +60,7 @@ internal sealed class RequestGuard
         if (request.Headers.Origin.Count > 0)
         {
             var origin = request.Headers.Origin.ToString();
-            if (request.Headers.Origin.Count > 1 || !_origins.Contains(origin))
+            if (request.Headers.Origin.Count > 1 || !(_origins.Contains(origin) || IsSameOrigin(request, origin)))
             {
                 return (StatusCodes.Status403Forbidden, "forbidden", $"origin '{Shorten(origin)}' is not allowed",
                     "list the origin (scheme://host[:port]) under api.allowedOrigins in pgark.yaml to let that page call the API");
@@ -72,6 +73,10 @@ internal sealed class RequestGuard
         }
         return null;
     }
+
+    // The Host passed the check above, so a page whose origin is scheme://Host is one this service served (the dashboard).
+    private static bool IsSameOrigin(HttpRequest request, string origin) =>
+        string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase);
 
     // /mcp takes only POST (so it is covered here); a GET there must keep its 405, which MCP clients read as "no SSE stream".
     private static bool NeedsJson(HttpRequest request) =>

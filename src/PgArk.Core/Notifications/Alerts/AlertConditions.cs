@@ -56,6 +56,10 @@ public static class AlertConditions
         _ => "schedule_missed",
     };
 
+    /// <summary>The kind whose <see cref="Name"/> is <paramref name="name"/>, or null.</summary>
+    public static AlertKind? Parse(string name) =>
+        Enum.GetValues<AlertKind>().Where(k => Name(k) == name).Select(k => (AlertKind?)k).FirstOrDefault();
+
     public static IReadOnlyList<AlertCondition> Evaluate(ServerFacts facts, AlertThresholds thresholds, DateTimeOffset now)
     {
         var holding = new List<AlertCondition>();

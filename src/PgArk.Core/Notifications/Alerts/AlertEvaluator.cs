@@ -47,8 +47,8 @@ public sealed record AlertEvent(AlertTransition Transition, string Server, Alert
 /// <summary>
 /// Turns the conditions that hold at each evaluation into alert events: an alert fires once when its condition starts to
 /// hold, is sent again every <see cref="AlertOptions.RepeatEvery"/> while it holds, and resolves (with a message) when it
-/// stops holding. Pure over its injected clock and the facts it is given; the state lives in memory (a restarted
-/// <c>pgark serve</c> fires what still holds once more).
+/// stops holding. Pure over its injected clock and the facts it is given; the state lives in memory, and
+/// <see cref="Restore"/>/<see cref="StateOf"/> carry it across a restart (<see cref="AlertState"/>, kept in the repository).
 /// </summary>
 public sealed class AlertEvaluator(AlertOptions options, TimeProvider clock)
 {
@@ -77,6 +77,44 @@ public sealed class AlertEvaluator(AlertOptions options, TimeProvider clock)
             {
                 return [.. _active.Values.OrderBy(a => a.Server, StringComparer.Ordinal).ThenBy(a => a.Kind)];
             }
+        }
+    }
+
+    /// <summary>
+    /// Takes back a server's state as a previous process left it (alerts already announced stay quiet until their repeat
+    /// interval); alerts this evaluator already knows for the server win, and unknown kinds are ignored.
+    /// </summary>
+    public void Restore(AlertState state)
+    {
+        lock (_lock)
+        {
+            foreach (var entry in state.Active)
+            {
+                if (AlertConditions.Parse(entry.Kind) is { } kind)
+                {
+                    _active.TryAdd((state.Server, kind), new ActiveAlert(state.Server, kind, entry.Message, entry.Since, entry.LastSent));
+                }
+            }
+            if (state.WalLagSegments is { } lag)
+            {
+                _walLag.TryAdd(state.Server, lag);
+            }
+        }
+    }
+
+    /// <summary>What to keep of <paramref name="server"/>'s alerts, as of now.</summary>
+    public AlertState StateOf(string server)
+    {
+        lock (_lock)
+        {
+            return new AlertState
+            {
+                Server = server,
+                EvaluatedAt = clock.GetUtcNow(),
+                WalLagSegments = _walLag.TryGetValue(server, out var lag) ? lag : null,
+                Active = [.. _active.Values.Where(a => a.Server == server).OrderBy(a => a.Kind)
+                    .Select(a => new AlertStateEntry(AlertConditions.Name(a.Kind), a.Message, a.Since, a.LastSent))],
+            };
         }
     }
 

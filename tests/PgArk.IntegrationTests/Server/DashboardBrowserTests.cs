@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using PgArk.Core.Configuration;
+using PgArk.Core.Operations;
+using PgArk.IntegrationTests.Harness;
+using PgArk.Server.Api;
+using Xunit.Abstractions;
+
+namespace PgArk.IntegrationTests.Server;
+
+/// <summary>
+/// The dashboard in a real browser (Debian's chromium driven by Microsoft.Playwright, no downloaded browser) against a
+/// real <c>serve</c> and cluster: sign-in with a key turned into an HttpOnly, SameSite=Strict cookie, overview, a backup
+/// started from the page and found on the server page and its timeline, roles, and CSRF. Screenshots of each page go to
+/// <c>artifacts/dashboard/</c> at the repository root.
+/// </summary>
+public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private static readonly float s_timeout = 120_000;
+
+    internal static readonly string Artifacts = Path.Combine(FindRoot(), "artifacts", "dashboard");
+
+    private static string FindRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "PgArk.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+        throw new InvalidOperationException($"cannot find the repository root above {AppContext.BaseDirectory}");
+    }
+
+    /// <summary>Debian's chromium (scripts/install-deps.sh installs it); as root it only runs without its sandbox.</summary>
+    internal static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run scripts/install-deps.sh");
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+            Timeout = s_timeout,
+        });
+        return (playwright, browser);
+    }
+
+    internal static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Artifacts);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, name + ".png"), FullPage = true });
+    }
+
+    private async Task<(IBrowserContext Context, IPage Page)> SignInAsync(IBrowser browser, string key, ViewportSize? viewport = null)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = fixture.BaseAddress.ToString(),
+            ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
+        });
+        context.SetDefaultTimeout(s_timeout);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.Locator("#signin").WaitForAsync();
+        await page.FillAsync("#key", key);
+        await page.ClickAsync("#signin-button");
+        await page.Locator($"#servers [data-server='{PgArkHarness.Server}']").WaitForAsync();
+        return (context, page);
+    }
+
+    private static Task<int> FetchStatusAsync(IPage page, string method, string path, string? csrf) => page.EvaluateAsync<int>("""
+        async ([method, path, csrf]) => {
+          const headers = { 'Content-Type': 'application/json' };
+          if (csrf !== null) headers['X-CSRF-Token'] = csrf;
+          const response = await fetch(path, { method, headers, body: '{"type":"full"}', credentials: 'same-origin' });
+          return response.status;
+        }
+        """, new object?[] { method, path, csrf });
+
+    [Fact]
+    public async Task Admin_SignsIn_SeesOverview_BacksUpFromThePage_FindsTheBackupOnServerPageAndTimeline()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var playwrightScope = playwright;
+        await using var browserScope = browser;
+        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
+        await using var contextScope = context;
+
+        // The cookie is the session: HttpOnly (no script reads it), SameSite=Strict; the page kept no key.
+        var cookie = Assert.Single(await context.CookiesAsync(), c => c.Name == "pgark_session");
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        Assert.DoesNotContain("pgark_session", await page.EvaluateAsync<string>("document.cookie"), StringComparison.Ordinal);
+        Assert.Equal("", await page.InputValueAsync("#key"));
+        var stored = await page.EvaluateAsync<string>("JSON.stringify([Object.values(localStorage), Object.values(sessionStorage)])");
+        Assert.DoesNotContain(fixture.AdminKey, stored, StringComparison.Ordinal);
+        Assert.Contains("root (admin)", await page.InnerTextAsync("#whoami"), StringComparison.Ordinal);
+
+        var tile = page.Locator($"#servers [data-server='{PgArkHarness.Server}']");
+        Assert.Contains(await tile.GetAttributeAsync("data-state"), new[] { "green", "amber", "red" });
+        Assert.Contains("full,", await tile.Locator(".newest-backup").InnerTextAsync(), StringComparison.Ordinal);
+        await ScreenshotAsync(page, "overview");
+
+        // A backup started from the server page, followed on the jobs page to success.
+        await page.ClickAsync($"#servers [data-server='{PgArkHarness.Server}'] h3 a");
+        await page.Locator($"#backups tr[data-backup-id='{fixture.FullBackupId}']").WaitForAsync();
+        Assert.Equal(1, await page.Locator("#restore-open").CountAsync());
+        await page.ClickAsync("#backup-now");
+        await page.WaitForURLAsync("**/#/jobs");
+        await page.Locator("#jobs .job-state", new PageLocatorOptions { HasText = "succeeded" }).First.WaitForAsync();
+        await ScreenshotAsync(page, "jobs");
+        var jobs = JsonNode.Parse(await page.EvaluateAsync<string>("fetch('/api/jobs').then(r => r.text())"))!["jobs"]!.AsArray();
+        var job = jobs.Single(j => j!["operation"]!.GetValue<string>() == "backup");
+        var jobId = job!["id"]!.GetValue<string>();
+        var finished = JsonNode.Parse(await page.EvaluateAsync<string>($"fetch('/api/jobs/{jobId}').then(r => r.text())"))!;
+        var backupId = finished["result"]!["backup_id"]!.GetValue<string>();
+
+        await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
+        var row = page.Locator($"#backups tr[data-backup-id='{backupId}']");
+        await row.WaitForAsync();
+        Assert.Contains("incr", await row.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await page.Locator($"#timeline circle[data-backup-id='{backupId}']").CountAsync());
+        Assert.Equal(1, await page.Locator($"#timeline circle[data-backup-id='{fixture.FullBackupId}']").CountAsync());
+        Assert.Contains(await page.Locator("#runs tr[data-run]").AllInnerTextsAsync(), r => r.Contains("backup (incr)", StringComparison.Ordinal));
+        await ScreenshotAsync(page, "server");
+
+        // The same page on a phone-sized screen.
+        await page.SetViewportSizeAsync(390, 844);
+        await ScreenshotAsync(page, "server-phone");
+        output.WriteLine($"screenshots in {Artifacts}");
+    }
+
+    [Fact]
+    public async Task ForgedPost_WithTheCookieButNoCsrfToken_403_NothingStarted()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var playwrightScope = playwright;
+        await using var browserScope = browser;
+        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
+        await using var contextScope = context;
+        var path = $"/api/servers/{PgArkHarness.Server}/backups";
+        var jobsBefore = await page.EvaluateAsync<string>("fetch('/api/jobs').then(r => r.text())");
+
+        Assert.Equal(403, await FetchStatusAsync(page, "POST", path, csrf: null));
+        Assert.Equal(403, await FetchStatusAsync(page, "POST", path, csrf: "not-the-token"));
+        Assert.Equal(403, await FetchStatusAsync(page, "DELETE", "/api/session", csrf: null));
+
+        var body = await page.EvaluateAsync<string>($"fetch('{path}', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: '{{}}'}}).then(r => r.text())");
+        Assert.Contains("missing or wrong CSRF token", body, StringComparison.Ordinal);
+        Assert.Equal(jobsBefore, await page.EvaluateAsync<string>("fetch('/api/jobs').then(r => r.text())"));
+        // Reads need no token, and the session still works after the refusals.
+        Assert.Equal(200, await page.EvaluateAsync<int>("fetch('/api/servers').then(r => r.status)"));
+    }
+
+    [Fact]
+    public async Task Viewer_SeesServerPage_WithoutRestoreOrBackupButtons()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var playwrightScope = playwright;
+        await using var browserScope = browser;
+        var (context, page) = await SignInAsync(browser, fixture.ViewerKey);
+        await using var contextScope = context;
+
+        await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
+        await page.Locator($"#backups tr[data-backup-id='{fixture.FullBackupId}']").WaitForAsync();
+
+        Assert.Contains("viewer (viewer)", await page.InnerTextAsync("#whoami"), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#restore-open").CountAsync());
+        Assert.Equal(0, await page.Locator("#restore-card").CountAsync());
+        Assert.Equal(0, await page.Locator("#backup-now").CountAsync());
+        await ScreenshotAsync(page, "server-viewer");
+        // The API refuses the viewer too, whatever a page sends (the role, not the button, is the gate).
+        var csrf = JsonDocument.Parse(await page.EvaluateAsync<string>("fetch('/api/session').then(r => r.text())")).RootElement
+            .GetProperty("csrf_token").GetString();
+        Assert.Equal(403, await FetchStatusAsync(page, "POST", $"/api/servers/{PgArkHarness.Server}/backups", csrf));
+    }
+
+    [Fact]
+    public async Task SignIn_UnknownKey_Refused_NoCookie()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var playwrightScope = playwright;
+        await using var browserScope = browser;
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        await using var contextScope = context;
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.FillAsync("#key", "pgark_not-a-key");
+        await page.ClickAsync("#signin-button");
+
+        await Assertions.Expect(page.Locator("#signin-error")).ToHaveTextAsync("Unknown API key.");
+        Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "pgark_session");
+        Assert.Equal(401, await page.EvaluateAsync<int>("fetch('/api/servers').then(r => r.status)"));
+        await ScreenshotAsync(page, "signin");
+    }
+}
