@@ -21,6 +21,7 @@ namespace PgArk.Core.Common;
 [JsonSerializable(typeof(OperationRunRecord))]
 [JsonSerializable(typeof(PgArk.Core.Scheduling.ScheduleState))]
 [JsonSerializable(typeof(PgArk.Core.Logical.DumpManifest))]
+[JsonSerializable(typeof(PgArk.Core.Stores.StoreBackupManifest))]
 [JsonSerializable(typeof(PgArk.Core.Storage.Encryption.RepositoryKeyEnvelope))]
 internal sealed partial class PgArkJsonContext : JsonSerializerContext;
 
