@@ -11,7 +11,7 @@ namespace PgArk.Tests.Stores;
 /// </summary>
 public sealed class Neo4jStoreTests
 {
-    private static string AdminScript(string folder)
+    internal static string AdminScript(string folder)
     {
         var path = Path.Combine(folder, "neo4j-admin");
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Stores", "neo4j-admin-standin.sh"), path);

@@ -45,6 +45,9 @@ public sealed class QdrantStoreTests
         Assert.Empty(qdrant.SnapshotFiles());
         Assert.Contains(qdrant.Requests, r => r.StartsWith("DELETE /collections/docs/snapshots/", StringComparison.Ordinal));
 
+        var listed = (ListStoreBackupsResult)(await setup.RunAsync("list_store_backups", new { })).Value!;
+        Assert.Equal(("vectors", "qdrant", backup.Backup.Id), (listed.Stores.Single().Store, listed.Stores.Single().Kind, listed.Stores.Single().Backups.Single().Id));
+
         var verify = await setup.RunAsync("verify_store", new { store = "vectors" });
         Assert.False(verify.Verdict.Failed);
         Assert.Empty(((VerifyStoreResult)verify.Value!).Problems);
