@@ -98,6 +98,29 @@ public sealed class Neo4jStoreTests
     }
 
     [Fact]
+    public async Task Neo4j_DatabaseInUse_DumpFails_WithTheCommunityEditionHint()
+    {
+        using var folder = new TestDoubles.TemporaryFolder();
+        var home = folder.Combine("neo4j");
+        Neo4jHttpStandIn.WriteGraph(home, "neo4j", [["Person"]], []);
+        Directory.CreateDirectory(Path.Combine(home, "run"));
+        File.WriteAllText(Path.Combine(home, "run", "neo4j.online"), "");
+        using var setup = new StoreTestSetup($"""
+              - name: graph
+                type: neo4j
+                adminCommand: {AdminScript(folder.Path)}
+                home: {home}
+            """);
+
+        var error = await Assert.ThrowsAsync<OperationFailedException>(() => setup.RunAsync("backup_store", new { store = "graph" }));
+
+        Assert.Equal("neo4j-admin dump of database 'neo4j' (Neo4j store 'graph') failed with exit code 1: The database 'neo4j' is in use. " +
+            "Stop database 'neo4j' and try again (Community edition: stop the Neo4j server).", error.Message);
+        Assert.StartsWith("neo4j-admin dump needs the database stopped: with Neo4j Community edition stop the Neo4j server", error.Hint, StringComparison.Ordinal);
+        Assert.Empty(await setup.Context.StoreCatalogFor(setup.Context.Options.GetStore("graph")).ListAsync("graph", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Neo4jStandIn_LoadOntoExistingDatabaseWithoutOverwrite_IsRefused()
     {
         using var folder = new TestDoubles.TemporaryFolder();

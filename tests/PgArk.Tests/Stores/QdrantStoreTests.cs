@@ -140,4 +140,57 @@ public sealed class QdrantStoreTests
         Assert.Empty(qdrant.SnapshotFiles());
         File.Delete(keyFile);
     }
+
+    [Fact]
+    public async Task Qdrant_EncryptedRepository_StoresCiphertext_AndRestores()
+    {
+        using var server = new TestDoubles.TemporaryFolder();
+        await using var qdrant = new QdrantStandIn(server.Path, apiKey: null);
+        qdrant.AddCollection("docs", 6);
+        var keyFile = Path.Combine(server.Path, "repo.key");
+        File.WriteAllText(keyFile, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        using var setup = new StoreTestSetup($"""
+              - name: vectors
+                type: qdrant
+                url: {qdrant.BaseAddress}
+            """, compression: "none", repositoryExtra: $"encryption: {{ keyFile: {keyFile} }}");
+
+        var backup = (BackupStoreResult)(await setup.RunAsync("backup_store", new { store = "vectors" })).Value!;
+        var stored = Directory.GetFiles(setup.RepositoryPath, "0001-docs.snapshot", SearchOption.AllDirectories).Single();
+        Assert.DoesNotContain("collection.json", System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(stored)), StringComparison.Ordinal);
+        Assert.Equal(backup.Backup.Items[0].SourceChecksum, backup.Backup.Items[0].Sha256);
+
+        qdrant.Collections.Remove("docs");
+        var restore = await setup.RunAsync("restore_store", new { store = "vectors", confirm = true });
+        Assert.False(restore.Verdict.Failed, restore.Verdict.Failure);
+        Assert.Equal(6, qdrant.Collections["docs"].Points.Count);
+    }
+
+    [Fact]
+    public async Task Qdrant_FullStorage_RecordsEveryCollection_AndRestoreIsRefused()
+    {
+        using var server = new TestDoubles.TemporaryFolder();
+        await using var qdrant = new QdrantStandIn(server.Path, apiKey: null);
+        qdrant.AddCollection("docs", 3);
+        qdrant.AddCollection("chunks", 7);
+        using var setup = new StoreTestSetup($"""
+              - name: vectors
+                type: qdrant
+                url: {qdrant.BaseAddress}
+                fullStorage: true
+            """);
+
+        var backup = (BackupStoreResult)(await setup.RunAsync("backup_store", new { store = "vectors" })).Value!;
+
+        var item = backup.Backup.Items.Single();
+        Assert.Equal(("*", "0001-_.snapshot"), (item.Name, item.File));
+        Assert.Equal(new Dictionary<string, long> { ["points:chunks"] = 7, ["points:docs"] = 3 }, item.Counts);
+        Assert.Contains(qdrant.Requests, r => r.StartsWith("DELETE /snapshots/", StringComparison.Ordinal));
+        Assert.Empty(qdrant.SnapshotFiles());
+        Assert.False((await setup.RunAsync("validate_store", new { store = "vectors" })).Verdict.Failed);
+
+        var refused = await Assert.ThrowsAsync<RefusedException>(() => setup.RunAsync("restore_store", new { store = "vectors", confirm = true }));
+        Assert.Equal("a full-storage snapshot of Qdrant store 'vectors' cannot be restored through the REST API", refused.Message);
+        Assert.StartsWith("restore it by starting Qdrant with --storage-snapshot", refused.Hint, StringComparison.Ordinal);
+    }
 }

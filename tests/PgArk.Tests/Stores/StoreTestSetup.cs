@@ -11,7 +11,7 @@ internal sealed class StoreTestSetup : IDisposable
 {
     private readonly TemporaryFolder _folder = new();
 
-    public StoreTestSetup(string storeYaml, string compression = "zstd")
+    public StoreTestSetup(string storeYaml, string compression = "zstd", string repositoryExtra = "")
     {
         Directory.CreateDirectory(RepositoryPath);
         ConfigPath = _folder.Combine("pgark.yaml");
@@ -21,6 +21,7 @@ internal sealed class StoreTestSetup : IDisposable
               - name: local
                 path: {RepositoryPath}
                 compression: {compression}
+                {repositoryExtra}
             servers:
               - name: pg1
                 connection: "Host=/nonexistent;Username=postgres"
