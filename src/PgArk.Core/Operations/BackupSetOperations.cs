@@ -129,3 +129,95 @@ internal static class BackupSets
 
     public static string Path(string id) => $"{Folder}/{id}.json";
 }
+
+public sealed record RestoreSetInput(
+    [property: Input("Backup set id, e.g. 20261204-020000X (default: the newest set).")] string? Set = null,
+    [property: Input("After each store restore, compare counts and configuration with the backup (default true).")] bool Validate = true,
+    [property: Input(InputText.Confirm, Aliases = ["--yes", "-y"])] bool Confirm = false) : IConfirmedInput;
+
+/// <param name="Status"><c>restored</c>, <c>failed</c>, <c>skipped</c> (the member failed at backup time) or <c>manual</c> (a server:
+/// see <paramref name="Command"/>).</param>
+/// <param name="Command">For a server: the restore command to run once its cluster is stopped (PgArk does not stop a live cluster for a set):
+/// a delta restore of the set's backup into the configured data directory, to the backup's end.</param>
+public sealed record RestoreSetMember(string Kind, string Name, string? BackupId, string Status, string? Error, string? Command,
+    IReadOnlyList<StoreValidation> Validations);
+
+public sealed record RestoreSetResult(string Set, IReadOnlyList<RestoreSetMember> Members);
+
+/// <summary>
+/// Restores a backup set: every store member from the backup the set recorded (checksums first, then upload or load, then
+/// validation), one after another; server members are listed with the <c>pgark restore</c> command that restores their
+/// backup, since a physical restore needs the cluster stopped and its data directory chosen by the operator.
+/// </summary>
+public sealed class RestoreSetOperation : Operation<RestoreSetInput, RestoreSetResult>
+{
+    public override string Name => "restore_set";
+    public override string Description => "Restore the stores of a backup set (newest unless named) and list the restore command of each server member.";
+    public override OperationRole Role => OperationRole.Admin;
+    public override bool Destructive => true;
+    public override bool LongRunning => true;
+    public override OperationRoute Route => new("POST", "/api/sets/{set}/restore", "Restore the stores of a backup set (admin; \"confirm\": true)");
+
+    public override RunFacts Facts(RestoreSetInput input, RestoreSetResult? result) => new() { Type = "set", BackupId = result?.Set ?? input.Set };
+
+    public override OperationVerdict Verdict(RestoreSetResult result)
+    {
+        var failed = result.Members.Where(m => m.Status == "failed" || m.Validations.Any(v => v.Problems.Count > 0)).ToList();
+        return failed.Count == 0 ? OperationVerdict.Success
+            : OperationVerdict.Fail(failed.Any(m => m.Error is not null) ? ErrorKind.Failed : ErrorKind.Integrity,
+                $"restore of set '{result.Set}': " + string.Join("; ", failed.Select(m =>
+                    $"{m.Kind} '{m.Name}': {m.Error ?? string.Join("; ", m.Validations.SelectMany(v => v.Problems))}")));
+    }
+
+    protected override async Task<RestoreSetResult> ExecuteAsync(OperationContext context, RestoreSetInput input, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var repository = OperationContext.OpenRepository(context.Options.Repositories[0]);
+        BackupSetRecord set;
+        if (input.Set is not null)
+        {
+            set = await repository.ReadJsonAsync<BackupSetRecord>(BackupSets.Path(input.Set), cancellationToken).ConfigureAwait(false)
+                ?? throw new NotFoundException($"backup set '{input.Set}' not found in repository '{repository.Name}'", "see 'pgark list-backup-sets'");
+        }
+        else
+        {
+            var all = await new ListBackupSetsOperation().RunAsync(context, new ListBackupSetsInput(), null, cancellationToken).ConfigureAwait(false);
+            set = all.Sets.Count > 0 ? all.Sets[^1]
+                : throw new NotFoundException($"no backup sets in repository '{repository.Name}'", "take one with 'pgark backup-set'");
+        }
+        if (!input.Confirm)
+        {
+            throw new RefusedException($"restoring backup set '{set.Id}' replaces the collections and databases of "
+                + string.Join(", ", set.Members.Where(m => m.Kind == "store").Select(m => $"store '{m.Name}'")), "add --yes to confirm");
+        }
+        var members = new List<RestoreSetMember>();
+        foreach (var member in set.Members)
+        {
+            if (member.BackupId is null)
+            {
+                members.Add(new RestoreSetMember(member.Kind, member.Name, null, "skipped", null, null, []));
+                continue;
+            }
+            if (member.Kind == "server")
+            {
+                var pgdata = context.Options.Servers.FirstOrDefault(s => s.Name == member.Name)?.PgData ?? "DATA_DIRECTORY";
+                members.Add(new RestoreSetMember(member.Kind, member.Name, member.BackupId, "manual", null,
+                    $"pgark restore --server {member.Name} --backup {member.BackupId} --target immediate --pgdata {pgdata} --delta", []));
+                continue;
+            }
+            progress?.Report(new OperationProgress($"restoring store {member.Name}", 0, 0, members.Count, set.Members.Count));
+            try
+            {
+                var restored = await new RestoreStoreOperation().RunAsync(context,
+                    new RestoreStoreInput(member.Name, member.BackupId, Validate: input.Validate, Confirm: true), null, cancellationToken).ConfigureAwait(false);
+                members.Add(new RestoreSetMember(member.Kind, member.Name, member.BackupId, "restored", null, null, restored.Validations));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                members.Add(new RestoreSetMember(member.Kind, member.Name, member.BackupId, "failed",
+                    ex is PgArkException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}", null, []));
+            }
+        }
+        return new RestoreSetResult(set.Id, members);
+    }
+}

@@ -34,6 +34,16 @@ public sealed class BackupSetTests
         var stores = (ListStoreBackupsResult)(await setup.RunAsync("list_store_backups", new { })).Value!;
         Assert.All(stores.Stores, s => Assert.Equal($"set:{set.Id}", s.Backups.Single().Label));
 
+        // The whole set back in one request: both stores lose data, restore_set brings both back.
+        qdrant.Collections.Remove("docs");
+        Neo4jHttpStandIn.WriteGraph(home, "neo4j", [], []);
+        var restore = await setup.RunAsync("restore_set", new { confirm = true });
+        Assert.False(restore.Verdict.Failed, restore.Verdict.Failure);
+        var restored = (RestoreSetResult)restore.Value!;
+        Assert.Equal((set.Id, "restored,restored"), (restored.Set, string.Join(",", restored.Members.Select(m => m.Status))));
+        Assert.Equal(2, qdrant.Collections["docs"].Points.Count);
+        Assert.Contains("\"Person\"", File.ReadAllText(Path.Combine(home, "data", "databases", "neo4j", "graph.json")), StringComparison.Ordinal);
+
         // A member that fails (Neo4j's database is gone) does not stop the others; the set fails and says why.
         Directory.Delete(Path.Combine(home, "data", "databases", "neo4j"), recursive: true);
         await Task.Delay(1100);
