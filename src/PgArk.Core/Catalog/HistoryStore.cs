@@ -46,6 +46,31 @@ public sealed class HistoryStore(Repository repository)
         return path;
     }
 
+    /// <summary>Stores the record of a store operation's run under <c>stores/&lt;store&gt;/history/</c>; returns the path.</summary>
+    public async Task<string> WriteStoreRunAsync(OperationRunRecord record, string store, CancellationToken cancellationToken)
+    {
+        var name = record.StartedAt.UtcDateTime.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture) + $"-{record.Operation}{RunSuffix}";
+        var path = $"{Stores.StoreCatalog.HistoryFolder(store)}/{name}";
+        await repository.WriteJsonAsync(path, record, cancellationToken).ConfigureAwait(false);
+        return path;
+    }
+
+    /// <summary>Paths of a store's run records, oldest first.</summary>
+    public async Task<IReadOnlyList<string>> ListStoreRunsAsync(string store, CancellationToken cancellationToken)
+    {
+        var paths = new List<string>();
+        await foreach (var entry in repository.Storage.ListAsync(Stores.StoreCatalog.HistoryFolder(store), recursive: false, cancellationToken)
+                           .ConfigureAwait(false))
+        {
+            if (entry.Path.EndsWith(RunSuffix, StringComparison.Ordinal))
+            {
+                paths.Add(entry.Path);
+            }
+        }
+        paths.Sort(StringComparer.Ordinal);
+        return paths;
+    }
+
     /// <summary>Paths of a server's run records, oldest first (names start with the start time).</summary>
     public async Task<IReadOnlyList<string>> ListRunsAsync(string server, CancellationToken cancellationToken)
     {

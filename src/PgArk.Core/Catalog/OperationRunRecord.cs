@@ -30,6 +30,9 @@ public sealed record OperationRunRecord
     public required string Operation { get; init; }
 
     public string? Server { get; init; }
+
+    /// <summary>The Qdrant or Neo4j store (stores[].name) of a store operation; such runs are kept under <c>stores/&lt;store&gt;/history/</c>.</summary>
+    public string? Store { get; init; }
     public string? Database { get; init; }
 
     /// <summary>Backup type (full, diff, incr) or dump mode (full, schema, data), when the operation has one.</summary>

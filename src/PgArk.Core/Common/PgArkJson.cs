@@ -22,6 +22,8 @@ namespace PgArk.Core.Common;
 [JsonSerializable(typeof(PgArk.Core.Scheduling.ScheduleState))]
 [JsonSerializable(typeof(PgArk.Core.Notifications.Alerts.AlertState))]
 [JsonSerializable(typeof(PgArk.Core.Logical.DumpManifest))]
+[JsonSerializable(typeof(PgArk.Core.Stores.StoreBackupManifest))]
+[JsonSerializable(typeof(PgArk.Core.Stores.BackupSetRecord))]
 [JsonSerializable(typeof(PgArk.Core.Storage.Encryption.RepositoryKeyEnvelope))]
 internal sealed partial class PgArkJsonContext : JsonSerializerContext;
 

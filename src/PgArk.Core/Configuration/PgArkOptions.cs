@@ -40,6 +40,20 @@ public sealed record PgArkOptions(
     /// <summary>The assistant's optional language model (YAML <c>assistant</c>).</summary>
     public AssistantOptions? Assistant { get; init; }
 
+    /// <summary>Qdrant and Neo4j stores backed up beside the servers (YAML <c>stores</c>); names unique.</summary>
+    public IReadOnlyList<Stores.StoreOptions> Stores { get; init; } = [];
+
+    /// <summary>The store named <paramref name="name"/> (case-sensitive).</summary>
+    /// <exception cref="NotFoundException">No store has that name.</exception>
+    public Stores.StoreOptions GetStore(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Stores.FirstOrDefault(s => s.Name == name)
+            ?? throw new NotFoundException(
+                $"store '{name}' is not configured in {SourcePath}",
+                Stores.Count == 0 ? "add it under 'stores' (see docs/stores.md)" : $"configured stores: {string.Join(", ", Stores.Select(s => s.Name))}");
+    }
+
     /// <summary>The server named <paramref name="name"/> (case-sensitive).</summary>
     /// <exception cref="NotFoundException">No server has that name.</exception>
     public ServerOptions GetServer(string name)

@@ -52,6 +52,16 @@ internal sealed class YamlMappingReader
         }
     }
 
+    private YamlMappingReader(YamlMappingReader source)
+    {
+        Path = source.Path;
+        _values = source._values;
+        _problems = new ConfigProblems();
+    }
+
+    /// <summary>The same mapping read without reporting anything (to find out a value's shape before reading it for real).</summary>
+    public YamlMappingReader Quiet() => new(this);
+
     public string Path { get; }
 
     public string ChildPath(string key) => ConfigProblems.Child(Path, key);

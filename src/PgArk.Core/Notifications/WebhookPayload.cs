@@ -14,7 +14,8 @@ public static class WebhookPayload
 
     public static JsonObject Build(OperationRunRecord run)
     {
-        var subject = run.Database is { } database ? $"{run.Operation} of database '{database}' on server '{run.Server}'" : $"{run.Operation} of server '{run.Server}'";
+        var subject = run.Store is { } store ? $"{run.Operation} of store '{store}'"
+            : run.Database is { } database ? $"{run.Operation} of database '{database}' on server '{run.Server}'" : $"{run.Operation} of server '{run.Server}'";
         var what = run.Type is { } type ? $"{type} {subject}" : subject;
         var message = run.Status switch
         {
@@ -41,6 +42,7 @@ public static class WebhookPayload
             ["detail"] = detail,
             ["timestamp"] = run.FinishedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["server"] = run.Server,
+            ["store"] = run.Store,
             ["database"] = run.Database,
             ["operation"] = run.Operation,
             ["type"] = run.Type,

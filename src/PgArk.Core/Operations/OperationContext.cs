@@ -61,6 +61,9 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
         return [OpenRepository(Options.GetRepository(name))];
     }
 
+    /// <summary>The catalog of <paramref name="store"/>'s backups in its repository (stores[].repository).</summary>
+    public Stores.StoreCatalog StoreCatalogFor(Stores.StoreOptions store) => new(OpenRepository(Options.GetRepository(store.Repository)));
+
     public static Repository OpenRepository(RepositoryOptions repository)
     {
         IRepositoryStorage storage = repository.Type switch

@@ -3,7 +3,7 @@ using PgArk.Core.Operations;
 
 namespace PgArk.Core.Scheduling;
 
-/// <summary>Runs the schedules of every configured server until cancelled (hosted by <c>pgark serve</c>).</summary>
+/// <summary>Runs the schedules of every configured server and store until cancelled (hosted by <c>pgark serve</c>).</summary>
 public sealed class Scheduler(OperationContext context, TimeProvider? clock = null)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -11,7 +11,12 @@ public sealed class Scheduler(OperationContext context, TimeProvider? clock = nu
         var logger = context.CreateLogger("PgArk.Scheduling");
         var loops = context.Options.Servers
             .Where(s => s.Schedule is { Entries.Count: > 0 })
-            .Select(s => RunServerAsync(new ServerScheduler(context, s, s.Schedule!, clock ?? TimeProvider.System, logger), logger, s.Name, cancellationToken))
+            .Select(s => RunLoopAsync(new ServerScheduler(context, s, s.Schedule!, clock ?? TimeProvider.System, logger).RunAsync, logger, $"server '{s.Name}'",
+                cancellationToken))
+            .Concat(context.Options.Stores
+                .Where(s => s.Schedule is not null)
+                .Select(s => RunLoopAsync(new StoreScheduler(context, s, clock ?? TimeProvider.System, logger).RunAsync, logger, $"store '{s.Name}'",
+                    cancellationToken)))
             .ToList();
         if (loops.Count == 0)
         {
@@ -21,20 +26,20 @@ public sealed class Scheduler(OperationContext context, TimeProvider? clock = nu
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
-    private static async Task RunServerAsync(ServerScheduler scheduler, ILogger logger, string server, CancellationToken cancellationToken)
+    private static async Task RunLoopAsync(Func<CancellationToken, Task> loop, ILogger logger, string owner, CancellationToken cancellationToken)
     {
         try
         {
             await Task.Yield();
-            await scheduler.RunAsync(cancellationToken).ConfigureAwait(false);
+            await loop(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
         catch (Exception ex)
         {
-            // One server's scheduler failing must not stop the others (or the service).
-            logger.LogError(ex, "server '{Server}': scheduler stopped", server);
+            // One server's or store's scheduler failing must not stop the others (or the service).
+            logger.LogError(ex, "{Owner}: scheduler stopped", owner);
         }
     }
 }

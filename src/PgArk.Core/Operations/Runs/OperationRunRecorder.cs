@@ -104,6 +104,7 @@ public sealed class OperationRunRecorder
             RunId = $"{startedAt.UtcDateTime:yyyyMMdd-HHmmss-fff}-{operation.Name}-{Guid.NewGuid().ToString("N")[..8]}",
             Operation = operation.Name,
             Server = facts.Server,
+            Store = facts.Store,
             Database = facts.Database,
             Type = facts.Type,
             BackupId = facts.BackupId,
@@ -138,6 +139,11 @@ public sealed class OperationRunRecorder
 
     private async Task WriteHistoryAsync(OperationRunRecord record)
     {
+        if (record.Store is { } storeName)
+        {
+            await WriteStoreHistoryAsync(record, storeName).ConfigureAwait(false);
+            return;
+        }
         var server = record.Server is { } name ? _context.Options.Servers.FirstOrDefault(s => s.Name == name) : null;
         if (server is null)
         {
@@ -158,6 +164,26 @@ public sealed class OperationRunRecorder
         {
             _logger.LogWarning("unable to record {Operation} run of server '{Server}' in the repository history: {Message}",
                 record.Operation, record.Server, Redaction.Redact(ex.Message));
+        }
+    }
+
+    // Store runs go to the store's own history folder in its repository (created on the first run, like the backups).
+    private async Task WriteStoreHistoryAsync(OperationRunRecord record, string storeName)
+    {
+        var store = _context.Options.Stores.FirstOrDefault(s => s.Name == storeName);
+        if (store is null)
+        {
+            return;
+        }
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await new HistoryStore(_context.StoreCatalogFor(store).Repository).WriteStoreRunAsync(record, storeName, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogWarning("unable to record {Operation} run of store '{Store}' in the repository history: {Message}",
+                record.Operation, storeName, Redaction.Redact(ex.Message));
         }
     }
 

@@ -10,6 +10,9 @@ namespace PgArk.Core.Operations.Runs;
 public sealed record RunFacts
 {
     public string? Server { get; init; }
+
+    /// <summary>The store (stores[].name) a store operation ran on.</summary>
+    public string? Store { get; init; }
     public string? Database { get; init; }
     public string? Type { get; init; }
     public string? BackupId { get; init; }
@@ -28,6 +31,7 @@ public sealed record RunFacts
     {
         Server = (input as IServerInput)?.Server,
         Database = (input as IDatabaseInput)?.Database,
+        Store = (input as IStoreInput)?.Store,
     };
 
     /// <summary>The run failed when the verdict says so.</summary>

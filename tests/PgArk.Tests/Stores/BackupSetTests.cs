@@ -1,0 +1,58 @@
+using PgArk.Core.Errors;
+using PgArk.Core.Operations;
+
+namespace PgArk.Tests.Stores;
+
+public sealed class BackupSetTests
+{
+    [Fact]
+    public async Task BackupSet_QdrantAndNeo4jStores_OneSetId_AndAFailingMemberFailsTheSet()
+    {
+        using var folder = new TestDoubles.TemporaryFolder();
+        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
+        qdrant.AddCollection("docs", 2);
+        var home = folder.Combine("neo4j");
+        Neo4jHttpStandIn.WriteGraph(home, "neo4j", [["Person"]], []);
+        using var setup = new StoreTestSetup($"""
+              - name: vectors
+                type: qdrant
+                url: {qdrant.BaseAddress}
+              - name: graph
+                type: neo4j
+                adminCommand: {Neo4jStoreTests.AdminScript(folder.Path)}
+                home: {home}
+            """);
+
+        var run = await setup.RunAsync("backup_set", new { servers = Array.Empty<string>(), label = "nightly" });
+
+        Assert.False(run.Verdict.Failed, run.Verdict.Failure);
+        var set = ((BackupSetResult)run.Value!).Set;
+        Assert.Equal(["vectors", "graph"], set.Members.Select(m => m.Name));
+        Assert.All(set.Members, m => Assert.Equal("store", m.Kind));
+        var listed = (ListBackupSetsResult)(await setup.RunAsync("list_backup_sets", new { member = "graph" })).Value!;
+        Assert.Equal(set.Id, listed.Sets.Single().Id);
+        var stores = (ListStoreBackupsResult)(await setup.RunAsync("list_store_backups", new { })).Value!;
+        Assert.All(stores.Stores, s => Assert.Equal($"set:{set.Id}", s.Backups.Single().Label));
+
+        // The whole set back in one request: both stores lose data, restore_set brings both back.
+        qdrant.Collections.Remove("docs");
+        Neo4jHttpStandIn.WriteGraph(home, "neo4j", [], []);
+        var restore = await setup.RunAsync("restore_set", new { confirm = true });
+        Assert.False(restore.Verdict.Failed, restore.Verdict.Failure);
+        var restored = (RestoreSetResult)restore.Value!;
+        Assert.Equal((set.Id, "restored,restored"), (restored.Set, string.Join(",", restored.Members.Select(m => m.Status))));
+        Assert.Equal(2, qdrant.Collections["docs"].Points.Count);
+        Assert.Contains("\"Person\"", File.ReadAllText(Path.Combine(home, "data", "databases", "neo4j", "graph.json")), StringComparison.Ordinal);
+
+        // A member that fails (Neo4j's database is gone) does not stop the others; the set fails and says why.
+        Directory.Delete(Path.Combine(home, "data", "databases", "neo4j"), recursive: true);
+        await Task.Delay(1100);
+        var failed = await setup.RunAsync("backup_set", new { servers = Array.Empty<string>() });
+        Assert.Equal(ErrorKind.Failed, failed.Verdict.Kind);
+        var members = ((BackupSetResult)failed.Value!).Set.Members;
+        Assert.NotNull(members[0].BackupId);
+        Assert.Null(members[1].BackupId);
+        Assert.Contains("store 'graph': neo4j-admin dump of database 'neo4j' (Neo4j store 'graph') failed with exit code 1: Database does not exist: neo4j",
+            failed.Verdict.Failure, StringComparison.Ordinal);
+    }
+}
