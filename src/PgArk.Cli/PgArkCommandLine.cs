@@ -23,8 +23,6 @@ internal static class PgArkCommandLine
         root.Options.Add(GlobalOptions.LogLevel);
         var factory = new CommandFactory(stdout, stderr);
         root.Subcommands.Add(QuickstartCommand.Create(factory));
-        root.Subcommands.Add(SetupCommands.CreateInit(factory));
-        root.Subcommands.Add(SetupCommands.CreateCheck(factory));
         root.Subcommands.Add(BackupCommand.Create(factory));
         root.Subcommands.Add(InfoCommand.Create(factory));
         root.Subcommands.Add(RestoreCommand.Create(factory));

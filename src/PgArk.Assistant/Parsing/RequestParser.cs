@@ -3,16 +3,20 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PgArk.Assistant.Planning;
 using PgArk.Assistant.Routing;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Assistant.Parsing;
 
 /// <summary>
 /// The deterministic planner: request text → <see cref="Plan"/> with registry operation names and snake_case arguments.
 /// It never acts on a guess: an unknown or misspelt database, a missing database or an ambiguous server gives an answer
-/// with no steps. Times are resolved against the injected clock and zone, so a plan is reproducible.
+/// with no steps. Times are resolved against the injected clock and zone, so a plan is reproducible. Operations, their
+/// argument names, types and enum values come from the registry (<see cref="OperationVocabulary"/>,
+/// <see cref="ArgumentFiller"/>): the phrasing rules of <see cref="Intent"/> only add synonyms for the common ones.
 /// </summary>
-public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider clock, TimeZoneInfo zone)
+public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider clock, TimeZoneInfo zone, OperationRegistry? registry = null)
 {
+    /// <summary>Operations with hand-written argument rules (the others are filled from their schema alone).</summary>
     private static readonly HashSet<string> s_databaseOperations = new(StringComparer.Ordinal)
     {
         "restore_database", "restore_table", "dump", "dump_restore", "export_table", "import_table",
@@ -25,6 +29,7 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
     };
 
     private readonly TimeExpressionParser _times = new(clock, zone);
+    private readonly OperationVocabulary _vocabulary = new(registry ?? OperationRegistry.Default);
 
     public static string HelpText { get; } = string.Join(Environment.NewLine,
         "I can plan these (name a database and I find its server):",
@@ -36,7 +41,9 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         "  verify backups of hr_db | test restore of pg2 | expire old backups on pg1",
         "  dump finance_db | list dumps for finance_db | restore the latest dump of finance_db",
         "  export table customers from customer_db as csv to /tmp/customers.csv | import /tmp/c.csv into customers in customer_db",
-        "  list databases | where is hr_db?");
+        "  list databases | where is hr_db?",
+        "Every operation can be named as such (give its arguments as --name value):",
+        "  " + string.Join(", ", OperationRegistry.Default.Operations.Select(o => o.Name.Replace('_', ' '))));
 
     public Plan Parse(string request)
     {
@@ -49,18 +56,21 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         var time = _times.Find(text);
         var rest = time is null ? text : text.Replace(time.Text, " ", StringComparison.Ordinal);
         var lower = rest.ToLowerInvariant();
-        var operation = Intent.Recognize(lower);
+        var lowerWords = RequestWords.Split(lower);
+        var operation = Intent.Recognize(lower) is Intent.Help ? Intent.Help
+            : _vocabulary.Spelt(lowerWords) ?? Intent.Recognize(lower) ?? _vocabulary.Loosely(lowerWords);
         if (operation is null or Intent.Help)
         {
             return Plan.Answer(operation is null ? $"I don't know how to do that.{Environment.NewLine}{HelpText}" : HelpText);
         }
+        var declared = _vocabulary.Registry.Operations.FirstOrDefault(o => o.Name == operation);
         // "restore customer_db to T into customer_db_copy": the new database's name is no database to look up.
         string? into = null;
         // "bring back the orders table of customer_db": table names are no databases to look up either.
         List<string>? tables = null;
-        if (operation == "restore_table")
+        if (operation == "restore_table" || declared?.ArgumentNames.Any(a => a is "table" or "tables") == true)
         {
-            (tables, rest) = Tables(rest);
+            (tables, rest) = Tables(rest, operation.Split('_'));
         }
         if (operation is "restore_database" or "restore_table" && IntoPattern().Match(rest) is { Success: true } intoMatch
             && !RequestWords.IsCommon(intoMatch.Groups["name"].Value))
@@ -79,8 +89,8 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         {
             return databaseAnswer;
         }
-        var context = new StepContext(operation, lower, rest, words, time, into, tables);
-        if (s_databaseOperations.Contains(operation))
+        var context = new StepContext(operation, lower, rest, words, time, into, tables, declared);
+        if (s_databaseOperations.Contains(operation) || declared?.RequiredArguments.Contains(OperationRegistry.DatabaseArgument) == true)
         {
             if (databases.Count == 0)
             {
@@ -122,9 +132,15 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         {
             targets.Add((explicitServer, null));
         }
+        if (targets.Count == 0 && context.Declared is { } serverless && !serverless.ArgumentNames.Contains(OperationRegistry.ServerArgument)
+            && catalog.Servers.Count > 0)
+        {
+            targets.Add((catalog.Servers[0], null));
+        }
         if (targets.Count == 0)
         {
-            var all = AllPattern().IsMatch(context.Lower) || s_everywhereByDefault.Contains(context.Operation) || catalog.Servers.Count == 1;
+            var all = AllPattern().IsMatch(context.Lower) || s_everywhereByDefault.Contains(context.Operation)
+                || context.Declared?.ReadOnly == true || catalog.Servers.Count == 1;
             if (!all || catalog.Servers.Count == 0)
             {
                 return Plan.Answer(catalog.Servers.Count == 0
@@ -132,6 +148,11 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
                     : $"Which database or server? '{context.Operation}' runs on one server; say 'for customer_db' or 'on pg1'. Known: {KnownDatabases()}.");
             }
             targets.AddRange(catalog.Servers.Select(s => (s, (string?)null)));
+        }
+        if (context.Declared is { } declared && !declared.ArgumentNames.Contains(OperationRegistry.ServerArgument))
+        {
+            // An operation about no server in particular (notify_test) runs once, where the request points or on the first server.
+            targets = [targets[0]];
         }
         var steps = new List<PlanStep>();
         foreach (var (server, database) in targets)
@@ -153,7 +174,11 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
     private PlanStep? ServerStep(StepContext context, string server, string? database, out string? problem)
     {
         problem = null;
-        var arguments = new JsonObject { ["server"] = server };
+        var arguments = new JsonObject();
+        if (context.Declared?.ArgumentNames.Contains(OperationRegistry.ServerArgument) != false)
+        {
+            arguments[OperationRegistry.ServerArgument] = server;
+        }
         switch (context.Operation)
         {
             case "backup":
@@ -195,8 +220,14 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
                     arguments["backup_id"] = backup.Value;
                 }
                 break;
+            default:
+                if (database is not null && context.Declared?.ArgumentNames.Contains(OperationRegistry.DatabaseArgument) == true)
+                {
+                    arguments[OperationRegistry.DatabaseArgument] = database;
+                }
+                break;
         }
-        return new PlanStep(server, context.Operation, arguments);
+        return Filled(context, server, arguments, out problem);
     }
 
     private PlanStep? DatabaseStep(StepContext context, string server, string database, out string? problem)
@@ -264,7 +295,15 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
             case "export_table" or "import_table":
                 return TableStep(context, server, database, arguments, out problem);
         }
-        return new PlanStep(server, context.Operation, arguments);
+        return Filled(context, server, arguments, out problem);
+    }
+
+    /// <summary>The step with what the operation's schema lets the request say besides the rules above, or the question to ask.</summary>
+    private static PlanStep? Filled(StepContext context, string server, JsonObject arguments, out string? problem)
+    {
+        problem = context.Declared is null ? null
+            : ArgumentFiller.Fill(context.Declared, context.Original, context.Lower, context.Tables, arguments);
+        return problem is null ? new PlanStep(server, context.Operation, arguments) : null;
     }
 
     private PlanStep? TableStep(StepContext context, string server, string database, JsonObject arguments, out string? problem)
@@ -273,7 +312,8 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         var file = context.Words.FirstOrDefault(w => w.Contains('/', StringComparison.Ordinal)
             || w.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || w.EndsWith(".json", StringComparison.OrdinalIgnoreCase));
         var export = context.Operation == "export_table";
-        var table = TableName(context.Words, database, export ? ["export", "table", "extract", "download"] : ["into", "table"]);
+        var table = context.Tables?.FirstOrDefault()
+            ?? TableName(context.Words, database, export ? ["export", "table", "extract", "download"] : ["into", "table"]);
         if (table is null && !export && file is not null)
         {
             table = Path.GetFileNameWithoutExtension(file);
@@ -313,11 +353,14 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
     }
 
     /// <summary>The tables a restore_table request names ("the orders table", "table orders") and the text without them.</summary>
-    private static (List<string>? Names, string Remaining) Tables(string text)
+    private static (List<string>? Names, string Remaining) Tables(string text, string[] operationWords)
     {
         foreach (var match in new[] { TablesBeforePattern().Match(text), TablesAfterPattern().Match(text) })
         {
-            var names = match.Success ? match.Groups["t"].Captures.Select(c => c.Value).Where(t => !RequestWords.IsCommon(t)).ToList() : [];
+            var names = match.Success
+                ? match.Groups["t"].Captures.Select(c => c.Value)
+                    .Where(t => !RequestWords.IsCommon(t) && !operationWords.Contains(t.ToLowerInvariant(), StringComparer.Ordinal)).ToList()
+                : [];
             if (names.Count > 0)
             {
                 return (names, text.Remove(match.Index, match.Length).Insert(match.Index, " "));
@@ -377,9 +420,20 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
                 found.Add(exact);
             }
         }
+        // "the sales database", "database sales": a database named by its stem (sales_db, salesdb).
+        for (var i = 0; i < words.Count; i++)
+        {
+            var named = (i + 1 < words.Count && RequestWords.IsDatabaseNoun(words[i + 1])) || (i > 0 && RequestWords.IsDatabaseNoun(words[i - 1]));
+            if (named && catalog.Databases.Where(d => Stem(d).Equals(words[i], StringComparison.OrdinalIgnoreCase)).SingleOrDefaultIfMany()
+                is { } stemmed && !found.Contains(stemmed, StringComparer.Ordinal))
+            {
+                found.Add(stemmed);
+            }
+        }
         foreach (var candidate in RequestWords.DatabaseCandidates(words))
         {
-            if (found.Any(d => d.Equals(candidate, StringComparison.OrdinalIgnoreCase)) || candidate == explicitServer
+            if (found.Any(d => d.Equals(candidate, StringComparison.OrdinalIgnoreCase) || Stem(d).Equals(candidate, StringComparison.OrdinalIgnoreCase))
+                || candidate == explicitServer
                 || catalog.HasServer(candidate))
             {
                 continue;
@@ -401,8 +455,10 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
     private string? Closest(string word)
     {
         var lower = word.ToLowerInvariant();
+        // Against the name and its stem: "custmer_db" and "the custmer database" both suggest customer_db.
         var best = catalog.Databases
-            .Select(d => (Name: d, Distance: PgArk.Core.Configuration.KeySuggestion.Distance(lower, d.ToLowerInvariant())))
+            .Select(d => (Name: d, Distance: Math.Min(PgArk.Core.Configuration.KeySuggestion.Distance(lower, d.ToLowerInvariant()),
+                PgArk.Core.Configuration.KeySuggestion.Distance(lower, Stem(d).ToLowerInvariant()))))
             .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
         if (best.Name is not null && best.Distance <= Math.Max(2, lower.Length / 4))
         {
@@ -411,6 +467,19 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         // "customer" for customer_db, "hr" for hr_db.
         var prefixed = catalog.Databases.Where(d => d.StartsWith(lower + "_", StringComparison.OrdinalIgnoreCase)).ToList();
         return prefixed.Count == 1 ? prefixed[0] : null;
+    }
+
+    /// <summary>A database's name without its "_db"/"db"/"_database" suffix: the word a person calls it by.</summary>
+    internal static string Stem(string database)
+    {
+        foreach (var suffix in (string[])["_database", "_db", "-db", "db"])
+        {
+            if (database.Length > suffix.Length + 1 && database.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                return database[..^suffix.Length];
+            }
+        }
+        return database;
     }
 
     private string? ServerFor(string database, string? explicitServer, out Plan? answer)
@@ -457,7 +526,7 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
     };
 
     private sealed record StepContext(string Operation, string Lower, string Original, IReadOnlyList<string> Words, TimeExpression? Time,
-        string? Into = null, IReadOnlyList<string>? Tables = null);
+        string? Into, IReadOnlyList<string>? Tables, RegisteredOperation? Declared);
 
     [GeneratedRegex(@"\b(?:all|every|everything|each|both)\b")]
     private static partial Regex AllPattern();

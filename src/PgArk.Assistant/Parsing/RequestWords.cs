@@ -45,6 +45,8 @@ internal static partial class RequestWords
             var shaped = IsShaped(word);
             var afterSlot = i > 0 && (s_slots.Contains(words[i - 1].ToLowerInvariant())
                 || (i > 1 && s_slots.Contains(words[i - 2].ToLowerInvariant()) && s_common.Contains(words[i - 1].ToLowerInvariant())));
+            // "the custmer database": a word before "database" names one, known or not.
+            afterSlot |= i + 1 < words.Count && IsDatabaseNoun(words[i + 1]);
             if (shaped || afterSlot)
             {
                 yield return word;
@@ -55,6 +57,9 @@ internal static partial class RequestWords
     /// <summary>Shaped like a database name (customer_db, hrdb): unknown ones are reported rather than ignored.</summary>
     public static bool IsShaped(string word) =>
         word.Contains('_', StringComparison.Ordinal) || word.EndsWith("db", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>"database", "db": the noun after a database's stem ("the sales database").</summary>
+    public static bool IsDatabaseNoun(string word) => word.ToLowerInvariant() is "database" or "db";
 
     public static bool IsCommon(string word) => s_common.Contains(word.ToLowerInvariant());
 

@@ -22,6 +22,8 @@ internal static class TextRenderers
             $"deleted dump {((DeleteDumpResult)result).Dump} of database '{((DeleteDumpResult)result).Database}'"),
         [typeof(DeleteBackupResult)] = (context, result) => DeletedBackupAsync(context.Out, (DeleteBackupResult)result),
         [typeof(VerifyDumpResult)] = (context, result) => VerifiedDumpsAsync(context.Out, (VerifyDumpResult)result),
+        [typeof(InitResult)] = (context, result) => InitialisedAsync(context.Out, (InitResult)result),
+        [typeof(CheckResult)] = (context, result) => CheckedAsync(context.Out, (CheckResult)result),
     };
 
     public static Task RenderAsync(CliContext context, OperationInvocation invocation) =>
@@ -60,6 +62,23 @@ internal static class TextRenderers
         }
         await output.WriteLineAsync(
             $"verified {r.Dumps.Count} dump(s) of server '{r.Server}': {(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)")}");
+    }
+
+    private static async Task InitialisedAsync(TextWriter output, InitResult r)
+    {
+        foreach (var (repository, outcome) in r.Repositories)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"server '{r.Server}' in repository '{repository}': {outcome} (system identifier {r.SystemIdentifier}, PostgreSQL {r.PgVersionNum / 10000})"));
+        }
+    }
+
+    private static async Task CheckedAsync(TextWriter output, CheckResult r)
+    {
+        foreach (var check in r.Checks)
+        {
+            await output.WriteLineAsync($"{(check.Ok ? "ok  " : "FAIL")}  {check.Name}: {check.Detail}");
+        }
     }
 
     private static Task RenderGenericAsync(CliContext context, JsonNode? result)

@@ -28,7 +28,7 @@ public sealed record BackupArguments(
 
 public sealed record CheckArguments(
     [property: Input(InputText.Server)] string Server,
-    [property: Input(InputText.ArchiveTimeout)] int? ArchiveTimeoutSeconds = null) : IServerInput
+    [property: Input(InputText.ArchiveTimeout, Aliases = ["--archive-timeout"])] int? ArchiveTimeoutSeconds = null) : IServerInput
 {
     internal CheckInput ToInput() => new(Server, BackupArguments.Seconds(ArchiveTimeoutSeconds, "archive_timeout_seconds"));
 }
