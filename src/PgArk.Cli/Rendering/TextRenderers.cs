@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using PgArk.Core.Notifications;
 using PgArk.Core.Operations;
 using PgArk.Core.Operations.Registry;
+using PgArk.Core.Scheduling;
 using PgArk.Core.Verification;
 using Spectre.Console;
 

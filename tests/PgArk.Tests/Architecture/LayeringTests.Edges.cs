@@ -51,7 +51,6 @@ public partial class LayeringTests
         "Catalog -> Wal", // WalFileName (to move to Postgres/)
         "Notifications -> Operations", // AlertFactsReader reads run history, NotificationTester
         "Notifications -> Scheduling", // AlertFactsReader reads the schedule state
-        "Operations -> Scheduling", // ScheduleOperation lists the schedule (scheduling should sit above Operations)
         "Restore -> Logical", // table restore reuses the logical COPY and database-property code
     };
 

@@ -1,8 +1,8 @@
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
-using PgArk.Core.Scheduling;
+using PgArk.Core.Operations;
 
-namespace PgArk.Core.Operations;
+namespace PgArk.Core.Scheduling;
 
 /// <param name="Server">Only this server (default: every server).</param>
 /// <param name="Count">How many upcoming runs to list per entry (1-50, default 3).</param>
