@@ -28,7 +28,6 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(RestoreCommand.Create(factory));
         root.Subcommands.Add(RestoreDatabaseCommand.Create(factory));
         root.Subcommands.Add(RestoreTableCommand.Create(factory));
-        root.Subcommands.Add(VerifyCommand.Create(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePusher(factory));
@@ -44,7 +43,6 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(ServerCommands.CreateMcp(factory));
         root.Subcommands.Add(ServerCommands.CreateKey(factory));
         root.Subcommands.Add(AskCommand.Create(factory));
-        root.Subcommands.Add(ScheduleCommand.Create(factory));
         if (generatedInFull is null)
         {
             return root;

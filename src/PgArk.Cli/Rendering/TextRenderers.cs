@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using PgArk.Core.Notifications;
 using PgArk.Core.Operations;
 using PgArk.Core.Operations.Registry;
+using PgArk.Core.Scheduling;
+using PgArk.Core.Verification;
 using Spectre.Console;
 
 namespace PgArk.Cli.Rendering;
@@ -24,6 +26,8 @@ internal static class TextRenderers
         [typeof(VerifyDumpResult)] = (context, result) => VerifiedDumpsAsync(context.Out, (VerifyDumpResult)result),
         [typeof(InitResult)] = (context, result) => InitialisedAsync(context.Out, (InitResult)result),
         [typeof(CheckResult)] = (context, result) => CheckedAsync(context.Out, (CheckResult)result),
+        [typeof(ScheduleResult)] = (context, result) => ScheduleAsync(context.Out, (ScheduleResult)result),
+        [typeof(VerifyReport)] = (context, result) => VerifiedAsync(context.Out, (VerifyReport)result),
     };
 
     public static Task RenderAsync(CliContext context, OperationInvocation invocation) =>
@@ -79,6 +83,47 @@ internal static class TextRenderers
         {
             await output.WriteLineAsync($"{(check.Ok ? "ok  " : "FAIL")}  {check.Name}: {check.Detail}");
         }
+    }
+
+    private static Task ScheduleAsync(TextWriter output, ScheduleResult result)
+    {
+        var console = Output.Console(output);
+        foreach (var s in result.Servers)
+        {
+            if (s.Entries.Count == 0)
+            {
+                console.MarkupLine($"[bold]server {Markup.Escape(s.Server)}[/]: no schedule");
+                continue;
+            }
+            console.MarkupLine($"[bold]server {Markup.Escape(s.Server)}[/]  (cron times in {Markup.Escape(s.TimeZone)}; listed in UTC)");
+            var table = new Table().Border(TableBorder.Simple);
+            foreach (var column in new[] { "entry", "cron", "next runs", "last run", "outcome" })
+            {
+                table.AddColumn(column);
+            }
+            foreach (var e in s.Entries)
+            {
+                var next = string.Join("\n", e.NextRuns.Select(n => n <= result.Now ? "due now (missed)" : Output.Time(n)));
+                var outcome = e.LastStatus is null ? ""
+                    : e.LastStatus + (e.LastBackupId is { } id ? $" {id}" : "") + (e.LastError is { } err ? $": {err}" : "");
+                table.AddRow(Markup.Escape(e.Key), Markup.Escape(e.Cron), next, e.LastStartedAt is { } last ? Output.Time(last) : "never",
+                    Markup.Escape(outcome));
+            }
+            console.Write(table);
+        }
+        return Task.CompletedTask;
+    }
+
+    private static async Task VerifiedAsync(TextWriter output, VerifyReport report)
+    {
+        foreach (var problem in report.Problems)
+        {
+            await output.WriteLineAsync($"PROBLEM  {problem.Subject}: {problem.Problem}");
+        }
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"verified server '{report.Server}': {report.BackupsChecked} backups, {report.ObjectsChecked} stored files " +
+            $"({Output.Bytes(report.BytesChecked)}), {report.WalFilesChecked} WAL files, {report.DumpsChecked} dumps: " +
+            $"{(report.Ok ? "no problems" : $"{report.Problems.Count} problems")}"));
     }
 
     private static Task RenderGenericAsync(CliContext context, JsonNode? result)

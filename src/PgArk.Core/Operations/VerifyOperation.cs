@@ -12,7 +12,7 @@ namespace PgArk.Core.Operations;
 public sealed record VerifyInput(
     [property: Input(InputText.Server)] string Server,
     [property: Input("Only this backup (with what it depends on), or only this dump when it is a dump id.", Aliases = ["--backup"])] string? BackupId = null,
-    [property: Input(InputText.Jobs)] int Jobs = 0,
+    [property: Input(InputText.Jobs, Aliases = ["-j"])] int Jobs = 0,
     [property: Input(InputText.Repository, Aliases = ["--repo"])] string? Repository = null) : IServerInput;
 
 /// <summary>

@@ -103,7 +103,7 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
 
         var verify = await H.RunAsync("--output", "json", "verify", "--server", PgArkHarness.Server);
         Assert.True(verify.ExitCode == 0, verify.ToString());
-        Assert.Equal(2, Json(verify.Stdout).GetProperty("dumpsChecked").GetInt32());
+        Assert.Equal(2, Json(verify.Stdout).GetProperty("dumps_checked").GetInt32());
         // A damaged dump file is an integrity failure of the repository-wide verify, naming the dump.
         var stored = Directory.GetFiles(Path.Combine(H.RepositoryPath, "servers", PgArkHarness.Server, "dumps", first, "data")).Single();
         var bytes = await File.ReadAllBytesAsync(stored);

@@ -102,8 +102,8 @@ public class ScheduledServeTests
         Assert.True(schedule.ExitCode == 0, schedule.ToString());
         var entries = JsonDocument.Parse(schedule.Stdout).RootElement.GetProperty("servers")[0].GetProperty("entries").EnumerateArray().ToList();
         Assert.Equal(["full", "dump:app:schema"], entries.Select(e => e.GetProperty("key").GetString()));
-        Assert.All(entries, e => Assert.Equal(2, e.GetProperty("nextRuns").GetArrayLength()));
-        Assert.NotEqual(JsonValueKind.Null, entries[0].GetProperty("lastStartedAt").ValueKind);
+        Assert.All(entries, e => Assert.Equal(2, e.GetProperty("next_runs").GetArrayLength()));
+        Assert.NotEqual(JsonValueKind.Null, entries[0].GetProperty("last_started_at").ValueKind);
     }
 
     [Fact]
@@ -135,7 +135,7 @@ public class ScheduledServeTests
 
         Assert.True(before.ExitCode == 0, before.ToString());
         var listed = JsonDocument.Parse(before.Stdout).RootElement.GetProperty("servers")[0].GetProperty("entries")[0];
-        var firstNext = DateTimeOffset.Parse(listed.GetProperty("nextRuns")[0].GetString()!, CultureInfo.InvariantCulture);
+        var firstNext = DateTimeOffset.Parse(listed.GetProperty("next_runs")[0].GetString()!, CultureInfo.InvariantCulture);
         Assert.True(DateTimeOffset.UtcNow - firstNext < TimeSpan.FromMinutes(5), "the missed run should be listed as due now");
         var run = Assert.Single(runs, r => r.Operation != "init");
         Assert.Equal(("backup", RunStatus.Success, "schedule", "full"), (run.Operation, run.Status, run.Origin, run.ScheduleKey));

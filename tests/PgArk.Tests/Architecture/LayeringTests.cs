@@ -4,7 +4,7 @@ using PgArk.Core.Errors;
 namespace PgArk.Tests.Architecture;
 
 /// <summary>DESIGN.md's dependency rules, enforced: shells depend on Core, never the other way round.</summary>
-public class LayeringTests
+public partial class LayeringTests
 {
     private static readonly Assembly s_core = typeof(PgArkException).Assembly;
 

@@ -1,14 +1,14 @@
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
-using PgArk.Core.Scheduling;
+using PgArk.Core.Operations;
 
-namespace PgArk.Core.Operations;
+namespace PgArk.Core.Scheduling;
 
 /// <param name="Server">Only this server (default: every server).</param>
 /// <param name="Count">How many upcoming runs to list per entry (1-50, default 3).</param>
 public sealed record ScheduleInput(
     [property: Input(InputText.ServerOrAll)] string? Server = null,
-    [property: Input("How many upcoming runs to list per schedule entry.")] int Count = 3) : IServerInput;
+    [property: Input("How many upcoming runs to list per schedule entry.", Aliases = ["-n"])] int Count = 3) : IServerInput;
 
 /// <summary>One schedule entry: its next planned runs and how its last scheduled run went.</summary>
 /// <param name="Key">Entry name: full, diff, incr, verifyRestore, expire, or dump:DATABASE:MODE.</param>
