@@ -44,12 +44,13 @@ public class ApiSecurityTests(ServerFixture fixture) : IClassFixture<ServerFixtu
 
     /// <summary>
     /// The repository without what legitimately moves while the test runs: WAL the live cluster archives, and the run
-    /// history every call (refused ones too) appends to.
+    /// history every call (refused ones too) appends to, and the alert state serve's evaluator keeps on its own clock.
     /// </summary>
     internal static SortedDictionary<string, string> BackupsSnapshot(string repository)
     {
         var all = Snapshot(repository);
-        foreach (var moving in all.Keys.Where(k => k.Contains("/wal", StringComparison.Ordinal) || k.Contains("/history", StringComparison.Ordinal)).ToList())
+        foreach (var moving in all.Keys.Where(k => k.Contains("/wal", StringComparison.Ordinal) || k.Contains("/history", StringComparison.Ordinal)
+            || k.EndsWith("/alerts-state.json", StringComparison.Ordinal)).ToList())
         {
             all.Remove(moving);
         }

@@ -338,7 +338,8 @@ internal sealed class QdrantStandIn : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: after Stop, Close looks the port up again and re-binds it, which fails ("Address already in use")
+        // once another test's listener has taken the port.
         _listener.Close();
         await _loop;
     }
