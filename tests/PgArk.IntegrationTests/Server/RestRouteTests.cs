@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
 using PgArk.IntegrationTests.Harness;
+using PgArk.Server.Auth;
 using static PgArk.IntegrationTests.Server.ApiCalls;
 
 namespace PgArk.IntegrationTests.Server;
@@ -19,6 +20,8 @@ public class RestRouteTests(ServerFixture fixture) : IClassFixture<ServerFixture
         ((IEndpointRouteBuilder)fixture.App).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (m, e.RoutePattern.RawText!)))
             .Where(r => r.m is not ("GET" or "HEAD" or "OPTIONS"))
+            // Sign-in is where a key becomes a session, so it takes none; SignIn_WrongOrMissingKey_Refused tries it.
+            .Where(r => r.Item2 != PgArk.Server.Dashboard.DashboardEndpoints.SessionPath)
             .Select(r => (r.m, Fill(r.Item2)))
             .Distinct().ToList();
 
@@ -73,6 +76,30 @@ public class RestRouteTests(ServerFixture fixture) : IClassFixture<ServerFixture
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.Equal([fixture.FullBackupId],
             Directory.GetDirectories(Path.Combine(fixture.Harness.RepositoryPath, "servers", PgArkHarness.Server, "backups")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task SignIn_WrongOrMissingKey_Refused_RightKeyGetsAnHttpOnlyStrictCookie()
+    {
+        using var anonymous = fixture.Client();
+        using (var wrong = await anonymous.PostAsync("/api/session", Json($$"""{"key": "{{ApiKeys.Create().Key}}"}""")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            Assert.False(wrong.Headers.Contains("Set-Cookie"));
+        }
+        using (var missing = await anonymous.PostAsync("/api/session", Json("{}")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+            Assert.False(missing.Headers.Contains("Set-Cookie"));
+        }
+        using var right = await anonymous.PostAsync("/api/session", Json($$"""{"key": "{{fixture.ViewerKey}}"}"""));
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        var cookie = Assert.Single(right.Headers.GetValues("Set-Cookie"));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(fixture.ViewerKey, cookie, StringComparison.Ordinal);
+        using var body = JsonDocument.Parse(await right.Content.ReadAsStringAsync());
+        Assert.Equal("viewer", body.RootElement.GetProperty("role").GetString());
     }
 
     [Fact]
