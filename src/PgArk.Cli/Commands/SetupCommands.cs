@@ -47,6 +47,10 @@ internal static class SetupCommands
                 {
                     await context.Out.WriteLineAsync($"{(check.Ok ? "ok  " : "FAIL")}  {check.Name}: {check.Detail}");
                 }
+                foreach (var warning in result.Warnings)
+                {
+                    await context.Out.WriteLineAsync($"warn  {warning}");
+                }
             }
             return result.Ok ? 0 : (int)ErrorKind.Failed;
         }, server, timeout);
