@@ -83,6 +83,10 @@ internal static class TextRenderers
         {
             await output.WriteLineAsync($"{(check.Ok ? "ok  " : "FAIL")}  {check.Name}: {check.Detail}");
         }
+        foreach (var warning in r.Warnings)
+        {
+            await output.WriteLineAsync($"warn  {warning}");
+        }
     }
 
     private static Task ScheduleAsync(TextWriter output, ScheduleResult result)

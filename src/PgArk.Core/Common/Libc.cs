@@ -101,6 +101,16 @@ internal static unsafe partial class Libc
         }
     }
 
+    // O_NOFOLLOW differs between architectures too.
+    private static int ONoFollow =>
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+
+    /// <summary>ELOOP: open with O_NOFOLLOW met a symbolic link as the last component.</summary>
+    public const int ELOOP = 40;
+
+    /// <summary>Opens a file for reading with O_NOFOLLOW: a symbolic link as the last component fails with <see cref="ELOOP"/>.</summary>
+    public static SafeFileHandle OpenReadNoFollow(string path) => Open(path, O_RDONLY | ONoFollow, 0);
+
     /// <summary>Opens (creating it if needed) a file for read/write without the implicit flock .NET's FileStream takes.</summary>
     public static SafeFileHandle OpenOrCreateReadWrite(string path, uint mode) => Open(path, O_RDWR | O_CREAT, mode);
 

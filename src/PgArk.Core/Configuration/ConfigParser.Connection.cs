@@ -111,6 +111,7 @@ internal sealed partial class ConfigParser
             _problems.Add(reader.ChildPath(key), $"file '{file}' does not exist");
             return null;
         }
+        _secretFiles.Add(new SecretFile(file, reader.ChildPath(key)));
 
         string value;
         try

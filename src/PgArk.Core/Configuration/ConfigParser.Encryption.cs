@@ -73,6 +73,7 @@ internal sealed partial class ConfigParser
         {
             return null;
         }
+        _secretFiles.Add(new SecretFile(file, reader.ChildPath("keyFile")));
         byte[] content;
         try
         {

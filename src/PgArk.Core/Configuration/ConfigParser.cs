@@ -32,6 +32,9 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private const int MinimumPgVersion = 10;
 
     private readonly ConfigProblems _problems = new();
+
+    /// <summary>Every file a secret was read from, with its YAML path (what <c>pgark check</c> looks at).</summary>
+    private readonly List<SecretFile> _secretFiles = [];
     private bool _localOptional;
 
     public PgArkOptions Parse(string yamlText)
@@ -63,7 +66,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         return new PgArkOptions(sourcePath, repositories, servers, lockPath, api)
         {
             Agents = agents, Assistant = assistant, Notifications = notifications, Catalog = catalog, Exports = exports,
-            Restore = restore ?? RestoreRootsOptions.None, Stores = stores,
+            Restore = restore ?? RestoreRootsOptions.None, Stores = stores, SecretFiles = _secretFiles,
         };
     }
 

@@ -31,6 +31,9 @@ public sealed record PgArkOptions(
     /// <summary>The <c>restore</c> section: folders API restores may target besides each server's pgdata.</summary>
     public RestoreRootsOptions Restore { get; init; } = RestoreRootsOptions.None;
 
+    /// <summary>Files secrets were read from (connection, passphrase, key, S3 credentials), with their YAML paths.</summary>
+    public IReadOnlyList<SecretFile> SecretFiles { get; init; } = [];
+
     /// <summary>Default of <see cref="LockPath"/>.</summary>
     public const string DefaultLockPath = "/tmp/pgark";
 

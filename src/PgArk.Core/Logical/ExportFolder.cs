@@ -54,6 +54,39 @@ public static partial class ExportFolder
         return Path.Combine(realFolder, Path.GetFileName(full));
     }
 
+    /// <summary>
+    /// Opens a file <see cref="Resolve"/> accepted, for reading, without the race between the check and the open: the
+    /// last component is opened with O_NOFOLLOW (a file swapped for a link meanwhile is refused), and the path the kernel
+    /// reports for the open descriptor must still be inside the export folder (a folder swapped for a link is refused).
+    /// </summary>
+    public static FileStream OpenRead(ExportsOptions exports, string resolved)
+    {
+        var root = RealPath(exports.Path) ?? throw new NotFoundException($"export folder '{exports.Path}' does not exist");
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = Common.Libc.OpenReadNoFollow(resolved);
+        }
+        catch (IOException ex) when (ex.HResult == Common.Libc.ELOOP)
+        {
+            throw Outside(resolved, root, " through a symbolic link");
+        }
+        try
+        {
+            var opened = new FileInfo($"/proc/self/fd/{handle.DangerousGetHandle()}").LinkTarget;
+            if (opened is null || !IsInside(root, opened))
+            {
+                throw Outside(resolved, root, " through a symbolic link");
+            }
+            return new FileStream(handle, FileAccess.Read, 1 << 16);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
     private static RefusedException Outside(string given, string root, string how) =>
         new($"'{given}' is outside the export folder '{root}'{how}", "give a file name relative to the export folder, without '..'");
 

@@ -16,6 +16,9 @@ public sealed record CheckItem(string Name, bool Ok, string Detail);
 public sealed record CheckResult(string Server, IReadOnlyList<CheckItem> Checks)
 {
     public bool Ok => Checks.All(c => c.Ok);
+
+    /// <summary>Problems that do not fail the check: secret files other local users can read (see SecretFilePermissions).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>
@@ -39,6 +42,7 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
         CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
+        var warnings = Configuration.SecretFilePermissions.Warnings(context.Options, server);
         var checks = new List<CheckItem>();
         PostgresSession session;
         try
@@ -48,7 +52,7 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
         catch (PgArkException ex)
         {
             checks.Add(new CheckItem("connection", false, ex.Message));
-            return new CheckResult(server.Name, checks);
+            return new CheckResult(server.Name, checks) { Warnings = warnings };
         }
         await using (session.ConfigureAwait(false))
         {
@@ -112,6 +116,6 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
                 }
             }
         }
-        return new CheckResult(server.Name, checks);
+        return new CheckResult(server.Name, checks) { Warnings = warnings };
     }
 }

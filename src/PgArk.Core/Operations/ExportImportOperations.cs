@@ -83,7 +83,10 @@ public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
             throw new NotFoundException($"file '{input.From}' does not exist");
         }
         var importer = new TableImporter(context.GetServer(input.Server));
-        var stream = new FileStream(input.From, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        // A remote caller's path was checked inside the export folder: open it so that a link swapped in since cannot lead out.
+        var stream = context.Caller != OperationCaller.Local && context.Options.Exports is { } exports
+            ? ExportFolder.OpenRead(exports, input.From)
+            : new FileStream(input.From, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using var streamScope = stream.ConfigureAwait(false);
         return await importer.ImportAsync(new ImportRequest(input.Database, input.Table, input.Format, input.OnConflict, input.HasHeaders), stream, cancellationToken)
             .ConfigureAwait(false);

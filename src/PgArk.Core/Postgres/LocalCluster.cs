@@ -79,11 +79,16 @@ public sealed class LocalCluster : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? overrides = null)
     {
         var wait = timeout ?? TimeSpan.FromMinutes(5);
-        var options = string.Create(CultureInfo.InvariantCulture, $"-p {Port} -k {SocketDirectory} -c listen_addresses=''");
-        foreach (var (name, value) in overrides ?? new Dictionary<string, string>())
+        foreach (var path in new[] { DataDirectory, LogFile })
         {
-            options += $" -c {name}={value}";
+            // pg_ctl writes -D and -l into its /bin/sh command line between double quotes, where the shell still expands these.
+            if (path.IndexOfAny(['"', '$', '`', '\\']) >= 0)
+            {
+                throw new UsageException($"unable to start PostgreSQL with '{path}': pg_ctl passes it to /bin/sh in double quotes, so it may not contain \", $, ` or \\",
+                    "choose a folder (--sandbox-dir, pgdata) without those characters");
+            }
         }
+        var options = PostmasterOptions(Port, SocketDirectory, overrides);
         var outcome = await ProcessRunner.RunAsync(Installation.Program("pg_ctl"),
             ["-D", DataDirectory, "-l", LogFile, "-o", options, "-w", "-t", ((int)wait.TotalSeconds).ToString(CultureInfo.InvariantCulture), "start"],
             asPostgresUser: true, wait + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
@@ -92,6 +97,20 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             throw new OperationFailedException($"PostgreSQL in {DataDirectory} did not start: {outcome.StandardError.Trim()}\n{LogTail()}");
         }
+    }
+
+    /// <summary>
+    /// The <c>pg_ctl -o</c> string. pg_ctl hands it to <c>/bin/sh -c</c>, so every word is single-quoted: a socket folder
+    /// or a setting value with a space, a quote, <c>$(…)</c> or <c>;</c> reaches postgres as one argument and runs nothing.
+    /// </summary>
+    internal static string PostmasterOptions(int port, string socketDirectory, IReadOnlyDictionary<string, string>? overrides)
+    {
+        var words = new List<string> { "-p", port.ToString(CultureInfo.InvariantCulture), "-k", socketDirectory, "-c", "listen_addresses=" };
+        foreach (var (name, value) in overrides ?? new Dictionary<string, string>())
+        {
+            words.AddRange(["-c", $"{name}={value}"]);
+        }
+        return string.Join(' ', words.Select(SelfCommand.ShellQuote));
     }
 
     /// <summary>

@@ -85,4 +85,42 @@ public sealed class ExportFolderTests : IDisposable
         Assert.Throws<NotFoundException>(() => ExportFolder.Resolve(_exports, "nope.csv", forWrite: false));
         Assert.Throws<NotFoundException>(() => ExportFolder.Resolve(_exports, "nofolder/x.csv", forWrite: true));
     }
+
+    [Fact]
+    public void OpenRead_FileSwappedForALinkAfterTheCheck_Refused_OutsideFileNotRead()
+    {
+        var checkedPath = ExportFolder.Resolve(_exports, "sub/in.csv", forWrite: false);
+        // The race import must win: between the check and the open, the file becomes a link to a secret outside.
+        File.Delete(checkedPath);
+        File.CreateSymbolicLink(checkedPath, _folder.Combine("secret", "passwd"));
+        var accessedBefore = File.GetLastAccessTimeUtc(_folder.Combine("secret", "passwd"));
+
+        var refused = Assert.Throws<RefusedException>(() => ExportFolder.OpenRead(_exports, checkedPath));
+
+        Assert.Equal($"'{checkedPath}' is outside the export folder '{_exports.Path}' through a symbolic link", refused.Message);
+        Assert.Equal(accessedBefore, File.GetLastAccessTimeUtc(_folder.Combine("secret", "passwd")));
+    }
+
+    [Fact]
+    public void OpenRead_FolderSwappedForALinkAfterTheCheck_Refused()
+    {
+        var checkedPath = ExportFolder.Resolve(_exports, "sub/in.csv", forWrite: false);
+        Directory.Move(_folder.Combine("exports", "sub"), _folder.Combine("exports-old-sub"));
+        Directory.CreateDirectory(_folder.Combine("elsewhere"));
+        File.WriteAllText(_folder.Combine("elsewhere", "in.csv"), "secret\n");
+        Directory.CreateSymbolicLink(_folder.Combine("exports", "sub"), _folder.Combine("elsewhere"));
+
+        var refused = Assert.Throws<RefusedException>(() => ExportFolder.OpenRead(_exports, checkedPath));
+
+        Assert.Contains("through a symbolic link", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OpenRead_CheckedFileUnchanged_ReadsIt()
+    {
+        var checkedPath = ExportFolder.Resolve(_exports, "sub/in.csv", forWrite: false);
+        using var stream = ExportFolder.OpenRead(_exports, checkedPath);
+        using var reader = new StreamReader(stream);
+        Assert.Equal("a\n", reader.ReadToEnd());
+    }
 }
