@@ -28,7 +28,40 @@ internal static class TextRenderers
         [typeof(CheckResult)] = (context, result) => CheckedAsync(context.Out, (CheckResult)result),
         [typeof(ScheduleResult)] = (context, result) => ScheduleAsync(context.Out, (ScheduleResult)result),
         [typeof(VerifyReport)] = (context, result) => VerifiedAsync(context.Out, (VerifyReport)result),
+        [typeof(BackupStoreResult)] = (context, result) => StoreBackupAsync(context.Out, (BackupStoreResult)result),
+        [typeof(VerifyStoreResult)] = (context, result) => VerifiedStoreAsync(context.Out, (VerifyStoreResult)result),
     };
+
+    private static async Task StoreBackupAsync(TextWriter output, BackupStoreResult r)
+    {
+        var b = r.Backup;
+        await output.WriteLineAsync($"{b.Kind} store '{b.Store}': backup {b.Id} in repository '{r.Repository}', " +
+            $"{Output.Bytes(b.Size)} ({Output.Bytes(b.StoredSize)} stored)");
+        foreach (var item in b.Items)
+        {
+            var counts = string.Join(", ", item.Counts.Where(c => !c.Key.Contains(':', StringComparison.Ordinal) || item.Counts.Count <= 4)
+                .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value}")));
+            await output.WriteLineAsync($"  {item.Name,-24} {Output.Bytes(item.Size),10}  sha256 {item.Sha256[..16]}…{(counts.Length > 0 ? $"  {counts}" : "")}");
+        }
+        foreach (var note in b.Notes)
+        {
+            await output.WriteLineAsync($"note: {note}");
+        }
+        foreach (var id in r.Expired)
+        {
+            await output.WriteLineAsync($"expired backup {id} (stores[].retention)");
+        }
+    }
+
+    private static async Task VerifiedStoreAsync(TextWriter output, VerifyStoreResult r)
+    {
+        foreach (var problem in r.Problems)
+        {
+            await output.WriteLineAsync($"problem: {problem}");
+        }
+        await output.WriteLineAsync(
+            $"verified {r.Backups.Count} backup(s) of store '{r.Store}': {(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)")}");
+    }
 
     public static Task RenderAsync(CliContext context, OperationInvocation invocation) =>
         invocation.Value is { } value && s_renderers.TryGetValue(value.GetType(), out var render)

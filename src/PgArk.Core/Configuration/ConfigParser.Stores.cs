@@ -60,6 +60,40 @@ internal sealed partial class ConfigParser
         return stores;
     }
 
+    private static readonly string[] s_backupSetKeys = ["schedule", "type", "servers", "stores"];
+    private static readonly (string, Catalog.BackupType)[] s_setTypes =
+        [("full", Catalog.BackupType.Full), ("diff", Catalog.BackupType.Diff), ("incr", Catalog.BackupType.Incr)];
+
+    // backupSet: { schedule, type, servers, stores } — pgark serve runs backup_set on that schedule.
+    private BackupSetOptions? ParseBackupSet(YamlMappingReader root, IReadOnlyList<ServerOptions> servers, IReadOnlyList<StoreOptions> stores)
+    {
+        if (root.Mapping("backupSet") is not { } node)
+        {
+            return null;
+        }
+        var reader = new YamlMappingReader(node, "backupSet", s_backupSetKeys, [], _problems);
+        var cron = Cron(reader, "schedule", TimeZoneInfo.Utc, required: true);
+        var type = reader.Has("type") ? reader.Choice("type", s_setTypes) : Catalog.BackupType.Incr;
+        // Absent or "all": every one; a list (possibly empty): those.
+        var serverNames = reader.Has("servers") && reader.Quiet().Scalar("servers") != "all" ? NameList(reader, "servers", "server") : null;
+        var storeNames = reader.Has("stores") && reader.Quiet().Scalar("stores") != "all" ? NameList(reader, "stores", "store") : null;
+        for (var i = 0; serverNames is not null && i < serverNames.Count; i++)
+        {
+            if (servers.All(s => s.Name != serverNames[i]))
+            {
+                _problems.Add(ConfigProblems.Item(reader.ChildPath("servers"), i), $"server '{serverNames[i]}' is not configured");
+            }
+        }
+        for (var i = 0; storeNames is not null && i < storeNames.Count; i++)
+        {
+            if (stores.All(s => s.Name != storeNames[i]))
+            {
+                _problems.Add(ConfigProblems.Item(reader.ChildPath("stores"), i), $"store '{storeNames[i]}' is not configured");
+            }
+        }
+        return cron is null || type is null ? null : new BackupSetOptions(cron, type.Value, serverNames, storeNames);
+    }
+
     private StoreKind? TypeOfStore(YamlMappingNode node, string path)
     {
         var probe = new YamlMappingReader(node, path, [.. s_storeCommonKeys, .. s_qdrantKeys, .. s_neo4jKeys], [], new ConfigProblems());

@@ -12,7 +12,7 @@ namespace PgArk.Core.Configuration;
 /// </summary>
 internal sealed partial class ConfigParser(string sourcePath, Func<string, string?> getEnvironmentVariable)
 {
-    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant", "notifications", "catalog", "exports", "restore", "stores"];
+    private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant", "notifications", "catalog", "exports", "restore", "stores", "backupSet"];
     private static readonly string[] s_rootReserved = [];
     private static readonly string[] s_apiKeys = ["urls", "keys", "allowedOrigins", "allowedHosts"];
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
@@ -62,11 +62,12 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
         var exports = ParseExports(reader);
         var restore = ParseRestore(reader);
         var stores = ParseStores(reader, repositoryNames);
+        var backupSet = ParseBackupSet(reader, servers, stores);
         _problems.ThrowIfAny(sourcePath);
         return new PgArkOptions(sourcePath, repositories, servers, lockPath, api)
         {
             Agents = agents, Assistant = assistant, Notifications = notifications, Catalog = catalog, Exports = exports,
-            Restore = restore ?? RestoreRootsOptions.None, Stores = stores, SecretFiles = _secretFiles,
+            Restore = restore ?? RestoreRootsOptions.None, Stores = stores, BackupSet = backupSet, SecretFiles = _secretFiles,
         };
     }
 

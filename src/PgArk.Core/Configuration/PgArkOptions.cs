@@ -43,6 +43,9 @@ public sealed record PgArkOptions(
     /// <summary>The assistant's optional language model (YAML <c>assistant</c>).</summary>
     public AssistantOptions? Assistant { get; init; }
 
+    /// <summary>The <c>backupSet</c> section: a schedule that backs up servers and stores together (null: none).</summary>
+    public Stores.BackupSetOptions? BackupSet { get; init; }
+
     /// <summary>Qdrant and Neo4j stores backed up beside the servers (YAML <c>stores</c>); names unique.</summary>
     public IReadOnlyList<Stores.StoreOptions> Stores { get; init; } = [];
 

@@ -111,7 +111,7 @@ public sealed class ListBackupSetsOperation : Operation<ListBackupSetsInput, Lis
         var sets = new List<BackupSetRecord>();
         await foreach (var entry in repository.Storage.ListAsync(BackupSets.Folder, recursive: false, cancellationToken).ConfigureAwait(false))
         {
-            if (entry.Path.EndsWith(".json", StringComparison.Ordinal)
+            if (BackupSets.IsSetFile(entry.Path)
                 && await repository.ReadJsonAsync<BackupSetRecord>(entry.Path, cancellationToken).ConfigureAwait(false) is { } set
                 && (input.Member is null || set.Members.Any(m => m.Name == input.Member)))
             {
@@ -128,6 +128,10 @@ internal static class BackupSets
     public const string Folder = "sets";
 
     public static string Path(string id) => $"{Folder}/{id}.json";
+
+    /// <summary>A set record's path (<c>sets/yyyyMMdd-HHmmssX.json</c>); the folder also holds the set schedule's state.</summary>
+    public static bool IsSetFile(string path) =>
+        System.Text.RegularExpressions.Regex.IsMatch(path, "^sets/[0-9]{8}-[0-9]{6}X\\.json$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 }
 
 public sealed record RestoreSetInput(

@@ -254,7 +254,7 @@ public class ConfigParseTests
     {
         var message = ParseError(Minimal + "\nwhatever: 1\n");
 
-        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api, agents, assistant, notifications, catalog, exports, restore, stores)"), message);
+        Assert.Equal(Invalid("whatever: unknown key (known keys: lockPath, repositories, servers, api, agents, assistant, notifications, catalog, exports, restore, stores, backupSet)"), message);
     }
 
     [Fact]

@@ -55,4 +55,35 @@ public sealed class BackupSetTests
         Assert.Contains("store 'graph': neo4j-admin dump of database 'neo4j' (Neo4j store 'graph') failed with exit code 1: Database does not exist: neo4j",
             failed.Verdict.Failure, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task BackupSetSchedule_RunsBackupSet_InServe()
+    {
+        using var folder = new TestDoubles.TemporaryFolder();
+        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
+        qdrant.AddCollection("docs", 2);
+        using var setup = new StoreTestSetup($"""
+              - name: vectors
+                type: qdrant
+                url: {qdrant.BaseAddress}
+            backupSet:
+              schedule: "* * * * * *"
+              servers: []
+            """);
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var loop = new PgArk.Core.Scheduling.Scheduler(setup.Context).RunAsync(stop.Token);
+        ListBackupSetsResult sets;
+        while ((sets = (ListBackupSetsResult)(await setup.RunAsync("list_backup_sets", new { })).Value!).Sets.Count == 0)
+        {
+            Assert.False(stop.IsCancellationRequested, "no scheduled backup set within 60 s");
+            await Task.Delay(200, CancellationToken.None);
+        }
+        await stop.CancelAsync();
+        await loop;
+
+        var member = sets.Sets[0].Members.Single();
+        Assert.Equal(("store", "vectors"), (member.Kind, member.Name));
+        Assert.NotNull(member.BackupId);
+    }
 }

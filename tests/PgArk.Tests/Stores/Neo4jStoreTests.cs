@@ -86,9 +86,12 @@ public sealed class Neo4jStoreTests
         File.WriteAllText(folder.Combine("password"), "wrong");
         using var setup = Setup(AdminScript(folder.Path), home, http.BaseAddress, folder.Combine("password"), 5);
 
-        var backup = (BackupStoreResult)(await setup.RunAsync("backup_store", new { store = "graph" })).Value!;
-        Assert.Empty(backup.Backup.Items[0].Counts);
-        Assert.Contains(backup.Backup.Notes, n => n.StartsWith("counts of database 'neo4j' not recorded", StringComparison.Ordinal)
+        var (backupExit, backupOutput, _) = await setup.CliAsync("backup-store", "graph");
+        Assert.Equal(0, backupExit);
+        Assert.Contains("note: neo4j-admin dump needs the database stopped: with Neo4j Community edition stop the Neo4j server", backupOutput);
+        var backup = (ListStoreBackupsResult)(await setup.RunAsync("list_store_backups", new { store = "graph" })).Value!;
+        Assert.Empty(backup.Stores.Single().Backups.Single().Items[0].Counts);
+        Assert.Contains(backup.Stores.Single().Backups.Single().Notes, n => n.StartsWith("counts of database 'neo4j' not recorded", StringComparison.Ordinal)
             && n.Contains("rejected the credentials of user 'neo4j' (HTTP 401)", StringComparison.Ordinal));
 
         var (exit, _, stderr) = await setup.CliAsync("restore-store", "graph");

@@ -193,4 +193,28 @@ public sealed class QdrantStoreTests
         Assert.Equal("a full-storage snapshot of Qdrant store 'vectors' cannot be restored through the REST API", refused.Message);
         Assert.StartsWith("restore it by starting Qdrant with --storage-snapshot", refused.Hint, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Qdrant_Retention_KeepsTheNewest_AfterEachBackup()
+    {
+        using var server = new TestDoubles.TemporaryFolder();
+        await using var qdrant = new QdrantStandIn(server.Path, apiKey: null);
+        qdrant.AddCollection("docs", 1);
+        using var setup = new StoreTestSetup($"""
+              - name: vectors
+                type: qdrant
+                url: {qdrant.BaseAddress}
+                retention:
+                  keep: 1
+            """);
+
+        var first = (BackupStoreResult)(await setup.RunAsync("backup_store", new { store = "vectors" })).Value!;
+        var second = (BackupStoreResult)(await setup.RunAsync("backup_store", new { store = "vectors" })).Value!;
+
+        Assert.Empty(first.Expired);
+        Assert.Equal([first.Backup.Id], second.Expired);
+        var listed = (ListStoreBackupsResult)(await setup.RunAsync("list_store_backups", new { store = "vectors" })).Value!;
+        Assert.Equal([second.Backup.Id], listed.Stores.Single().Backups.Select(b => b.Id));
+        Assert.False(Directory.Exists(Path.Combine(setup.RepositoryPath, "stores", "vectors", "backups", first.Backup.Id)));
+    }
 }

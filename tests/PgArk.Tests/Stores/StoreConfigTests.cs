@@ -81,6 +81,35 @@ public sealed class StoreConfigTests
     }
 
     [Fact]
+    public void BackupSet_IsParsed_AndUnknownMembersAreReported()
+    {
+        const string stores = """
+
+            stores:
+              - name: vectors
+                type: qdrant
+                url: http://qdrant:6333
+            """;
+        var options = ConfigText.Parse(Base + stores + """
+
+            backupSet:
+              schedule: "0 2 * * *"
+              type: full
+              servers: all
+              stores: [vectors]
+            """);
+        Assert.Equal(("0 2 * * *", PgArk.Core.Catalog.BackupType.Full, null, "vectors"),
+            (options.BackupSet!.Schedule.Text, options.BackupSet.Type, options.BackupSet.Servers, options.BackupSet.Stores!.Single()));
+
+        var message = ConfigText.ParseError(Base + stores + """
+
+            backupSet:
+              servers: [pg9]
+            """);
+        Assert.Equal(ConfigText.Invalid("backupSet.schedule: required", "backupSet.servers[0]: server 'pg9' is not configured"), message);
+    }
+
+    [Fact]
     public void StoreRetention_KeepsNewest_ByCountAndAge()
     {
         var now = DateTimeOffset.Parse("2026-12-04T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
