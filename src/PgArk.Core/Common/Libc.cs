@@ -13,6 +13,9 @@ internal static unsafe partial class Libc
     public const int EINTR = 4;
     public const int ENOTDIR = 20;
     public const int EWOULDBLOCK = 11;
+    private const int ENOSYS = 38;
+    private const int EOPNOTSUPP = 95;
+    private const int FALLOC_FL_KEEP_SIZE = 1;
 
     public const int LOCK_EX = 2;
     public const int LOCK_NB = 4;
@@ -20,8 +23,11 @@ internal static unsafe partial class Libc
     private const int O_RDONLY = 0;
     private const int O_RDWR = 2;
     private const int O_CREAT = 0x40;
+    private const int O_EXCL = 0x80;
+    private const int O_TRUNC = 0x200;
     private const int O_CLOEXEC = 0x80000;
     private const int AT_FDCWD = -100;
+    private const uint SYNC_FILE_RANGE_WRITE = 2;
     private const uint STATX_UID = 0x8;
     private const uint STATX_GID = 0x10;
 
@@ -33,6 +39,10 @@ internal static unsafe partial class Libc
     // O_DIRECTORY is one of the few open flags whose value differs between architectures.
     private static int ODirectory =>
         RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+
+    // O_NOFOLLOW too (x86-64 and most others 0x20000; arm and arm64 0x8000).
+    private static int ONoFollow =>
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
     public static bool IsRoot => geteuid() == 0;
 
@@ -101,15 +111,48 @@ internal static unsafe partial class Libc
         }
     }
 
-    // O_NOFOLLOW differs between architectures too.
-    private static int ONoFollow =>
-        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
-
     /// <summary>ELOOP: open with O_NOFOLLOW met a symbolic link as the last component.</summary>
     public const int ELOOP = 40;
 
     /// <summary>Opens a file for reading with O_NOFOLLOW: a symbolic link as the last component fails with <see cref="ELOOP"/>.</summary>
     public static SafeFileHandle OpenReadNoFollow(string path) => Open(path, O_RDONLY | ONoFollow, 0);
+
+    /// <summary>
+    /// Asks the kernel to start writing a range of a file back to disk now, without waiting (sync_file_range with
+    /// SYNC_FILE_RANGE_WRITE), so the disk works while the caller goes on computing. A hint only: it makes nothing
+    /// durable (the metadata and a later write error are the fsync's business), so a failure is left for the fsync to report.
+    /// </summary>
+    public static void StartWriteback(SafeFileHandle handle, long offset, long count) =>
+        _ = sync_file_range(handle, offset, count, SYNC_FILE_RANGE_WRITE);
+
+    /// <summary>
+    /// Creates a file for a restore with its final permission bits (under the umask; callers set the exact mode later) in
+    /// one open: no flock or fstat as File.OpenHandle adds. <paramref name="replace"/> truncates an existing file instead
+    /// of failing. A symbolic link at the path is never followed.
+    /// </summary>
+    public static SafeFileHandle CreateForWrite(string path, uint mode, bool replace) =>
+        Open(path, O_RDWR | O_CREAT | ONoFollow | (replace ? O_TRUNC : O_EXCL), mode);
+
+    /// <summary>
+    /// Reserves the blocks of a file about to be written (fallocate with FALLOC_FL_KEEP_SIZE: the size stays what the
+    /// writes make it). A file system without fallocate is left to allocate as it writes; no space is an error.
+    /// </summary>
+    public static void Preallocate(SafeFileHandle handle, string pathForMessages, long length)
+    {
+        while (fallocate(handle, FALLOC_FL_KEEP_SIZE, 0, length) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR)
+            {
+                continue;
+            }
+            if (errno is EOPNOTSUPP or ENOSYS)
+            {
+                return;
+            }
+            throw Failure("unable to allocate space for", pathForMessages, errno);
+        }
+    }
 
     /// <summary>Opens (creating it if needed) a file for read/write without the implicit flock .NET's FileStream takes.</summary>
     public static SafeFileHandle OpenOrCreateReadWrite(string path, uint mode) => Open(path, O_RDWR | O_CREAT, mode);
@@ -178,6 +221,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fsync(SafeFileHandle fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fallocate(SafeFileHandle fd, int mode, long offset, long length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int sync_file_range(SafeFileHandle fd, long offset, long count, uint flags);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int flock(SafeFileHandle fd, int operation);

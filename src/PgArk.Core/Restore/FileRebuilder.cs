@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using PgArk.Core.Catalog;
 using PgArk.Core.Codecs;
+using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Physical;
 
@@ -13,8 +14,10 @@ namespace PgArk.Core.Restore;
 /// had it with the delta's pages applied on top, recursively down to a whole object. The result is always checked
 /// against the SHA-256 the manifest recorded for the complete file.
 /// </summary>
-internal sealed class FileRebuilder(Repository repository, BackupChain chain)
+internal sealed class FileRebuilder(Repository repository, BackupChain chain, StageProfile? profile = null, bool startWriteback = false)
 {
+    private readonly StageProfile _profile = profile ?? RestoreStage.Off();
+    private readonly bool _startWriteback = startWriteback;
     private const int BufferSize = 1 << 20;
     private const string EmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -100,21 +103,55 @@ internal sealed class FileRebuilder(Repository repository, BackupChain chain)
         }
         var (path, compression) = await chain.ObjectOfAsync(backupId, entry, cancellationToken).ConfigureAwait(false);
         using var sha = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // Two buffers: while one chunk is written (and its write-back started) on the thread pool, the next is
+        // decompressed and hashed. At most one write is in flight, so chunks reach the file in order of offset.
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize) };
+        Task? pending = null;
         long offset = 0;
         try
         {
             var stored = await OpenObjectAsync(path, entry, backupId, cancellationToken).ConfigureAwait(false);
-            await using (stored.ConfigureAwait(false))
+            var timed = _profile.Enabled ? new TimedReadStream(stored) : null;
+            var input = timed ?? stored;
+            await using (input.ConfigureAwait(false))
             {
-                var plain = CompressionCodec.OpenDecompress(compression, stored, leaveOpen: true);
+                var plain = CompressionCodec.OpenDecompress(compression, input, leaveOpen: true);
                 await using (plain.ConfigureAwait(false))
                 {
-                    int read;
-                    while ((read = await ReadFullAsync(plain, buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    for (var chunk = 0; ; chunk++)
                     {
+                        var buffer = buffers[chunk & 1];
+                        var readTicks = timed?.Ticks ?? 0;
+                        var start = _profile.Start();
+                        var read = await ReadFullAsync(plain, buffer, cancellationToken).ConfigureAwait(false);
+                        if (_profile.Enabled)
+                        {
+                            var inputTicks = timed!.Ticks - readTicks;
+                            _profile.AddElapsed(RestoreStage.Read, inputTicks);
+                            _profile.AddElapsed(RestoreStage.Decompress, System.Diagnostics.Stopwatch.GetTimestamp() - start - inputTicks);
+                        }
+                        if (read == 0)
+                        {
+                            break;
+                        }
+                        start = _profile.Start();
                         sha?.AppendData(buffer, 0, read);
-                        await RandomAccess.WriteAsync(target, buffer.AsMemory(0, read), offset, cancellationToken).ConfigureAwait(false);
+                        _profile.Add(RestoreStage.Hash, start);
+                        if (pending is not null)
+                        {
+                            await pending.ConfigureAwait(false);
+                        }
+                        if (chunk == 0 && read < BufferSize)
+                        {
+                            // The whole file in one chunk (most files of a cluster): no hand-off to another thread.
+                            WriteChunk(target, buffer, read, offset);
+                        }
+                        else
+                        {
+                            // A copy of the offset: the loop moves `offset` on while this write may not have started yet.
+                            var at = offset;
+                            pending = Task.Run(() => WriteChunk(target, buffer, read, at), cancellationToken);
+                        }
                         offset += read;
                         report(read);
                     }
@@ -123,10 +160,37 @@ internal sealed class FileRebuilder(Repository repository, BackupChain chain)
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (pending is not null)
+            {
+                // On failure the buffers go back to the pool only once nothing writes from them any more.
+                await pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
         }
-        RandomAccess.SetLength(target, offset);
+        if (pending is not null)
+        {
+            await pending.ConfigureAwait(false);
+        }
+        if (RandomAccess.GetLength(target) != offset)
+        {
+            RandomAccess.SetLength(target, offset);
+        }
         return (offset, sha is null ? "" : Convert.ToHexStringLower(sha.GetHashAndReset()));
+    }
+
+    private void WriteChunk(SafeFileHandle target, byte[] buffer, int count, long offset)
+    {
+        var start = _profile.Start();
+        RandomAccess.Write(target, buffer.AsSpan(0, count), offset);
+        start = _profile.Add(RestoreStage.Write, start);
+        if (_startWriteback)
+        {
+            // The page cache would otherwise hold every restored byte until the final fsync pass (background write-back
+            // starts at 10 % of memory): start the disk on each chunk now, so the fsyncs find little left to write.
+            Libc.StartWriteback(target, offset, count);
+            _profile.Add(RestoreStage.Writeback, start);
+        }
     }
 
     private async Task<Stream> OpenObjectAsync(string path, ManifestFile entry, string backupId, CancellationToken cancellationToken)

@@ -16,7 +16,8 @@ internal static class RestoredTree
 {
     /// <param name="roots">Folders whose whole content the restore wrote (the data directory, each tablespace's own folder).</param>
     /// <param name="alsoFolders">Further folders that gained entries (parents, tablespace locations, the saved-WAL folder).</param>
-    public static async Task SyncAsync(IReadOnlyCollection<string> roots, IEnumerable<string> alsoFolders, int jobs, CancellationToken cancellationToken)
+    public static async Task SyncAsync(IReadOnlyCollection<string> roots, IEnumerable<string> alsoFolders, int jobs, StageProfile profile,
+        CancellationToken cancellationToken)
     {
         var files = new List<string>();
         var folders = new HashSet<string>(alsoFolders.Where(Directory.Exists), StringComparer.Ordinal);
@@ -27,14 +28,18 @@ internal static class RestoredTree
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs), CancellationToken = cancellationToken },
             (file, _) =>
             {
+                var start = profile.Start();
                 Libc.SyncFile(file);
+                profile.Add(RestoreStage.SyncFiles, start);
                 return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
         // Folders after their files: an entry counts once both the inode and the folder naming it are on disk.
         foreach (var folder in folders)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var start = profile.Start();
             Libc.SyncFolder(folder);
+            profile.Add(RestoreStage.SyncFolders, start);
         }
     }
 
