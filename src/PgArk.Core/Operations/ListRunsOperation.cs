@@ -8,7 +8,7 @@ namespace PgArk.Core.Operations;
 /// <param name="Limit">At most this many runs, newest first (1-1000, default 50).</param>
 /// <param name="Operation">Only runs of this operation (registry name: backup, verify_restore, ...).</param>
 public sealed record ListRunsInput(
-    [property: Input(InputText.Server, Positional = true)] string Server,
+    [property: Input(InputText.Server)] string Server,
     [property: Input("At most this many runs, newest first (1-1000).")] int Limit = 50,
     [property: Input("Only runs of this operation (registry name, e.g. backup or verify_restore).")] string? Operation = null) : IServerInput;
 

@@ -83,24 +83,11 @@ internal static class OpenApiDocument
                 ["/api/servers/{server}/backups"] = Get("Backups of one server, newest first (query: limit)",
                     new JsonArray(Parameter("server", "path", "string"), Parameter("limit", "query", "integer"))),
                 ["/api/databases"] = Get("Databases of each server"),
-                ["/api/session"] = Session(),
             },
         };
         OpenApiResourcePaths.Add((JsonObject)document["paths"]!, registry);
         return document;
     }
-
-    // The dashboard's sign-in: the only route that takes no key, because it is where a key becomes a session cookie.
-    private static JsonObject Session() => new()
-    {
-        ["post"] = new JsonObject
-        {
-            ["summary"] = "Sign in: exchange an API key ({\"key\": ...}) for an HttpOnly session cookie and a CSRF token",
-            ["security"] = new JsonArray(),
-            ["responses"] = Responses("{\"name\", \"role\", \"csrf_token\", \"authentication\"}"),
-        },
-        ["delete"] = new JsonObject { ["summary"] = "Sign out: end the session", ["responses"] = Responses("{\"signed_out\": true}") },
-    };
 
     private static JsonObject Get(string summary, JsonArray? parameters = null)
     {

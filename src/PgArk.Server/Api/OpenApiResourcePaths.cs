@@ -80,5 +80,24 @@ internal static class OpenApiResourcePaths
                 ["responses"] = OpenApiDocument.Responses("the job, cancel_requested true"),
             },
         };
+        paths[Dashboard.DashboardEndpoints.SessionPath] = new JsonObject
+        {
+            ["get"] = new JsonObject
+            {
+                ["summary"] = "The dashboard session of this cookie: name, role, csrf_token (401 when not signed in)",
+                ["responses"] = OpenApiDocument.Responses("{\"name\", \"role\", \"csrf_token\", \"authentication\"}"),
+            },
+            ["post"] = new JsonObject
+            {
+                ["summary"] = "Sign in (body {\"key\": \"...\"}): sets the HttpOnly, SameSite=Strict session cookie and returns the CSRF token that " +
+                    "state-changing requests made with the cookie must send as X-CSRF-Token",
+                ["responses"] = OpenApiDocument.Responses("{\"name\", \"role\", \"csrf_token\", \"authentication\"}"),
+            },
+            ["delete"] = new JsonObject
+            {
+                ["summary"] = "Sign out: ends the session (its CSRF token required) and clears the cookie",
+                ["responses"] = OpenApiDocument.Responses("{\"signed_out\": true}"),
+            },
+        };
     }
 }

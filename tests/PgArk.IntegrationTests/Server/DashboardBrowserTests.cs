@@ -136,6 +136,35 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Admin_PlansDatabaseRestore_DryRunPlanShown_RunRefusedUntilTheNameIsTyped()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var playwrightScope = playwright;
+        await using var browserScope = browser;
+        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
+        await using var contextScope = context;
+
+        await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
+        await page.ClickAsync("#restore-open");
+        await page.SelectOptionAsync("#restore-database", ServerFixture.Database);
+        await page.FillAsync("#restore-time", ""); // empty: latest
+        await page.ClickAsync("#restore-plan-button");
+        var plan = page.Locator("#restore-plan");
+        await Assertions.Expect(plan).ToContainTextAsync($"\"database\": \"{ServerFixture.Database}\"",
+            new LocatorAssertionsToContainTextOptions { Timeout = s_timeout });
+        Assert.Contains("\"server\": \"pg1\"", await plan.InnerTextAsync(), StringComparison.Ordinal);
+        await ScreenshotAsync(page, "restore-plan");
+
+        await page.FillAsync("#restore-confirm", "not-the-name");
+        await page.ClickAsync("#restore-run");
+        await Assertions.Expect(plan).ToHaveTextAsync("Type the database name exactly to confirm.");
+        var jobs = JsonNode.Parse(await page.EvaluateAsync<string>("fetch('/api/jobs').then(r => r.text())"))!["jobs"]!.AsArray();
+        var restores = jobs.Where(j => j!["operation"]!.GetValue<string>() == "restore_database").ToList();
+        Assert.Single(restores); // the dry run only
+        Assert.Equal("succeeded", restores[0]!["state"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task ForgedPost_WithTheCookieButNoCsrfToken_403_NothingStarted()
     {
         var (playwright, browser) = await LaunchAsync();

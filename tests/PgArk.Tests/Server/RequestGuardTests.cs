@@ -19,6 +19,7 @@ public class RequestGuardTests
         string? origin = null)
     {
         var http = new DefaultHttpContext();
+        http.Request.Scheme = "http";
         http.Request.Method = method;
         http.Request.Path = path;
         http.Request.Host = new HostString(host);
@@ -68,6 +69,25 @@ public class RequestGuardTests
         Assert.NotNull(refusal);
         Assert.Equal(StatusCodes.Status403Forbidden, refusal.Value.Status);
         Assert.Equal($"origin '{origin}' is not allowed", refusal.Value.Message);
+    }
+
+    [Theory]
+    [InlineData("POST", "127.0.0.1:8001", "http://127.0.0.1:8001")]
+    [InlineData("DELETE", "localhost:8001", "http://localhost:8001")]
+    [InlineData("POST", "backup.internal", "http://backup.internal")]
+    public void Refusal_ServicesOwnOrigin_Passes_TheDashboard(string method, string host, string origin)
+    {
+        Assert.Null(Guard().Refusal(Request(method, "/api/session", host: host, origin: origin)));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:8001", "http://127.0.0.1:8002")]
+    [InlineData("127.0.0.1:8001", "https://127.0.0.1:8001")]
+    [InlineData("127.0.0.1:8001", "http://localhost:8001")]
+    public void Refusal_OriginOtherThanTheHostAsked_403(string host, string origin)
+    {
+        var refusal = Guard().Refusal(Request("POST", "/api/session", host: host, origin: origin));
+        Assert.Equal(StatusCodes.Status403Forbidden, refusal?.Status);
     }
 
     [Fact]

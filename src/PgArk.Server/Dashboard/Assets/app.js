@@ -377,7 +377,7 @@ function restoreCard(name, info, databases) {
     plan.hidden = false;
     plan.textContent = 'Planning…';
     try {
-      const job = await api('POST', `/api/servers/${enc(name)}/databases/${enc(select.value)}/restore`, { ...args(), dry_run: true });
+      const job = await api('POST', `/api/servers/${enc(name)}/databases/${enc(select.value)}/restore`, { ...args(), dry_run: true, confirm: true }); // the API asks confirm of a destructive operation even for a dry run, which changes nothing
       const done = await followJob(job.id, p => { plan.textContent = `Planning… ${p}`; });
       if (done.state !== 'succeeded') throw new Error(done.error?.message ?? done.state);
       plan.textContent = JSON.stringify(done.result?.plan ?? done.result, null, 2);
