@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using PgArk.Tests.TestServers;
 
 namespace PgArk.Tests.Stores;
 
@@ -12,10 +12,8 @@ namespace PgArk.Tests.Stores;
 /// <c>neo4j-admin</c> stand-in dumps and loads (<c>$NEO4J_HOME/data/databases/&lt;db&gt;/graph.json</c>) and answers the
 /// count statements PgArk sends; any other statement is a syntax error, as it would be for a query it cannot run.
 /// </summary>
-internal sealed class Neo4jHttpStandIn : IAsyncDisposable
+internal sealed class Neo4jHttpStandIn : LoopbackHttpServer
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
     private readonly string _home;
     private readonly string _authorization;
 
@@ -23,17 +21,8 @@ internal sealed class Neo4jHttpStandIn : IAsyncDisposable
     {
         _home = home;
         _authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseAddress.ToString());
-        _listener.Start();
-        _loop = Task.Run(ServeAsync);
+        Start();
     }
-
-    public Uri BaseAddress { get; }
 
     /// <summary>Writes a database the way the neo4j-admin stand-in keeps it: nodes as label lists, relationships as types.</summary>
     public static void WriteGraph(string home, string database, IEnumerable<string[]> nodes, IEnumerable<string> relationships)
@@ -48,24 +37,8 @@ internal sealed class Neo4jHttpStandIn : IAsyncDisposable
         File.WriteAllText(Path.Combine(folder, "graph.json"), graph.ToJsonString());
     }
 
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-            await HandleAsync(context);
-        }
-    }
 
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         var request = context.Request;
         if (request.Headers["Authorization"] != _authorization)
@@ -137,11 +110,4 @@ internal sealed class Neo4jHttpStandIn : IAsyncDisposable
         response.Close();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        // Close alone: after Stop, Close looks the port up again and re-binds it, which fails ("Address already in use")
-        // once another test's listener has taken the port.
-        _listener.Close();
-        await _loop;
-    }
 }

@@ -1,9 +1,9 @@
 using System.Formats.Tar;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using PgArk.Tests.TestServers;
 
 namespace PgArk.Tests.Stores;
 
@@ -16,30 +16,19 @@ namespace PgArk.Tests.Stores;
 /// and snapshots give 404 with Qdrant's error body, and an upload with a wrong checksum or an unknown priority is refused (400).
 /// Qdrant itself cannot be installed on the build machines; this is the stand-in the issue allows.
 /// </summary>
-internal sealed class QdrantStandIn : IAsyncDisposable
+internal sealed class QdrantStandIn : LoopbackHttpServer
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
     private readonly string _folder;
     private readonly string? _apiKey;
     private readonly object _sync = new();
 
-    public QdrantStandIn(string folder, string? apiKey)
+    public QdrantStandIn(string folder, string? apiKey) : base(concurrent: true)
     {
         _folder = folder;
         _apiKey = apiKey;
         Directory.CreateDirectory(folder);
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseAddress.ToString());
-        _listener.Start();
-        _loop = Task.Run(ServeAsync);
+        Start();
     }
-
-    public Uri BaseAddress { get; }
 
     /// <summary>Collections: name → (points, vectors config).</summary>
     public Dictionary<string, (List<string> Points, JsonNode Vectors)> Collections { get; } = [];
@@ -59,24 +48,8 @@ internal sealed class QdrantStandIn : IAsyncDisposable
     public IReadOnlyList<string> SnapshotFiles() => Directory.Exists(_folder)
         ? Directory.GetFiles(_folder, "*.snapshot", SearchOption.AllDirectories).ToList() : [];
 
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
 
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         var request = context.Request;
         var response = context.Response;
@@ -336,11 +309,4 @@ internal sealed class QdrantStandIn : IAsyncDisposable
         response.Close();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        // Close alone: after Stop, Close looks the port up again and re-binds it, which fails ("Address already in use")
-        // once another test's listener has taken the port.
-        _listener.Close();
-        await _loop;
-    }
 }
