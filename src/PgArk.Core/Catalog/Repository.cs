@@ -158,6 +158,25 @@ public sealed class Repository
         return null;
     }
 
+    /// <summary>
+    /// Every stored copy of a WAL file (normally one; a streamed <c>.partial</c> has two for a moment while its newer
+    /// copy replaces the older one).
+    /// </summary>
+    public async Task<IReadOnlyList<ArchivedWalFile>> FindWalFilesAsync(string server, WalFileName name, CancellationToken cancellationToken)
+    {
+        var found = new List<ArchivedWalFile>();
+        var prefix = name.Name + "-";
+        await foreach (var entry in Storage.ListAsync(RepositoryLayout.WalFolder(server, name), recursive: false, cancellationToken).ConfigureAwait(false))
+        {
+            var fileName = entry.Path[(entry.Path.LastIndexOf('/') + 1)..];
+            if (fileName.StartsWith(prefix, StringComparison.Ordinal) && ArchivedWalFile.TryParse(entry, out var archived))
+            {
+                found.Add(archived);
+            }
+        }
+        return found;
+    }
+
     /// <summary>Which of the named segments are not archived yet; each folder involved is listed once.</summary>
     public async Task<SortedSet<string>> MissingWalSegmentsAsync(string server, IEnumerable<string> segmentNames, CancellationToken cancellationToken)
     {

@@ -22,7 +22,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private static readonly string[] s_repositoryReserved = [];
     private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly", "logicalKeep"];
     private static readonly string[] s_serverKeys =
-        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify", "schedule", "restore", "archive"];
+        ["name", "connection", "connectionEnv", "connectionFile", "passwordEnv", "pgdata", "pgBin", "pgVersion", "repositories", "verify", "schedule", "restore", "archive", "stream"];
     private static readonly string[] s_serverReserved = [];
 
     private static readonly (string, RepositoryType)[] s_repositoryTypes = [("posix", RepositoryType.Posix), ("s3", RepositoryType.S3)];
@@ -294,6 +294,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
                 Schedule = Schedule(reader),
                 RestorePrefetch = RestorePrefetch(reader),
                 Archive = Archive(reader, pgData),
+                Stream = Flag(reader, "stream") ?? false,
             });
         }
 

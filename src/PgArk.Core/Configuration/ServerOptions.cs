@@ -34,6 +34,12 @@ public sealed record ServerOptions(
     /// <summary>archive-push: synchronous (default) or through the asynchronous pusher (YAML <c>archive</c>).</summary>
     public ArchiveOptions? Archive { get; init; }
 
+    /// <summary>
+    /// <c>pgark serve</c> runs <c>pgark stream</c> for this server (YAML <c>stream: true</c>): WAL received over a
+    /// replication slot, see docs/streaming.md.
+    /// </summary>
+    public bool Stream { get; init; }
+
     /// <summary><see cref="Archive"/>, or synchronous archiving with the default spool when not configured.</summary>
     public ArchiveOptions ArchiveOrDefault => Archive ?? ArchiveOptions.Synchronous(PgData);
 

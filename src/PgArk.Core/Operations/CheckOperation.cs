@@ -60,13 +60,26 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
             checks.Add(new CheckItem("connection", true, $"PostgreSQL {facts.VersionNum / 10000}.{facts.VersionNum % 100}, system identifier {facts.SystemIdentifier}"));
             checks.Add(new CheckItem("wal_level", facts.WalLevel is "replica" or "logical",
                 facts.WalLevel is "replica" or "logical" ? facts.WalLevel : $"'{facts.WalLevel}': set wal_level = replica and restart"));
+            // A streamed server (stream: true, or its pgark slot exists) gets its WAL through the slot: archiving is optional.
+            var slotName = Streaming.WalStreamSlot.NameFor(server.Name);
+            var slot = await Streaming.WalStreamSlot.ReadAsync(session, slotName, cancellationToken).ConfigureAwait(false);
+            var streamed = server.Stream || slot is not null;
             var archiving = facts.ArchiveMode is "on" or "always";
-            checks.Add(new CheckItem("archive_mode", archiving, archiving ? facts.ArchiveMode : $"'{facts.ArchiveMode}': set archive_mode = on and restart"));
+            checks.Add(new CheckItem("archive_mode", archiving || streamed, archiving ? facts.ArchiveMode
+                : streamed ? $"'{facts.ArchiveMode}': WAL is streamed through slot {slotName}"
+                : $"'{facts.ArchiveMode}': set archive_mode = on and restart"));
             var pushes = facts.ArchiveCommand.Contains("archive-push", StringComparison.Ordinal)
                 && facts.ArchiveCommand.Contains($"--server {server.Name}", StringComparison.Ordinal);
-            checks.Add(new CheckItem("archive_command", pushes, pushes
+            checks.Add(new CheckItem("archive_command", pushes || streamed, pushes
                 ? facts.ArchiveCommand
+                : streamed ? $"'{facts.ArchiveCommand}': WAL is streamed through slot {slotName}"
                 : $"'{facts.ArchiveCommand}' does not call pgark archive-push for this server; suggested: {context.ArchivePushCommand(server.Name)}"));
+            if (streamed)
+            {
+                // Lag is a fact; a slot nobody streams from is a problem (pg_wal grows until max_slot_wal_keep_size).
+                checks.Add(new CheckItem("stream", slot is { Active: true }, slot?.Describe()
+                    ?? $"no replication slot {slotName}: run 'pgark stream --server {server.Name}' (or 'pgark serve' with stream: true)"));
+            }
 
             var repositories = context.RepositoriesFor(server);
             var recordsOk = true;
@@ -80,7 +93,7 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
                     : ok ? repository.Storage.Location : $"holds system identifier {record.SystemIdentifier}, server reports {facts.SystemIdentifier}"));
             }
 
-            if (archiving && recordsOk && !facts.InRecovery)
+            if ((archiving || slot is { Active: true }) && recordsOk && !facts.InRecovery)
             {
                 var stopwatch = Stopwatch.StartNew();
                 var segment = await session.SwitchWalAsync(cancellationToken).ConfigureAwait(false);

@@ -35,6 +35,21 @@ public sealed class WalArchiver(ILogger logger)
     {
         var name = WalFileName.Parse(Path.GetFileName(walPath));
         var content = await ReadWalAsync(walPath, cancellationToken).ConfigureAwait(false);
+        return await PushContentAsync(server, name, content, walPath, repositories, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores a complete WAL file held in memory (a segment received by <c>pgark stream</c>) exactly like archive-push
+    /// stores a file: same object name, codec, encryption, SHA-256, every repository, same refusal of different content.
+    /// </summary>
+    public Task<IReadOnlyList<WalPushOutcome>> PushAsync(string server, WalFileName name, ReadOnlyMemory<byte> content,
+        IReadOnlyList<Repository> repositories, CancellationToken cancellationToken) =>
+        PushContentAsync(server, name, new WalContent(content, Convert.ToHexStringLower(SHA256.HashData(content.Span))), null, repositories,
+            cancellationToken);
+
+    private async Task<IReadOnlyList<WalPushOutcome>> PushContentAsync(string server, WalFileName name, WalContent content, string? walPath,
+        IReadOnlyList<Repository> repositories, CancellationToken cancellationToken)
+    {
         var outcomes = new List<WalPushOutcome>();
         var healthy = new List<Repository>();
         var failures = new List<(Repository Repository, PgArkException Failure)>();
@@ -55,7 +70,7 @@ public sealed class WalArchiver(ILogger logger)
         {
             return outcomes;
         }
-        if (healthy.Count > 0)
+        if (healthy.Count > 0 && walPath is not null)
         {
             await PushReadyAheadAsync(server, walPath, name, healthy, cancellationToken).ConfigureAwait(false);
         }
@@ -113,7 +128,7 @@ public sealed class WalArchiver(ILogger logger)
     }
 
     /// <summary>A WAL file read once, hashed once, and pushed to each repository.</summary>
-    private sealed record WalContent(byte[] Bytes, string Sha256);
+    private sealed record WalContent(ReadOnlyMemory<byte> Bytes, string Sha256);
 
     private static async Task<WalContent> ReadWalAsync(string walPath, CancellationToken cancellationToken)
     {
@@ -133,7 +148,7 @@ public sealed class WalArchiver(ILogger logger)
     {
         var sha = content.Sha256;
         var record = await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
-        CheckSegmentHeader(name, content.Bytes, record, server);
+        CheckSegmentHeader(name, content.Bytes.Span, record, server);
         var existing = await repository.FindWalAsync(server, name, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
@@ -146,7 +161,16 @@ public sealed class WalArchiver(ILogger logger)
             logger.LogInformation("WAL file {Name} already archived in repository '{Repository}' with identical content", name, repository.Name);
             return WalPushOutcome.AlreadyArchived;
         }
-        var path = $"{RepositoryLayout.WalFolder(server, name)}/{RepositoryLayout.WalStoredName(name, sha, repository.Extension)}";
+        await WriteObjectAsync(repository, server, name, content, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("pushed WAL file {Name} to repository '{Repository}'", name, repository.Name);
+        return WalPushOutcome.Stored;
+    }
+
+    /// <summary>The one way a WAL object is written: compressed with the repository's codec, named by its SHA-256, durable on return.</summary>
+    private static async Task WriteObjectAsync(Repository repository, string server, WalFileName name, WalContent content,
+        CancellationToken cancellationToken)
+    {
+        var path = $"{RepositoryLayout.WalFolder(server, name)}/{RepositoryLayout.WalStoredName(name, content.Sha256, repository.Extension)}";
         var write = await repository.Storage.OpenWriteAsync(path, WriteOptions.Default, cancellationToken).ConfigureAwait(false);
         await using (write.ConfigureAwait(false))
         {
@@ -157,8 +181,59 @@ public sealed class WalArchiver(ILogger logger)
             }
             await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
-        logger.LogInformation("pushed WAL file {Name} to repository '{Repository}'", name, repository.Name);
-        return WalPushOutcome.Stored;
+    }
+
+    /// <summary>
+    /// Stores the received part of the segment being streamed as <c>&lt;segment&gt;.partial</c> in every repository, then
+    /// removes the older partial copies of that segment (the new one is durable first, so a partial is always there).
+    /// Unlike a complete segment, a partial grows: a different content under the same name is expected here.
+    /// Throws when any repository failed (the streamer then reports no progress and retries).
+    /// </summary>
+    public async Task PushPartialAsync(string server, WalFileName segment, ReadOnlyMemory<byte> content, IReadOnlyList<Repository> repositories,
+        CancellationToken cancellationToken)
+    {
+        var name = WalFileName.Parse(segment.Name + ".partial");
+        var walContent = new WalContent(content, Convert.ToHexStringLower(SHA256.HashData(content.Span)));
+        var failures = new List<string>();
+        foreach (var repository in repositories)
+        {
+            try
+            {
+                var record = await repository.RequireServerRecordAsync(server, cancellationToken).ConfigureAwait(false);
+                CheckSegmentHeader(name, content.Span, record, server);
+                var older = await repository.FindWalFilesAsync(server, name, cancellationToken).ConfigureAwait(false);
+                if (!older.Any(o => o.Sha256 == walContent.Sha256))
+                {
+                    await WriteObjectAsync(repository, server, name, walContent, cancellationToken).ConfigureAwait(false);
+                }
+                foreach (var old in older.Where(o => o.Sha256 != walContent.Sha256))
+                {
+                    await repository.Storage.DeleteAsync(old.Entry.Path, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (PgArkException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failures.Add($"repository '{repository.Name}': {ex.Message}");
+            }
+        }
+        if (failures.Count > 0)
+        {
+            throw new OperationFailedException($"partial WAL segment {segment} was not stored in every repository ({string.Join("; ", failures)})");
+        }
+    }
+
+    /// <summary>Removes the partial copies of a segment once the complete segment is stored in every repository.</summary>
+    public static async Task RemovePartialsAsync(string server, WalFileName segment, IReadOnlyList<Repository> repositories,
+        CancellationToken cancellationToken)
+    {
+        var name = WalFileName.Parse(segment.Name + ".partial");
+        foreach (var repository in repositories)
+        {
+            foreach (var old in await repository.FindWalFilesAsync(server, name, cancellationToken).ConfigureAwait(false))
+            {
+                await repository.Storage.DeleteAsync(old.Entry.Path, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>
@@ -180,7 +255,7 @@ public sealed class WalArchiver(ILogger logger)
         var spool = prefetch > 0 && name.Kind == WalFileKind.Segment ? WalPrefetchSpool.ForDestination(destination) : null;
         if (spool is null)
         {
-            return (await FetchAsync(server, name, destination, repositories, cancellationToken).ConfigureAwait(false)).Repository;
+            return (await FetchAsync(server, name, destination, repositories, cancellationToken, allowPartial: true).ConfigureAwait(false)).Repository;
         }
         spool.Prune(name.Name);
         var served = await spool.TryServeAsync(name.Name, destination, m => logger.LogWarning("{Message}", m), cancellationToken)
@@ -196,7 +271,7 @@ public sealed class WalArchiver(ILogger logger)
             Fetched fetched;
             try
             {
-                fetched = await FetchAsync(server, name, destination, repositories, cancellationToken).ConfigureAwait(false);
+                fetched = await FetchAsync(server, name, destination, repositories, cancellationToken, allowPartial: true).ConfigureAwait(false);
             }
             catch (WalNotArchivedException)
             {
@@ -248,8 +323,12 @@ public sealed class WalArchiver(ILogger logger)
     /// <summary>Where a WAL file came from, its recorded SHA-256, and the server's segment size.</summary>
     private sealed record Fetched(string Repository, string Sha256, long WalSegmentSize);
 
+    /// <param name="allowPartial">
+    /// Serve a streamed <c>.partial</c> copy (padded to a whole segment) when no repository has the complete segment; not
+    /// for prefetching, which must never hold a segment that may still be completed.
+    /// </param>
     private async Task<Fetched> FetchAsync(string server, WalFileName name, string destination, IReadOnlyList<Repository> repositories,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool allowPartial = false)
     {
         var failures = new List<(Repository Repository, Exception Failure)>();
         foreach (var repository in repositories)
@@ -277,11 +356,51 @@ public sealed class WalArchiver(ILogger logger)
         {
             throw new WalFetchFailedException(name, failures);
         }
+        if (allowPartial && name.Kind == WalFileKind.Segment)
+        {
+            // No repository holds the complete segment (each was read, so a complete copy always wins): the newest WAL
+            // of a streamed server is its .partial segment, which recovery to latest must replay too.
+            var partial = WalFileName.Parse(name.Name + ".partial");
+            foreach (var repository in repositories)
+            {
+                try
+                {
+                    Fetched? fetched;
+                    try
+                    {
+                        fetched = await TryGetOneAsync(server, partial, destination, repository, cancellationToken, padToSegment: true).ConfigureAwait(false);
+                    }
+                    catch (NotFoundException)
+                    {
+                        // A running streamer replaced the copy between listing and reading: the newer one is there.
+                        fetched = await TryGetOneAsync(server, partial, destination, repository, cancellationToken, padToSegment: true).ConfigureAwait(false);
+                    }
+                    if (fetched is not null)
+                    {
+                        logger.LogInformation("WAL file {Name} served from its streamed partial copy in repository '{Repository}'", name, repository.Name);
+                        return fetched;
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogWarning("unable to get WAL file {Name} from repository '{Repository}': {Message}", partial, repository.Name, ex.Message);
+                    failures.Add((repository, ex));
+                }
+            }
+            if (failures.Count > 0)
+            {
+                throw new WalFetchFailedException(name, failures);
+            }
+        }
         throw new WalNotArchivedException($"WAL file {name} is not in the archive of server '{server}'");
     }
 
+    /// <param name="padToSegment">
+    /// Fill the file with zeros up to the server's segment size: PostgreSQL refuses a restored segment of another size,
+    /// and reads the zeros after the streamed bytes as the end of WAL.
+    /// </param>
     private static async Task<Fetched?> TryGetOneAsync(string server, WalFileName name, string destination, Repository repository,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool padToSegment = false)
     {
         // An unmounted or emptied repository lists no WAL at all: reading the server record first (also the first
         // decryption with the repository's key) tells "not archived" apart from "cannot read this repository".
@@ -317,6 +436,10 @@ public sealed class WalArchiver(ILogger logger)
                             throw new IntegrityException(
                                 $"WAL file {name} in repository '{repository.Name}' is corrupt: SHA-256 {actual}, expected {archived.Sha256} ({archived.Entry.Path})");
                         }
+                        if (padToSegment && output.Length < record.WalSegmentSize)
+                        {
+                            output.SetLength(record.WalSegmentSize);
+                        }
                     }
                 }
             }
@@ -336,7 +459,7 @@ public sealed class WalArchiver(ILogger logger)
     /// A segment's first page carries a long header with the system identifier and segment size: refuse WAL of
     /// another cluster before it pollutes the archive.
     /// </summary>
-    private static void CheckSegmentHeader(WalFileName name, byte[] content, ServerRecord record, string server)
+    private static void CheckSegmentHeader(WalFileName name, ReadOnlySpan<byte> content, ServerRecord record, string server)
     {
         if (name.Kind is not (WalFileKind.Segment or WalFileKind.Partial) || content.Length < 40)
         {
@@ -344,14 +467,14 @@ public sealed class WalArchiver(ILogger logger)
         }
         const ushort longHeaderFlag = 0x0002; // XLP_LONG_HEADER
         var magic = BinaryPrimitives.ReadUInt16LittleEndian(content);
-        var info = BinaryPrimitives.ReadUInt16LittleEndian(content.AsSpan(2));
+        var info = BinaryPrimitives.ReadUInt16LittleEndian(content[2..]);
         if (PgVersions.MajorOfWalPageMagic(magic) is null || (info & longHeaderFlag) == 0)
         {
             // Not a page layout we know (a future major version): nothing reliable to compare.
             return;
         }
-        var systemIdentifier = BinaryPrimitives.ReadUInt64LittleEndian(content.AsSpan(24));
-        var segmentSize = BinaryPrimitives.ReadUInt32LittleEndian(content.AsSpan(32));
+        var systemIdentifier = BinaryPrimitives.ReadUInt64LittleEndian(content[24..]);
+        var segmentSize = BinaryPrimitives.ReadUInt32LittleEndian(content[32..]);
         if (systemIdentifier != record.SystemIdentifier)
         {
             throw new IntegrityException(

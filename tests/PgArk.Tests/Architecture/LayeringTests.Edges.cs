@@ -27,6 +27,7 @@ public partial class LayeringTests
         ["Verification"] = 5,
         ["Notifications"] = 5,
         ["Stores"] = 5,
+        ["Streaming"] = 5,
         ["Operations"] = 6,
         ["Scheduling"] = 7,
     };
@@ -36,6 +37,7 @@ public partial class LayeringTests
     {
         "Restore -> Physical", "Restore -> Wal", "Physical -> Wal", "Retention -> Wal", "Verification -> Restore", "Verification -> Wal",
         "Notifications -> Wal", "Stores -> Logical", // a store artifact is written through the dumps' checked write path
+        "Streaming -> Wal", // streamed WAL is stored through archive-push's write path
     };
 
     /// <summary>The cycles and upward edges of issue 12 still to remove (with what causes each).</summary>

@@ -1,0 +1,381 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Npgsql.Replication;
+using NpgsqlTypes;
+using PgArk.Core.Catalog;
+using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
+using PgArk.Core.Wal;
+
+namespace PgArk.Core.Streaming;
+
+/// <summary>What a stream did until it was stopped.</summary>
+public sealed record WalStreamSummary(string Slot, uint Timeline, string FlushedLsn, int SegmentsStored, int PartialsStored, int Reconnects);
+
+/// <summary>
+/// <c>pgark stream</c>: receives WAL over the physical replication protocol through a slot of its own and stores it
+/// with <see cref="WalArchiver"/>'s write path: complete segments exactly as archive-push stores them, the segment being
+/// received as a <c>.partial</c> object replaced as it grows. The position reported to the server as flushed is only
+/// ever what every repository holds durably, so the slot keeps the rest and a synchronous standby entry for the
+/// streamer (its application_name is the slot name) makes a commit wait until its WAL is in the repository.
+/// </summary>
+/// <remarks>
+/// Two loops share the received WAL: the receiver appends what the server sends to the segment in memory (one array
+/// per segment, so bytes below a segment's length never change again and the uploader reads them without copying);
+/// the uploader stores whatever is new each round, so under load one upload covers many server messages (group
+/// commit) and at most one upload runs at a time. Connection loss and server restarts are retried with backoff from
+/// the last received byte; the receiver keeps the bytes not yet durable, so nothing is skipped.
+/// </remarks>
+public sealed class WalStreamer
+{
+    /// <summary>Complete segments waiting for the uploader before the receiver stops reading (memory bound).</summary>
+    private const int MaxQueuedSegments = 4;
+
+    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_finalUploadTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly string _server;
+    private readonly string _connectionString;
+    private readonly IReadOnlyList<Repository> _repositories;
+    private readonly WalArchiver _archiver;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly Queue<SegmentBuffer> _completed = new();
+    private readonly Channel<bool> _work = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _drained = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    private long _segmentSize;
+    private uint _timeline;
+    private SegmentBuffer? _current;
+    private (ulong Start, int Length) _storedPartial;
+    private long _flushed;
+    private PhysicalReplicationConnection? _connection;
+    private int _segmentsStored;
+    private int _partialsStored;
+    private int _reconnects;
+    private Exception? _uploadFailure;
+
+    public WalStreamer(string server, string connectionString, IReadOnlyList<Repository> repositories, ILogger logger)
+    {
+        _server = server;
+        _connectionString = connectionString;
+        _repositories = repositories;
+        _logger = logger;
+        _archiver = new WalArchiver(logger);
+        Slot = WalStreamSlot.NameFor(server);
+    }
+
+    public string Slot { get; }
+
+    /// <summary>End of the WAL durable in every repository (what the server was told is flushed).</summary>
+    public Lsn FlushedLsn => new((ulong)Interlocked.Read(ref _flushed));
+
+    /// <summary>Called after each advance of <see cref="FlushedLsn"/> (progress for the front ends).</summary>
+    public Action<Lsn>? Flushed { get; init; }
+
+    /// <summary>Streams until <paramref name="stopToken"/> fires (then stores what was received and returns) or a failure that retrying cannot fix.</summary>
+    public async Task<WalStreamSummary> RunAsync(CancellationToken stopToken)
+    {
+        var record = await _repositories[0].RequireServerRecordAsync(_server, stopToken).ConfigureAwait(false);
+        _segmentSize = record.WalSegmentSize;
+        using var uploaderStop = new CancellationTokenSource();
+        var uploader = Task.Run(() => UploadLoopAsync(uploaderStop.Token), CancellationToken.None);
+        Exception? fatal = null;
+        try
+        {
+            await ReceiveLoopAsync(record, stopToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            fatal = ex;
+        }
+        // Whatever was received is stored before the streamer ends (a stop must not leave durable-looking gaps).
+        uploaderStop.Cancel();
+        await uploader.ConfigureAwait(false);
+        using (var final = new CancellationTokenSource(s_finalUploadTimeout))
+        {
+            try
+            {
+                await UploadPendingAsync(final.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is PgArkException or IOException or OperationCanceledException)
+            {
+                _logger.LogError("WAL received from server '{Server}' after {Lsn} could not be stored before stopping: {Message}", _server, FlushedLsn,
+                    ex.Message);
+            }
+        }
+        if (fatal is not null)
+        {
+            throw fatal is PgArkException ? fatal : new OperationFailedException($"streaming of server '{_server}' stopped: {fatal.Message}", null, fatal);
+        }
+        return new WalStreamSummary(Slot, _timeline, FlushedLsn.ToString(), _segmentsStored, _partialsStored, _reconnects);
+    }
+
+    private async Task ReceiveLoopAsync(ServerRecord record, CancellationToken stopToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            stopToken.ThrowIfCancellationRequested();
+            var received = ReceivedEnd();
+            try
+            {
+                await StreamOnceAsync(record, stopToken).ConfigureAwait(false);
+                _logger.LogWarning("server '{Server}' ended the replication stream at {Lsn}; reconnecting", _server, ReceivedEnd());
+            }
+            catch (Exception ex) when (IsTransient(ex) && !stopToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("streaming from server '{Server}' interrupted at {Lsn}: {Message}; reconnecting in {Seconds:0} s", _server, ReceivedEnd(),
+                    ex.Message, backoff.TotalSeconds);
+            }
+            _reconnects++;
+            // A connection that made progress resets the backoff: a restart is retried quickly, a dead server slowly.
+            backoff = ReceivedEnd() != received ? TimeSpan.FromSeconds(1) : backoff;
+            await Task.Delay(backoff, stopToken).ConfigureAwait(false);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_maxBackoff.Ticks));
+        }
+    }
+
+    /// <summary>Errors after which a new connection may succeed (server restart, network, slot briefly still active).</summary>
+    private static bool IsTransient(Exception ex) => ex switch
+    {
+        StreamStoppedException or IntegrityException or RefusedException => false,
+        // 58P01: the requested WAL was removed (the slot was dropped and recreated, or is invalidated): a gap no retry fills.
+        PostgresException { SqlState: "58P01" } => false,
+        _ => ex is NpgsqlException or IOException or TimeoutException or PgArkException or InvalidOperationException or ObjectDisposedException,
+    };
+
+    private async Task StreamOnceAsync(ServerRecord record, CancellationToken stopToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(_connectionString) { ApplicationName = Slot, Pooling = false };
+        Lsn slotStart;
+        // Slot management over an ordinary session (works on every supported version, unlike READ_REPLICATION_SLOT).
+        var session = await PostgresSession.OpenAsync(_server, _connectionString, stopToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            slotStart = await WalStreamSlot.EnsureAsync(session, Slot, stopToken).ConfigureAwait(false);
+        }
+        var connection = new PhysicalReplicationConnection(builder.ConnectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.Open(stopToken).ConfigureAwait(false);
+            var system = await connection.IdentifySystem(stopToken).ConfigureAwait(false);
+            if (system.SystemId != record.SystemIdentifier.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                throw new IntegrityException(
+                    $"server '{_server}' has system identifier {system.SystemId}, its repository records {record.SystemIdentifier}");
+            }
+            if (_timeline != 0 && system.Timeline != _timeline)
+            {
+                throw new StreamStoppedException(
+                    $"server '{_server}' switched from timeline {_timeline} to {system.Timeline} (promotion or failover); pgark stream does not follow timeline switches",
+                    $"take a new full backup, then start 'pgark stream --server {_server}' again (it continues on timeline {system.Timeline})");
+            }
+            ulong resume;
+            lock (_gate)
+            {
+                if (_current is null)
+                {
+                    // A new streamer starts at the start of the slot's segment, so every stored segment is whole.
+                    var start = slotStart.SegmentNumber(_segmentSize) * (ulong)_segmentSize;
+                    _current = new SegmentBuffer(start, new byte[_segmentSize]);
+                    _timeline = system.Timeline;
+                    Interlocked.Exchange(ref _flushed, (long)start);
+                    _logger.LogInformation("streaming server '{Server}' through slot {Slot} from {Lsn} on timeline {Timeline}", _server, Slot,
+                        new Lsn(start), _timeline);
+                }
+                resume = _current.Start + (ulong)_current.Length;
+            }
+            connection.SetReplicationStatus(new NpgsqlLogSequenceNumber((ulong)Interlocked.Read(ref _flushed)));
+            Volatile.Write(ref _connection, connection);
+            try
+            {
+                var slot = new PhysicalReplicationSlot(Slot);
+                await foreach (var message in connection.StartReplication(slot, new NpgsqlLogSequenceNumber(resume), stopToken, _timeline)
+                    .ConfigureAwait(false))
+                {
+                    await AppendAsync((ulong)message.WalStart, message.Data, stopToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _connection, null);
+            }
+        }
+    }
+
+    private Lsn ReceivedEnd()
+    {
+        lock (_gate)
+        {
+            return _current is null ? Lsn.Zero : new Lsn(_current.Start + (ulong)_current.Length);
+        }
+    }
+
+    /// <summary>Appends one message's WAL at <paramref name="walStart"/>, completing segments as they fill.</summary>
+    private async Task AppendAsync(ulong walStart, Stream data, CancellationToken cancellationToken)
+    {
+        var expected = (ulong)ReceivedEnd().Value;
+        if (walStart != expected)
+        {
+            // The server sends from the requested position on; anything else would be a hole or an overlap in the segment.
+            throw new IOException($"the server sent WAL at {new Lsn(walStart)}, expected {new Lsn(expected)}");
+        }
+        while (true)
+        {
+            SegmentBuffer current;
+            lock (_gate)
+            {
+                current = _current!;
+            }
+            var read = await data.ReadAsync(current.Bytes.AsMemory(current.Length), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+            var full = false;
+            lock (_gate)
+            {
+                current.Length += read;
+                if (current.Length == current.Bytes.Length)
+                {
+                    _completed.Enqueue(current);
+                    _current = new SegmentBuffer(current.Start + (ulong)_segmentSize, new byte[_segmentSize]);
+                    full = _completed.Count >= MaxQueuedSegments;
+                }
+            }
+            _work.Writer.TryWrite(true);
+            while (full)
+            {
+                // The repository is slower than the server: stop reading (the server buffers, the slot keeps the WAL).
+                await _drained.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    full = _completed.Count >= MaxQueuedSegments;
+                }
+            }
+        }
+    }
+
+    private async Task UploadLoopAsync(CancellationToken stopToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(500);
+        try
+        {
+            while (true)
+            {
+                await _work.Reader.ReadAsync(stopToken).ConfigureAwait(false);
+                try
+                {
+                    await UploadPendingAsync(stopToken).ConfigureAwait(false);
+                    backoff = TimeSpan.FromMilliseconds(500);
+                    _uploadFailure = null;
+                }
+                catch (Exception ex) when (ex is PgArkException or IOException or UnauthorizedAccessException && !stopToken.IsCancellationRequested)
+                {
+                    // Nothing is reported flushed; the slot keeps the WAL on the server and the next round stores it.
+                    if (_uploadFailure?.Message != ex.Message)
+                    {
+                        _logger.LogError("unable to store streamed WAL of server '{Server}': {Message}; retrying", _server, ex.Message);
+                    }
+                    _uploadFailure = ex;
+                    await Task.Delay(backoff, stopToken).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_maxBackoff.Ticks));
+                    _work.Writer.TryWrite(true);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Stores every complete segment received, then the current segment's new bytes as its partial copy.</summary>
+    private async Task UploadPendingAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            SegmentBuffer? done;
+            lock (_gate)
+            {
+                _completed.TryPeek(out done);
+            }
+            if (done is null)
+            {
+                break;
+            }
+            var name = SegmentName(done.Start);
+            await _archiver.PushAsync(_server, name, done.Bytes, _repositories, cancellationToken).ConfigureAwait(false);
+            // The complete segment is durable everywhere before its partial copies go: restore always finds one of them.
+            await WalArchiver.RemovePartialsAsync(_server, name, _repositories, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _completed.Dequeue();
+            }
+            _segmentsStored++;
+            _drained.Writer.TryWrite(true);
+            await ReportFlushedAsync(done.Start + (ulong)_segmentSize, cancellationToken).ConfigureAwait(false);
+        }
+        SegmentBuffer current;
+        int length;
+        lock (_gate)
+        {
+            if (_current is null)
+            {
+                return;
+            }
+            (current, length) = (_current, _current.Length);
+        }
+        if (length == 0 || (_storedPartial.Start == current.Start && _storedPartial.Length >= length))
+        {
+            return;
+        }
+        await _archiver.PushPartialAsync(_server, SegmentName(current.Start), current.Bytes.AsMemory(0, length), _repositories, cancellationToken)
+            .ConfigureAwait(false);
+        _storedPartial = (current.Start, length);
+        _partialsStored++;
+        await ReportFlushedAsync(current.Start + (ulong)length, cancellationToken).ConfigureAwait(false);
+    }
+
+    private WalFileName SegmentName(ulong start) => WalFileName.Parse(WalFileName.SegmentFileName(_timeline, new Lsn(start), _segmentSize));
+
+    /// <summary>Tells the server (at once: a synchronous commit may be waiting for it) that WAL up to <paramref name="lsn"/> is durable.</summary>
+    private async Task ReportFlushedAsync(ulong lsn, CancellationToken cancellationToken)
+    {
+        if ((long)lsn <= Interlocked.Read(ref _flushed))
+        {
+            return;
+        }
+        Interlocked.Exchange(ref _flushed, (long)lsn);
+        Flushed?.Invoke(new Lsn(lsn));
+        if (Volatile.Read(ref _connection) is not { } connection)
+        {
+            return; // the next connection reports it before streaming
+        }
+        try
+        {
+            connection.SetReplicationStatus(new NpgsqlLogSequenceNumber(lsn));
+            await connection.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The receiver sees the broken connection too and reconnects; the new connection starts by reporting this.
+            _logger.LogDebug("flush position {Lsn} not reported: {Message}", new Lsn(lsn), ex.Message);
+        }
+    }
+
+    /// <summary>One segment being received: its start LSN, a segment-sized array, and how much of it has arrived.</summary>
+    private sealed class SegmentBuffer(ulong start, byte[] bytes)
+    {
+        public ulong Start { get; } = start;
+        public byte[] Bytes { get; } = bytes;
+        public int Length { get; set; }
+    }
+}
+
+/// <summary>A condition under which streaming stops instead of reconnecting (a timeline switch).</summary>
+public sealed class StreamStoppedException(string message, string? hint = null) : PgArkException(ErrorKind.Failed, message, hint);

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using PgArk.IntegrationTests.Harness;
+using PgArk.IntegrationTests.Infrastructure;
+
+namespace PgArk.IntegrationTests.Streaming;
+
+/// <summary>
+/// <c>pgark stream</c> on real clusters with archiving off: WAL reaches the repository only through the replication
+/// slot; a server restart and a killed walsender leave no gap; restore to latest from streamed WAL (including the newest
+/// partial segment) equals the source; as a synchronous standby no committed row is lost to a crash.
+/// </summary>
+public sealed class StreamingTests
+{
+    private const string Server = PgArkHarness.Server;
+    private const string Slot = "pgark_pg1";
+
+    /// <summary>A harness whose archive_command stores nothing: every WAL byte in the repository came by streaming.</summary>
+    private static async Task<PgArkHarness> CreateStreamingHarnessAsync(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var h = await PgArkHarness.CreateAsync(settings: settings);
+        await h.Cluster.SetArchiveCommandAsync("true");
+        return h;
+    }
+
+    /// <summary>Output of a streamer process, read as it comes (a full pipe would block the streamer's logging).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Process, System.Text.StringBuilder> s_output = new();
+
+    private static Process StartStreamer(PgArkHarness h)
+    {
+        var process = h.StartProcess("stream", "--server", Server);
+        var output = new System.Text.StringBuilder();
+        s_output.Add(process, output);
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static string Output(Process process)
+    {
+        var output = s_output.GetOrCreateValue(process);
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
+    private static async Task StopStreamerAsync(Process streamer)
+    {
+        if (!streamer.HasExited)
+        {
+            await Posix.SignalAsync(streamer.Id, "TERM", CancellationToken.None);
+        }
+        Assert.True(await Posix.WaitForExitAsync([streamer.Id], TimeSpan.FromMinutes(2), CancellationToken.None), "the streamer did not stop on SIGTERM");
+        await streamer.WaitForExitAsync();
+        Assert.True(streamer.ExitCode == 0, $"stream exited with {streamer.ExitCode}:\n{Output(streamer)}");
+    }
+
+    private static async Task<int> WaitForStreamingAsync(PgArkHarness h, Process streamer, int? notPid = null)
+    {
+        var pid = 0;
+        await WaitUntilAsync(async () =>
+        {
+            Assert.False(streamer.HasExited, $"the streamer exited: {Output(streamer)}");
+            try
+            {
+                pid = await h.Cluster.ScalarAsync<int>(
+                    $"SELECT coalesce(max(pid), 0) FROM pg_stat_replication WHERE application_name = '{Slot}' AND state = 'streaming'");
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                return false; // the server is still starting
+            }
+            return pid != 0 && pid != notPid;
+        }, TimeSpan.FromMinutes(3), "the streamer did not (re)connect");
+        return pid;
+    }
+
+    /// <summary>Waits until the streamer reported everything the server has written so far as flushed (durable in the repository).</summary>
+    private static async Task WaitForFlushAsync(PgArkHarness h)
+    {
+        var target = await h.Cluster.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text");
+        await WaitUntilAsync(async () => await h.Cluster.ScalarAsync<bool>(
+            $"SELECT coalesce(bool_or(flush_lsn >= '{target}'::pg_lsn), false) FROM pg_stat_replication WHERE application_name = '{Slot}'"),
+            TimeSpan.FromMinutes(3), $"the streamer did not flush up to {target}");
+    }
+
+    private static async Task InsertAsync(PgArkHarness h, int from, int to) =>
+        await h.Cluster.ExecuteAsync($"INSERT INTO t SELECT i, md5(i::text) FROM generate_series({from}, {to}) i");
+
+    [Fact]
+    public async Task Stream_ArchivingOff_RestartAndKilledWalsender_RestoreToLatestEqualsSource()
+    {
+        await using var h = await CreateStreamingHarnessAsync();
+        var streamer = StartStreamer(h);
+        try
+        {
+            var walsender = await WaitForStreamingAsync(h, streamer);
+            await PgBench.InitAsync(h.Cluster, "postgres", 2, CancellationToken.None);
+            await h.Cluster.ExecuteAsync("CREATE TABLE t (i int PRIMARY KEY, h text)");
+            // The backup waits for its WAL; only the streamer can bring it.
+            AssertOk(await h.RunAsync("backup", "--server", Server, "--type", "full"));
+            await InsertAsync(h, 1, 50000);
+            await PgBench.RunAsync(h.Cluster, "postgres", PgBenchLoad.Transactions(300, clients: 2), CancellationToken.None);
+
+            // The server restarts: the streamer reconnects and continues where it was.
+            await h.Cluster.RestartAsync(CancellationToken.None);
+            walsender = await WaitForStreamingAsync(h, streamer);
+            await InsertAsync(h, 50001, 100000);
+
+            // The walsender is killed under the streamer.
+            await h.Cluster.ExecuteAsync($"SELECT pg_terminate_backend({walsender})");
+            await WaitForStreamingAsync(h, streamer, notPid: walsender);
+            await PgBench.RunAsync(h.Cluster, "postgres", PgBenchLoad.Transactions(300, clients: 2), CancellationToken.None);
+            // The last rows stay in the current, incomplete segment: restore must replay its partial copy.
+            await InsertAsync(h, 100001, 100100);
+
+            var expected = await TableSnapshot.CaptureDatabaseAsync(h.Cluster, "postgres", CancellationToken.None);
+            await WaitForFlushAsync(h);
+            var partials = Directory.EnumerateFiles(Path.Combine(h.RepositoryPath, "servers", Server, "wal"), "*.partial-*", SearchOption.AllDirectories)
+                .ToList();
+            Assert.True(partials.Count >= 1, "no partial segment in the repository");
+            var check = await h.RunAsync("check", "--server", Server);
+            Assert.Contains($"slot {Slot} active", check.Stdout, StringComparison.Ordinal);
+            await StopStreamerAsync(streamer);
+
+            AssertOk(await h.RunAsync("verify", "--server", Server));
+            var (restore, restored) = await h.RestoreAndStartAsync("latest");
+            AssertOk(restore);
+            await using (restored!)
+            {
+                await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
+                expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
+            }
+        }
+        finally
+        {
+            if (!streamer.HasExited)
+            {
+                streamer.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task SynchronousStream_CommitWaitsForRepository_KilledPostmaster_LosesNoCommittedRow()
+    {
+        await using var h = await CreateStreamingHarnessAsync();
+        var streamer = StartStreamer(h);
+        try
+        {
+            await WaitForStreamingAsync(h, streamer);
+            await h.Cluster.ExecuteAsync("CREATE TABLE t (i int PRIMARY KEY, h text)");
+            AssertOk(await h.RunAsync("backup", "--server", Server, "--type", "full"));
+            await h.Cluster.SetSettingAsync("synchronous_standby_names", Slot);
+            await WaitUntilAsync(async () => await h.Cluster.ScalarAsync<string>(
+                $"SELECT coalesce(max(sync_state), '') FROM pg_stat_replication WHERE application_name = '{Slot}'") == "sync",
+                TimeSpan.FromMinutes(2), "the streamer did not become the synchronous standby");
+
+            // Each commit returns only once the streamer stored its WAL in the repository.
+            const int rows = 200;
+            for (var i = 1; i <= rows; i++)
+            {
+                await h.Cluster.ExecuteAsync($"INSERT INTO t VALUES ({i}, md5('{i}'))");
+            }
+            await h.Cluster.KillAsync(CancellationToken.None);
+            await StopStreamerAsync(streamer);
+
+            var (restore, restored) = await h.RestoreAndStartAsync("latest");
+            AssertOk(restore);
+            await using (restored!)
+            {
+                await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
+                Assert.Equal(rows, await restored.ScalarAsync<long>("SELECT count(*) FROM t"));
+                Assert.Equal(rows, await restored.ScalarAsync<int>("SELECT max(i) FROM t"));
+            }
+        }
+        finally
+        {
+            if (!streamer.HasExited)
+            {
+                streamer.Kill();
+            }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(what);
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    private static void AssertOk(CliRun run) => Assert.True(run.ExitCode == 0, run.ToString());
+}
