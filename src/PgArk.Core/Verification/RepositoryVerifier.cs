@@ -216,7 +216,15 @@ public sealed class RepositoryVerifier(Repository repository, string server)
         }
         foreach (var file in archived)
         {
-            var stream = await repository.Storage.OpenReadAsync(file.Entry.Path, cancellationToken).ConfigureAwait(false);
+            Stream stream;
+            try
+            {
+                stream = await repository.Storage.OpenReadAsync(file.Entry.Path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException) when (file.Name.Kind == WalFileKind.Partial)
+            {
+                continue; // a running streamer replaced this partial copy with a newer one (or with the complete segment) meanwhile
+            }
             await using (stream.ConfigureAwait(false))
             {
                 try

@@ -37,7 +37,17 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
         w.Describe("pgark_operation_last_status", "gauge", "1 when the last run succeeded, 0 when it failed or was skipped.");
         w.Describe("pgark_alert_active", "gauge", "1 while the alert holds for the server (pgark serve's evaluation), else 0.");
         w.Describe("pgark_wal_archive_lag_segments", "gauge", "Completed WAL segments of the server not yet in the repository.");
+        w.Describe("pgark_stream_lag_bytes", "gauge", "WAL the server wrote that the streamer has not made durable in the repository (current LSN minus the slot's flush).");
+        w.Describe("pgark_stream_active", "gauge", "1 while a streamer is connected to the server's pgark slot, else 0.");
         WriteAlerts(w);
+        foreach (var server in context.Options.Servers.Where(s => s.Stream))
+        {
+            if (await ReadSlotAsync(server, cancellationToken).ConfigureAwait(false) is { } slot)
+            {
+                w.Sample("pgark_stream_active", slot.Active ? 1 : 0, ("server", server.Name));
+                w.Sample("pgark_stream_lag_bytes", slot.LagBytes, ("server", server.Name));
+            }
+        }
 
         var health = await new HealthOperation().RunAsync(context, new HealthInput(), null, cancellationToken).ConfigureAwait(false);
         foreach (var server in health.Servers)
@@ -74,6 +84,24 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
             await WriteRunsAsync(w, server.Name, repository, cancellationToken).ConfigureAwait(false);
         }
         return w.ToString();
+    }
+
+    /// <summary>The streamer's slot of a <c>stream: true</c> server, or null when the server or the slot is not there.</summary>
+    private static async Task<Core.Streaming.StreamSlotState?> ReadSlotAsync(Core.Configuration.ServerOptions server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = await Core.Postgres.PostgresSession.OpenAsync(server.Name, server.Connection, cancellationToken).ConfigureAwait(false);
+            await using (session.ConfigureAwait(false))
+            {
+                return await Core.Streaming.WalStreamSlot.ReadAsync(session, Core.Streaming.WalStreamSlot.NameFor(server.Name), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }
+        catch (PgArkException)
+        {
+            return null; // pgark_server_up already says the server did not answer
+        }
     }
 
     private static void WriteBackups(PrometheusWriter w, string server, ServerInfo info)
