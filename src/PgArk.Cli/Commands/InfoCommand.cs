@@ -66,9 +66,15 @@ internal static class InfoCommand
                 {
                     console.WriteLine($"  archive backlog: {backlog.Describe()}");
                 }
-                console.WriteLine(s.Window is { } w
-                    ? $"  recoverable: from {Output.Time(w.FromTime)} (LSN {w.FromLsn}, backup {w.FromBackup}) to about {Output.Time(w.ToTime)} (WAL {w.ToWal})"
-                    : "  recoverable: nothing yet (no backup with its WAL)");
+                if (s.Windows.Count == 0)
+                {
+                    console.WriteLine("  recoverable: nothing yet (no backup with its WAL)");
+                }
+                // A WAL gap splits the window: each span is listed, oldest first.
+                foreach (var w in s.Windows)
+                {
+                    console.WriteLine($"  recoverable: from {Output.Time(w.FromTime)} (LSN {w.FromLsn}, backup {w.FromBackup}) to about {Output.Time(w.ToTime)} (WAL {w.ToWal})");
+                }
                 if (s.LastVerifyRestore is { } v)
                 {
                     console.WriteLine($"  last verify-restore: {(v.Passed ? "passed" : "FAILED")} at {Output.Time(v.FinishedAt)}, backup {v.BackupId}"

@@ -2,6 +2,7 @@ using PgArk.Core.Catalog;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
+using PgArk.Core.Restore;
 using PgArk.Core.Wal;
 
 namespace PgArk.Core.Operations;
@@ -15,20 +16,18 @@ public sealed record BackupSummary(string Id, string Type, string? Parent, strin
     string StartLsn, string StopLsn, uint Timeline, string StartWal, string StopWal, long Size, long StoredSize, double DurationSeconds,
     int PageChecksumErrors, bool WalComplete);
 
-/// <summary>
-/// The span a server can be recovered to: from the end of its oldest restorable backup to the end of the archived WAL
-/// that continues from it. <see cref="ToTime"/> is when the last segment was archived (its commits are no later).
-/// </summary>
-public sealed record RecoverableWindow(DateTimeOffset FromTime, string FromLsn, string FromBackup, DateTimeOffset ToTime, string ToWal);
-
 /// <param name="LastVerifyRestore">The newest recorded <c>verify-restore</c> run of the server, or null.</param>
 /// <param name="Dumps">The server's logical dumps in this repository, oldest first.</param>
+/// <param name="Window">The span of <see cref="Windows"/> that reaches the newest archived WAL (with no WAL gap, the only one).</param>
 public sealed record ServerInfo(string Server, string Repository, string Location, ulong? SystemIdentifier, int? PgVersionNum,
     IReadOnlyList<BackupSummary> Backups, IReadOnlyList<WalRange> WalRanges, IReadOnlyList<string> WalGaps, RecoverableWindow? Window,
     string? Problem, VerifyRestoreRecord? LastVerifyRestore = null, IReadOnlyList<DumpSummary>? Dumps = null)
 {
     /// <summary>Archive lag and (asynchronous archiving) spool, read on this host; null when the data directory is not readable here.</summary>
     public Wal.WalArchiveBacklog? ArchiveBacklog { get; init; }
+
+    /// <summary>Every recoverable span, oldest first: a WAL gap ends one, a backup after the gap starts the next.</summary>
+    public IReadOnlyList<RecoverableWindow> Windows { get; init; } = [];
 }
 
 public sealed record InfoResult(IReadOnlyList<ServerInfo> Servers);
@@ -101,28 +100,13 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
 
         var summaries = backups.Select(b => new BackupSummary(b.Id, b.Type.ToString().ToLowerInvariant(), b.Parent, b.Label, b.StartTime, b.StopTime,
             b.StartLsn, b.StopLsn, b.Timeline, b.StartWal, b.StopWal, b.Size, b.StoredSize, b.DurationSeconds, b.PageChecksumErrors,
-            RangeCovering(ranges, b.Timeline, b.StartWal, b.StopWal) is not null)).ToList();
+            RecoverableWindows.Covering(ranges, b.Timeline, b.StartWal, b.StopWal) is not null)).ToList();
 
-        RecoverableWindow? window = null;
-        foreach (var backup in backups)
-        {
-            var range = RangeCovering(ranges, backup.Timeline, backup.StartWal, backup.StopWal);
-            if (range is null)
-            {
-                continue;
-            }
-            // WAL may continue on later timelines; the newest range of the highest timeline bounds the window's end.
-            var end = ranges.Where(r => r.Timeline > backup.Timeline).MaxBy(r => r.LastArchivedAt) ?? range;
-            window = new RecoverableWindow(backup.StopTime, backup.StopLsn, backup.Id, end.LastArchivedAt, end.Last);
-            break;
-        }
+        var windows = RecoverableWindows.Compute(backups, ranges, record.WalSegmentSize);
+        var window = windows.Count == 0 ? null : windows.MaxBy(w => w.ToTime);
         var lastVerifyRestore = await new HistoryStore(repository).ReadLastVerifyRestoreAsync(server, cancellationToken).ConfigureAwait(false);
         var dumps = await new DumpCatalog(repository).ListAsync(server, cancellationToken).ConfigureAwait(false);
         return new ServerInfo(server, repository.Name, repository.Storage.Location, record.SystemIdentifier, record.PgVersionNum,
-            summaries, ranges, gaps, window, null, lastVerifyRestore, dumps.Select(ListDumpsOperation.Summarize).ToList());
+            summaries, ranges, gaps, window, null, lastVerifyRestore, dumps.Select(ListDumpsOperation.Summarize).ToList()) { Windows = windows };
     }
-
-    private static WalRange? RangeCovering(IReadOnlyList<WalRange> ranges, uint timeline, string first, string last) =>
-        ranges.FirstOrDefault(r => r.Timeline == timeline
-            && string.CompareOrdinal(r.First, first) <= 0 && string.CompareOrdinal(r.Last, last) >= 0);
 }

@@ -49,7 +49,7 @@ public static class DatabaseRestorePlanner
 
         var ranges = WalRanges.Compute(state.Wal, state.WalSegmentSize);
         var restorable = state.Backups
-            .Select(b => (Backup: b, Chain: Chain(b, state.Backups), Range: Covering(ranges, b)))
+            .Select(b => (Backup: b, Chain: Chain(b, state.Backups), Range: RecoverableWindows.Covering(ranges, b.Timeline, b.StartWal, b.StopWal)))
             .Where(c => c.Chain is not null && c.Range is not null)
             .OrderBy(c => c.Backup.StopTime)
             .ToList();
@@ -80,12 +80,15 @@ public static class DatabaseRestorePlanner
         }
 
         var range = chosen.Range!;
-        var (end, endTime) = End(ranges, range);
+        // The same span info and the dashboard show; a backup later in the span may itself end after the last archive time.
+        var span = RecoverableWindows.Spans(state.Backups.Select(BackupHeader.From).ToList(), ranges, state.WalSegmentSize).First(s => s.Range == range);
+        var end = span.End;
+        var endTime = span.Window.ToTime > chosen.Backup.StopTime ? span.Window.ToTime : chosen.Backup.StopTime;
         if (request.Target.Kind == RestoreTargetKind.Time && request.Target.Time!.Value > endTime)
         {
             var time = request.Target.Time!.Value;
             var afterGap = ranges.Any(r => r.Timeline == range.Timeline && string.CompareOrdinal(r.First, range.Last) > 0);
-            if (afterGap && ReferenceEquals(end, range))
+            if (afterGap && end == range)
             {
                 var gap = WalRanges.Gaps(ranges, state.WalSegmentSize).First(g => g.FirstMissing.StartsWith(Prefix(range), StringComparison.Ordinal)
                     && string.CompareOrdinal(g.FirstMissing, range.Last) > 0);
@@ -169,17 +172,6 @@ public static class DatabaseRestorePlanner
             }
         }
         return null;
-    }
-
-    private static WalRange? Covering(IReadOnlyList<WalRange> ranges, BackupManifest backup) =>
-        ranges.FirstOrDefault(r => r.Timeline == backup.Timeline
-            && string.CompareOrdinal(r.First, backup.StartWal) <= 0 && string.CompareOrdinal(r.Last, backup.StopWal) >= 0);
-
-    /// <summary>Where archived WAL continuing <paramref name="range"/> ends: its own end, or the newest range of a later timeline.</summary>
-    private static (WalRange End, DateTimeOffset Time) End(IReadOnlyList<WalRange> ranges, WalRange range)
-    {
-        var end = ranges.Where(r => r.Timeline > range.Timeline).MaxBy(r => r.LastArchivedAt) ?? range;
-        return (end, end.LastArchivedAt);
     }
 
     /// <summary>

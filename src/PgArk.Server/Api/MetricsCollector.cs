@@ -26,6 +26,8 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
         w.Describe("pgark_backups_stored_bytes", "gauge", "Bytes stored in the repository for all complete backups of the server.");
         w.Describe("pgark_wal_archive_last_segment_timestamp_seconds", "gauge", "When the newest WAL file reached the repository (Unix seconds).");
         w.Describe("pgark_wal_archive_lag_seconds", "gauge", "Seconds since the newest WAL file reached the repository.");
+        w.Describe("pgark_recoverable_window_start_timestamp_seconds", "gauge", "Earliest point of the recoverable span reaching the newest WAL (Unix seconds).");
+        w.Describe("pgark_recoverable_window_end_timestamp_seconds", "gauge", "Latest recoverable point: end of the archived WAL continuing a backup (Unix seconds).");
         w.Describe("pgark_server_up", "gauge", "1 when the server answered, else 0.");
         w.Describe("pgark_archiver_lag_seconds", "gauge", "Seconds since pg_stat_archiver.last_archived_time.");
         w.Describe("pgark_archiver_failed_total", "counter", "pg_stat_archiver.failed_count.");
@@ -80,6 +82,12 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
                 var last = info.WalRanges.Max(r => r.LastArchivedAt);
                 w.Sample("pgark_wal_archive_last_segment_timestamp_seconds", last.ToUnixTimeMilliseconds() / 1000.0, ("server", server.Name));
                 w.Sample("pgark_wal_archive_lag_seconds", Seconds(now - last), ("server", server.Name));
+            }
+            // The same span info and the dashboard show (RecoverableWindows), not one recomputed here.
+            if (info.Window is { } window)
+            {
+                w.Sample("pgark_recoverable_window_start_timestamp_seconds", window.FromTime.ToUnixTimeMilliseconds() / 1000.0, ("server", server.Name));
+                w.Sample("pgark_recoverable_window_end_timestamp_seconds", window.ToTime.ToUnixTimeMilliseconds() / 1000.0, ("server", server.Name));
             }
             await WriteRunsAsync(w, server.Name, repository, cancellationToken).ConfigureAwait(false);
         }

@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 using PgArk.Core.Configuration;
 using PgArk.Core.Operations;
 using PgArk.IntegrationTests.Harness;
+using PgArk.IntegrationTests.Infrastructure;
 using PgArk.Server.Api;
 using Xunit.Abstractions;
 
@@ -13,7 +14,8 @@ namespace PgArk.IntegrationTests.Server;
 /// <summary>
 /// The dashboard in a real browser (Debian's chromium driven by Microsoft.Playwright, no downloaded browser) against a
 /// real <c>serve</c> and cluster: sign-in with a key turned into an HttpOnly, SameSite=Strict cookie, overview, a backup
-/// started from the page and found on the server page and its timeline, roles, and CSRF. Screenshots of each page go to
+/// started from the page and found on the server page and its timeline, a database restored to a time from the page with
+/// its rows checked against those of that time, roles, and CSRF. Screenshots of each page go to
 /// <c>artifacts/dashboard/</c> at the repository root.
 /// </summary>
 public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
@@ -148,6 +150,8 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         await using var contextScope = context;
 
         await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
+        await page.Locator("#restore-open").WaitForAsync();
+        var restoresBefore = (await RestoreJobsAsync(page)).Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
         await page.ClickAsync("#restore-open");
         await page.SelectOptionAsync("#restore-database", ServerFixture.Database);
         await page.FillAsync("#restore-time", ""); // empty: latest
@@ -161,10 +165,77 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         await page.FillAsync("#restore-confirm", "not-the-name");
         await page.ClickAsync("#restore-run");
         await Assertions.Expect(plan).ToHaveTextAsync("Type the database name exactly to confirm.");
-        var jobs = JsonNode.Parse(await page.EvaluateAsync<string>("fetch('/api/jobs').then(r => r.text())"))!["jobs"]!.AsArray();
-        var restores = jobs.Where(j => j!["operation"]!.GetValue<string>() == "restore_database").ToList();
-        Assert.Single(restores); // the dry run only
-        Assert.Equal("succeeded", restores[0]!["state"]!.GetValue<string>());
+        // Only the dry run was started (another test of this class may have run a restore of its own before).
+        var restores = (await RestoreJobsAsync(page)).Where(j => !restoresBefore.Contains(j.Id)).ToList();
+        Assert.Equal("succeeded", Assert.Single(restores).State);
+    }
+
+    private static async Task<IReadOnlyList<(string Id, string State)>> RestoreJobsAsync(IPage page) =>
+        JsonNode.Parse(await page.EvaluateAsync<string>("fetch('/api/jobs').then(r => r.text())"))!["jobs"]!.AsArray()
+            .Where(j => j!["operation"]!.GetValue<string>() == "restore_database")
+            .Select(j => (j!["id"]!.GetValue<string>(), j!["state"]!.GetValue<string>()))
+            .ToList();
+
+    /// <summary>
+    /// The end-to-end restore: rows change after a time T; on the server page the admin plans a restore of the
+    /// database to T (dry run), types its name, runs it, follows the job to success on the jobs page, and the live
+    /// database then holds exactly the rows of T (the pre-restore copy keeps the later ones).
+    /// </summary>
+    [Fact]
+    public async Task Admin_RestoresDatabaseToATime_FromThePage_FollowsTheJob_RestoredRowsAreThoseAtTheTime()
+    {
+        var cluster = fixture.Harness.Cluster;
+        await cluster.ExecuteAsync("CREATE TABLE IF NOT EXISTS orders (id int PRIMARY KEY, item text NOT NULL, qty int NOT NULL)", ServerFixture.Database);
+        await cluster.ExecuteAsync("TRUNCATE orders; INSERT INTO orders VALUES (1, 'anchor', 3), (2, 'bolt', 40), (3, 'chain', 7)", ServerFixture.Database);
+        var atT = await TableSnapshot.CaptureDatabaseAsync(cluster, ServerFixture.Database);
+        var target = await cluster.ScalarAsync<string>("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+        // After T: a row changed, one deleted, one added; the restore must undo all three.
+        await cluster.ExecuteAsync("UPDATE orders SET qty = 0 WHERE id = 1; DELETE FROM orders WHERE id = 2; INSERT INTO orders VALUES (4, 'drill', 1)",
+            ServerFixture.Database);
+        var afterT = await TableSnapshot.CaptureDatabaseAsync(cluster, ServerFixture.Database);
+
+        var (playwright, browser) = await LaunchAsync();
+        using var playwrightScope = playwright;
+        await using var browserScope = browser;
+        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
+        await using var contextScope = context;
+
+        await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
+        await page.ClickAsync("#restore-open");
+        await page.SelectOptionAsync("#restore-database", ServerFixture.Database);
+        await page.FillAsync("#restore-time", target!);
+        await page.ClickAsync("#restore-plan-button");
+        var plan = page.Locator("#restore-plan");
+        await Assertions.Expect(plan).ToContainTextAsync("recovery_target_time", new LocatorAssertionsToContainTextOptions { Timeout = 300_000 });
+        var planText = await plan.InnerTextAsync();
+        Assert.Contains($"\"database\": \"{ServerFixture.Database}\"", planText, StringComparison.Ordinal);
+        Assert.Contains(fixture.FullBackupId, planText, StringComparison.Ordinal);
+        await ScreenshotAsync(page, "restore-planned-to-time");
+
+        var before = (await RestoreJobsAsync(page)).Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
+        await page.FillAsync("#restore-confirm", ServerFixture.Database);
+        await page.ClickAsync("#restore-run");
+        await page.WaitForURLAsync("**/#/jobs");
+        var jobId = Assert.Single(await RestoreJobsAsync(page), j => !before.Contains(j.Id)).Id;
+        var state = page.Locator("#jobs tr", new PageLocatorOptions { HasText = jobId }).Locator(".job-state");
+        await Assertions.Expect(state).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(succeeded|failed|cancelled)"),
+            new LocatorAssertionsToHaveTextOptions { Timeout = 600_000 });
+        await ScreenshotAsync(page, "restore-job");
+        var finished = JsonNode.Parse(await page.EvaluateAsync<string>($"fetch('/api/jobs/{jobId}').then(r => r.text())"))!;
+        Assert.True(finished["state"]!.GetValue<string>() == "succeeded", finished.ToJsonString());
+
+        // The data: the live database holds the rows of T, row by row, and the kept copy the later ones.
+        Assert.Equal("1|anchor|3,2|bolt|40,3|chain|7", await cluster.ScalarAsync<string>(
+            "SELECT string_agg(concat_ws('|', id, item, qty), ',' ORDER BY id) FROM orders", ServerFixture.Database));
+        (await TableSnapshot.CaptureDatabaseAsync(cluster, ServerFixture.Database)).AssertSameContent(atT);
+        var keptAs = finished["result"]?["kept_as"]?.GetValue<string>();
+        Assert.True(keptAs is not null, finished.ToJsonString());
+        (await TableSnapshot.CaptureDatabaseAsync(cluster, keptAs)).AssertSameContent(afterT);
+        await cluster.ExecuteAsync($"DROP DATABASE \"{keptAs}\"");
+
+        await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
+        await page.Locator("#runs tr[data-run]").First.WaitForAsync();
+        await ScreenshotAsync(page, "server-after-restore");
     }
 
     [Fact]

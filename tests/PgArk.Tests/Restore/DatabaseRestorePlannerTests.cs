@@ -147,6 +147,20 @@ public class DatabaseRestorePlannerTests
     }
 
     [Fact]
+    public void Plan_SingleFullBackupWithOnlyItsOwnWal_AcceptsItsConsistentPointAndStatesAWindowThatIsNotInverted()
+    {
+        // The backup's segment is archived (1:05) before its stop time (1:10), as BaseBackupRunner records it.
+        var wal = new List<(WalFileName, DateTimeOffset)> { (WalFileName.Parse(Segment(1)), s_day.AddHours(1).AddMinutes(5)) };
+
+        var plan = DatabaseRestorePlanner.Plan("pg1", new DatabaseRestoreRequest("customer_db", RestoreTarget.AtTime(s_full.StopTime)),
+            new RepositoryState([s_full], wal, SegmentSize, "x"), true, "1");
+
+        Assert.Equal(s_full.StopTime, plan.WindowFrom);
+        Assert.Equal(s_full.StopTime, plan.WindowTo);
+        Assert.Equal(Segment(1), plan.WalTo);
+    }
+
+    [Fact]
     public void Plan_NoBackup_IsNotFound()
     {
         var error = Assert.Throws<NotFoundException>(() => DatabaseRestorePlanner.Plan("pg1",

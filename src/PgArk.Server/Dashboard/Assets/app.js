@@ -248,17 +248,19 @@ function timeline(info) {
   const width = 900, height = 70, left = 10, right = 10, barY = 22, barH = 22;
   const backups = [...info.backups].sort((a, b) => a.stop_time.localeCompare(b.stop_time));
   const times = backups.flatMap(b => [new Date(b.start_time).getTime(), new Date(b.stop_time).getTime()]);
-  if (info.window) times.push(new Date(info.window.from_time).getTime(), new Date(info.window.to_time).getTime());
+  // Every recoverable span (a WAL gap splits the window), as the server computed them.
+  const windows = info.windows && info.windows.length ? info.windows : (info.window ? [info.window] : []);
+  for (const w of windows) times.push(new Date(w.from_time).getTime(), new Date(w.to_time).getTime());
   const now = Date.now();
   times.push(now);
   const t0 = Math.min(...times), t1 = Math.max(...times);
   const x = t => left + (t1 === t0 ? 0 : ((t - t0) / (t1 - t0)) * (width - left - right));
   const chart = svg('svg', { id: 'timeline', viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': 'recoverable window' });
   chart.append(svg('line', { class: 'axis', x1: left, x2: width - right, y1: barY + barH / 2, y2: barY + barH / 2 }));
-  if (info.window) {
-    const from = x(new Date(info.window.from_time).getTime()), to = x(new Date(info.window.to_time).getTime());
+  for (const w of windows) {
+    const from = x(new Date(w.from_time).getTime()), to = x(new Date(w.to_time).getTime());
     chart.append(svg('rect', { class: 'window', x: from, y: barY, width: Math.max(2, to - from), height: barH },
-      svg('title', { text: `recoverable ${when(info.window.from_time)} → ${when(info.window.to_time)}` })));
+      svg('title', { text: `recoverable ${when(w.from_time)} → ${when(w.to_time)}` })));
   }
   // A gap is a missing WAL segment: drawn between the last backup that ends before it and the first that starts after it.
   for (const gap of info.wal_gaps) {
@@ -314,6 +316,8 @@ async function serverPage(name) {
   parts.push(el('h2', { text: 'Recoverable window' }), el('div', { class: 'card' },
     info.window ? el('p', { id: 'window', text: `${when(info.window.from_time)} → ${when(info.window.to_time)} (from backup ${info.window.from_backup}, WAL up to ${info.window.to_wal})` })
       : el('p', { id: 'window', class: 'muted', text: 'No recoverable window yet.' }),
+    ...(info.windows || []).filter(w => info.window && w.from_time !== info.window.from_time).map(w =>
+      el('p', { class: 'muted window-earlier', text: `also ${when(w.from_time)} → ${when(w.to_time)} (from backup ${w.from_backup}, WAL up to ${w.to_wal}; before a WAL gap)` })),
     timeline(info),
     el('div', { class: 'legend' }, el('span', {}, el('i', { class: 'rag-green' }), 'recoverable'), el('span', {}, el('i', { class: 'rag-red' }), 'WAL gap'),
       el('span', {}, el('i', { class: 'rag-amber' }), `${info.wal_ranges.length} archived WAL range(s), ${info.wal_gaps.length} gap(s)`))));
