@@ -57,6 +57,44 @@ public sealed class BackupSetTests
     }
 
     [Fact]
+    public async Task RestoreSet_ChecksEveryMemberFirst_DryRunListsProblems_ARefusedSetChangesNothing()
+    {
+        using var folder = new TestDoubles.TemporaryFolder();
+        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
+        qdrant.AddCollection("docs", 2);
+        var home = folder.Combine("neo4j");
+        Neo4jHttpStandIn.WriteGraph(home, "neo4j", [["Person"]], []);
+        using var setup = new StoreTestSetup($"""
+              - name: vectors
+                type: qdrant
+                url: {qdrant.BaseAddress}
+              - name: graph
+                type: neo4j
+                adminCommand: {Neo4jStoreTests.AdminScript(folder.Path)}
+                home: {home}
+            """);
+        var set = ((BackupSetResult)(await setup.RunAsync("backup_set", new { servers = Array.Empty<string>() })).Value!).Set;
+        var graphBackup = set.Members.Single(m => m.Name == "graph").BackupId!;
+        Directory.Delete(Path.Combine(setup.RepositoryPath, "stores", "graph", "backups", graphBackup), recursive: true);
+        qdrant.Collections.Remove("docs");
+
+        var dryRun = await setup.RunAsync("restore_set", new { set = set.Id, dry_run = true, confirm = true });
+        Assert.Equal(ErrorKind.Refused, dryRun.Verdict.Kind);
+        var planned = ((RestoreSetResult)dryRun.Value!).Members;
+        Assert.Equal("vectors:ready,graph:refused", string.Join(",", planned.Select(m => $"{m.Name}:{m.Status}")));
+        Assert.Contains($"backup '{graphBackup}' of store 'graph' not found", planned[1].Error, StringComparison.Ordinal);
+
+        // The real run refuses with the missing member's own error before restoring the member that could be restored.
+        var refused = await Assert.ThrowsAsync<NotFoundException>(() => setup.RunAsync("restore_set", new { set = set.Id, confirm = true }));
+        Assert.Contains("store 'graph'", refused.Message, StringComparison.Ordinal);
+        Assert.False(qdrant.Collections.ContainsKey("docs"));
+
+        var stray = await Assert.ThrowsAsync<UsageException>(() => setup.RunAsync("restore_set",
+            new { set = set.Id, pgdata = new Dictionary<string, string> { ["pg9"] = "/tmp/x" }, confirm = true }));
+        Assert.Contains("'pg9', which is not a server of backup set", stray.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BackupSetSchedule_RunsBackupSet_InServe()
     {
         using var folder = new TestDoubles.TemporaryFolder();
