@@ -95,6 +95,28 @@ public sealed class BackupSetTests
     }
 
     [Fact]
+    public async Task RestoreSet_ThroughTheApi_KeepsRestoreConfinement_ForServerMembers()
+    {
+        using var setup = new StoreTestSetup("  []");
+        // A set with a server member (pg1 cannot be backed up here, so the record is written as backup_set would write it).
+        await PgArk.Core.Operations.OperationContext.OpenRepository(setup.Context.Options.Repositories[0]).WriteJsonAsync("sets/20260101-020000X.json",
+            new PgArk.Core.Stores.BackupSetRecord
+            {
+                Id = "20260101-020000X", StartTime = DateTimeOffset.UnixEpoch, Members = [new("server", "pg1", "20260101-020000F", null)],
+            }, CancellationToken.None);
+        var api = setup.Context.For(OperationCaller.Remote);
+
+        var denied = await Assert.ThrowsAsync<PermissionDeniedException>(() => PgArk.Core.Operations.Registry.OperationRegistry.Default.RunAsync(api,
+            "restore_set", System.Text.Json.JsonSerializer.SerializeToElement(new { pgdata = new Dictionary<string, string> { ["pg1"] = "/etc/elsewhere" },
+                confirm = true }), null, CancellationToken.None));
+        Assert.Contains("refusing to restore into '/etc/elsewhere' for an API caller", denied.Message, StringComparison.Ordinal);
+        var plan = await PgArk.Core.Operations.Registry.OperationRegistry.Default.RunAsync(api, "restore_set",
+            System.Text.Json.JsonSerializer.SerializeToElement(new { dry_run = true, pgdata = new Dictionary<string, string> { ["pg1"] = "/etc/elsewhere" },
+                confirm = true }), null, CancellationToken.None);
+        Assert.Equal("refused", ((RestoreSetResult)plan.Value!).Members.Single().Status);
+    }
+
+    [Fact]
     public async Task BackupSetSchedule_RunsBackupSet_InServe()
     {
         using var folder = new TestDoubles.TemporaryFolder();
