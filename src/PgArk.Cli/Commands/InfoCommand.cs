@@ -82,6 +82,23 @@ internal static class InfoCommand
                         + (v.Error is { } e ? $" ({e})" : ""));
                 }
             }
+            foreach (var store in result.Stores ?? [])
+            {
+                console.MarkupLine($"[bold]{Markup.Escape(store.Kind)} store {Markup.Escape(store.Store)}[/]  repository {Markup.Escape(store.Repository)}");
+                if (store.Backups.Count == 0)
+                {
+                    console.WriteLine("  no backups");
+                }
+                foreach (var b in store.Backups)
+                {
+                    console.WriteLine($"  backup {b.Id}  {Output.Time(b.StartTime)}, {b.Items.Count} item(s), {Output.Bytes(b.Size)} (stored {Output.Bytes(b.StoredSize)})"
+                        + (b.Label is { } l ? $", label '{l}'" : ""));
+                }
+                foreach (var id in store.Incomplete)
+                {
+                    console.WriteLine($"  {id}  incomplete (no manifest)");
+                }
+            }
             return 0;
         }, server, repo);
     }

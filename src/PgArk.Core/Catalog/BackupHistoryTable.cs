@@ -15,6 +15,9 @@ internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private bool _created;
 
+    /// <summary>Whether the table has the <c>store</c> column (added after the first release; see <see cref="EnsureStoreColumnAsync"/>).</summary>
+    private bool _hasStore;
+
     public static string CreateSql(string quotedTable) => $"""
         CREATE TABLE IF NOT EXISTS {quotedTable} (
             id               bigserial PRIMARY KEY,
@@ -40,7 +43,8 @@ internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
             start_lsn        pg_lsn,
             stop_lsn         pg_lsn,
             host             varchar(255) NOT NULL,
-            pid              integer NOT NULL
+            pid              integer NOT NULL,
+            store            varchar(63)
         );
         CREATE INDEX IF NOT EXISTS {QuoteIdentifier("idx_" + Unquote(quotedTable) + "_timestamp")} ON {quotedTable} ("timestamp");
         CREATE INDEX IF NOT EXISTS {QuoteIdentifier("idx_" + Unquote(quotedTable) + "_type")} ON {quotedTable} (backup_type);
@@ -61,8 +65,8 @@ internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
             var command = new NpgsqlCommand($"""
                 INSERT INTO {_table} (backup_id, backup_type, "timestamp", size_bytes, checksum, status, error_message, run_id, server,
                     operation, database_name, label, origin, schedule_key, started_at, finished_at, duration_seconds, stored_bytes,
-                    start_lsn, stop_lsn, host, pid)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $3, $15, $16, $17, $18::pg_lsn, $19::pg_lsn, $20, $21)
+                    start_lsn, stop_lsn, host, pid{(_hasStore ? ", store" : "")})
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $3, $15, $16, $17, $18::pg_lsn, $19::pg_lsn, $20, $21{(_hasStore ? ", $22" : "")})
                 ON CONFLICT (run_id) DO NOTHING
                 """, connection);
             await using var commandScope = command.ConfigureAwait(false);
@@ -74,7 +78,7 @@ internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
                          Value(record.Database), Value(record.Label), record.Origin, Value(record.ScheduleKey), record.FinishedAt.UtcDateTime,
                          record.DurationSeconds, Value(record.StoredBytes), Value(record.StartLsn), Value(record.StopLsn), record.Host,
                          record.ProcessId,
-                     })
+                     }.Concat(_hasStore ? [Value(record.Store)] : []))
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = value });
             }
@@ -108,12 +112,43 @@ internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
                 {
                     // Another process created it at the same moment (IF NOT EXISTS is not race-free in PostgreSQL).
                 }
+                _hasStore = await EnsureStoreColumnAsync(connection, cancellationToken).ConfigureAwait(false);
                 _created = true;
             }
         }
         finally
         {
             _createGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A table created by an earlier PgArk has no <c>store</c> column: it is added (<c>ADD COLUMN IF NOT EXISTS</c>, nullable,
+    /// so existing rows and readers are unaffected). When that is not allowed (the catalog user does not own the table), rows
+    /// are written without it and a warning says so, rather than losing every row.
+    /// </summary>
+    private async Task<bool> EnsureStoreColumnAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var probe = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'store' AND NOT attisdropped)", connection);
+        await using var probeScope = probe.ConfigureAwait(false);
+        probe.Parameters.Add(new NpgsqlParameter { Value = _table });
+        if (await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+        {
+            return true;
+        }
+        var alter = new NpgsqlCommand($"ALTER TABLE {_table} ADD COLUMN IF NOT EXISTS store varchar(63)", connection);
+        await using var alterScope = alter.ConfigureAwait(false);
+        try
+        {
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (PostgresException ex)
+        {
+            logger.LogWarning("unable to add the store column to the catalog table {Table} ({Message}); runs are recorded without it",
+                options.Table, Redaction.Redact(ex.MessageText));
+            return false;
         }
     }
 

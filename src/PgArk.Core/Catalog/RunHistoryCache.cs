@@ -15,8 +15,23 @@ public sealed class RunHistoryCache
     public async Task<IReadOnlyList<OperationRunRecord>> ReadAsync(string server, Repository repository, CancellationToken cancellationToken)
     {
         var history = new HistoryStore(repository);
+        return await ReadPathsAsync(history, repository, await history.ListRunsAsync(server, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The runs of a Qdrant or Neo4j store (<c>stores/&lt;store&gt;/history/</c> of its repository).</summary>
+    public async Task<IReadOnlyList<OperationRunRecord>> ReadStoreAsync(string store, Repository repository, CancellationToken cancellationToken)
+    {
+        var history = new HistoryStore(repository);
+        return await ReadPathsAsync(history, repository, await history.ListStoreRunsAsync(store, cancellationToken).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<OperationRunRecord>> ReadPathsAsync(HistoryStore history, Repository repository, IReadOnlyList<string> paths,
+        CancellationToken cancellationToken)
+    {
         var records = new List<OperationRunRecord>();
-        foreach (var path in await history.ListRunsAsync(server, cancellationToken).ConfigureAwait(false))
+        foreach (var path in paths)
         {
             var key = $"{repository.Storage.Location}\n{path}";
             if (!_runs.TryGetValue(key, out var record))

@@ -30,7 +30,9 @@ public sealed record ServerInfo(string Server, string Repository, string Locatio
     public IReadOnlyList<RecoverableWindow> Windows { get; init; } = [];
 }
 
-public sealed record InfoResult(IReadOnlyList<ServerInfo> Servers);
+/// <param name="Stores">The Qdrant and Neo4j stores' backups (docs/stores.md) when neither a server nor a repository was named; null otherwise
+/// or when no store is configured.</param>
+public sealed record InfoResult(IReadOnlyList<ServerInfo> Servers, IReadOnlyList<StoreBackupListing>? Stores = null);
 
 /// <summary>Backups, archived WAL and the recoverable window of one or every configured server.</summary>
 public sealed class InfoOperation : Operation<InfoInput, InfoResult>
@@ -62,7 +64,10 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
                 result.Add(info with { ArchiveBacklog = backlog });
             }
         }
-        return new InfoResult(result);
+        var stores = input.Server is null && input.Repository is null && context.Options.Stores.Count > 0
+            ? (await new ListStoreBackupsOperation().RunAsync(context, new ListStoreBackupsInput(), null, cancellationToken).ConfigureAwait(false)).Stores
+            : null;
+        return new InfoResult(result, stores);
     }
 
     /// <summary>

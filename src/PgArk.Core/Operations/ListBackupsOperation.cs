@@ -13,7 +13,9 @@ public sealed record ListBackupsInput(
     [property: Input("Only backups that hold this database (the server is found from it when not given).")] string? Database = null,
     [property: Input("At most this many backups, newest first.")] int? Limit = null,
     [property: Input("Only this kind of backup.")] BackupListType? Type = null,
-    [property: Input("Order of the list.")] BackupListOrder SortBy = BackupListOrder.Date) : IServerInput, IDatabaseInput;
+    [property: Input("Order of the list.")] BackupListOrder SortBy = BackupListOrder.Date,
+    [property: Input("Only this Qdrant or Neo4j store (stores[].name): its backups and no server's. Without server, database, type or "
+        + "store, every store's backups are listed after the servers'.")] string? Store = null) : IServerInput, IDatabaseInput;
 
 /// <summary>A kind of backup to list (seed 002's db_list_backups "type").</summary>
 public enum BackupListType
@@ -36,7 +38,9 @@ public enum BackupListOrder
 public sealed record ServerBackups(string Server, string Repository, IReadOnlyList<BackupSummary> Backups, string? Problem,
     IReadOnlyList<DumpSummary>? Dumps = null);
 
-public sealed record ListBackupsResult(string? Database, IReadOnlyList<ServerBackups> Servers);
+/// <param name="StoreBackups">Backups of the Qdrant and Neo4j stores (docs/stores.md), newest first (at most <c>limit</c> per store);
+/// null when the listing is of servers only (a server, database or type was named, or no store is configured).</param>
+public sealed record ListBackupsResult(string? Database, IReadOnlyList<ServerBackups> Servers, IReadOnlyList<StoreBackupSummary>? StoreBackups = null);
 
 /// <summary>Backups per server, newest first (a lighter view of <c>info</c>).</summary>
 public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBackupsResult>
@@ -51,6 +55,15 @@ public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBacku
         if (input.Limit is < 1)
         {
             throw new UsageException($"argument 'limit': must be 1 or more (got {input.Limit})");
+        }
+        if (input.Store is not null)
+        {
+            if (input.Server is not null || input.Database is not null || input.Type is not null)
+            {
+                throw new UsageException("argument 'store' lists one store's backups: give it without 'server', 'database' or 'type'");
+            }
+            return new ListBackupsResult(null, [], await StoreBackupsAsync(context, [context.Options.GetStore(input.Store)], input, cancellationToken)
+                .ConfigureAwait(false));
         }
         var serverName = input.Server;
         if (serverName is null && input.Database is not null)
@@ -84,6 +97,22 @@ public sealed class ListBackupsOperation : Operation<ListBackupsInput, ListBacku
                 result.Add(new ServerBackups(info.Server, info.Repository, backups.ToList(), info.Problem, dumps.ToList()));
             }
         }
-        return new ListBackupsResult(input.Database, result);
+        var everything = input.Server is null && input.Database is null && input.Type is null && context.Options.Stores.Count > 0;
+        return new ListBackupsResult(input.Database, result,
+            everything ? await StoreBackupsAsync(context, context.Options.Stores, input, cancellationToken).ConfigureAwait(false) : null);
+    }
+
+    private static async Task<IReadOnlyList<StoreBackupSummary>> StoreBackupsAsync(OperationContext context, IReadOnlyList<Stores.StoreOptions> stores,
+        ListBackupsInput input, CancellationToken cancellationToken)
+    {
+        var all = new List<StoreBackupSummary>();
+        foreach (var store in stores)
+        {
+            var backups = (await context.StoreCatalogFor(store).ListAsync(store.Name, cancellationToken).ConfigureAwait(false))
+                .Select(StoreBackupSummary.Of);
+            backups = input.SortBy == BackupListOrder.Size ? backups.OrderByDescending(b => b.StoredSize) : backups.OrderByDescending(b => b.StartTime);
+            all.AddRange(input.Limit is { } limit ? backups.Take(limit) : backups);
+        }
+        return all;
     }
 }

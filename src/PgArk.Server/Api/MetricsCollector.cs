@@ -41,6 +41,14 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
         w.Describe("pgark_wal_archive_lag_segments", "gauge", "Completed WAL segments of the server not yet in the repository.");
         w.Describe("pgark_stream_lag_bytes", "gauge", "WAL the server wrote that the streamer has not made durable in the repository (current LSN minus the slot's flush).");
         w.Describe("pgark_stream_active", "gauge", "1 while a streamer is connected to the server's pgark slot, else 0.");
+        w.Describe("pgark_store_backups", "gauge", "Complete backups of a Qdrant or Neo4j store in its repository.");
+        w.Describe("pgark_store_backup_last_success_timestamp_seconds", "gauge", "End of the newest complete backup of the store (Unix seconds).");
+        w.Describe("pgark_store_backup_last_duration_seconds", "gauge", "Duration of the newest backup of the store.");
+        w.Describe("pgark_store_backup_last_size_bytes", "gauge", "Plain size of the newest backup of the store (snapshots or dumps).");
+        w.Describe("pgark_store_backup_last_stored_bytes", "gauge", "Bytes stored for the newest backup of the store.");
+        w.Describe("pgark_store_backups_stored_bytes", "gauge", "Bytes stored in the repository for all complete backups of the store.");
+        w.Describe("pgark_store_operation_runs_total", "counter", "Recorded runs on the store by outcome (the store's repository history).");
+        w.Describe("pgark_store_operation_last_status", "gauge", "1 when the last run of the operation on the store succeeded, else 0.");
         WriteAlerts(w);
         foreach (var server in context.Options.Servers.Where(s => s.Stream))
         {
@@ -91,6 +99,7 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
             }
             await WriteRunsAsync(w, server.Name, repository, cancellationToken).ConfigureAwait(false);
         }
+        await WriteStoresAsync(w, cancellationToken).ConfigureAwait(false);
         return w.ToString();
     }
 
@@ -160,6 +169,48 @@ internal sealed class MetricsCollector(OperationContext context, TimeProvider cl
         foreach (var group in records.GroupBy(r => r.Operation))
         {
             w.Sample("pgark_operation_failures_total", group.Count(r => r.Status == RunStatus.Failure), ("server", server), ("operation", group.Key));
+        }
+    }
+
+    // Stores get metrics of their own (label store, not server), so server rules and panels never see a series without a server.
+    private async Task WriteStoresAsync(PrometheusWriter w, CancellationToken cancellationToken)
+    {
+        foreach (var store in context.Options.Stores)
+        {
+            var catalog = context.StoreCatalogFor(store);
+            IReadOnlyList<PgArk.Core.Stores.StoreBackupManifest> backups;
+            IReadOnlyList<OperationRunRecord> runs;
+            try
+            {
+                backups = await catalog.ListAsync(store.Name, cancellationToken).ConfigureAwait(false);
+                runs = await _runs.ReadStoreAsync(store.Name, catalog.Repository, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is PgArkException or IOException)
+            {
+                continue;
+            }
+            var labels = new (string, string?)[] { ("store", store.Name), ("kind", store.Kind.ToString().ToLowerInvariant()) };
+            w.Sample("pgark_store_backups", backups.Count, labels);
+            if (backups.Count > 0)
+            {
+                var newest = backups.MaxBy(b => b.StartTime)!;
+                w.Sample("pgark_store_backup_last_success_timestamp_seconds",
+                    newest.StartTime.AddSeconds(newest.DurationSeconds).ToUnixTimeMilliseconds() / 1000.0, labels);
+                w.Sample("pgark_store_backup_last_duration_seconds", newest.DurationSeconds, labels);
+                w.Sample("pgark_store_backup_last_size_bytes", newest.Size, labels);
+                w.Sample("pgark_store_backup_last_stored_bytes", newest.StoredSize, labels);
+                w.Sample("pgark_store_backups_stored_bytes", backups.Sum(b => b.StoredSize), labels);
+            }
+            foreach (var group in runs.GroupBy(r => (r.Operation, r.Status)))
+            {
+                w.Sample("pgark_store_operation_runs_total", group.Count(), ("store", store.Name), ("operation", group.Key.Operation),
+                    ("status", group.Key.Status));
+            }
+            foreach (var group in runs.GroupBy(r => r.Operation))
+            {
+                w.Sample("pgark_store_operation_last_status", group.MaxBy(r => r.StartedAt)!.Status == RunStatus.Success ? 1 : 0,
+                    ("store", store.Name), ("operation", group.Key));
+            }
         }
     }
 

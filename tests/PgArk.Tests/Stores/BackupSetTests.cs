@@ -57,6 +57,66 @@ public sealed class BackupSetTests
     }
 
     [Fact]
+    public async Task RestoreSet_ChecksEveryMemberFirst_DryRunListsProblems_ARefusedSetChangesNothing()
+    {
+        using var folder = new TestDoubles.TemporaryFolder();
+        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
+        qdrant.AddCollection("docs", 2);
+        var home = folder.Combine("neo4j");
+        Neo4jHttpStandIn.WriteGraph(home, "neo4j", [["Person"]], []);
+        using var setup = new StoreTestSetup($"""
+              - name: vectors
+                type: qdrant
+                url: {qdrant.BaseAddress}
+              - name: graph
+                type: neo4j
+                adminCommand: {Neo4jStoreTests.AdminScript(folder.Path)}
+                home: {home}
+            """);
+        var set = ((BackupSetResult)(await setup.RunAsync("backup_set", new { servers = Array.Empty<string>() })).Value!).Set;
+        var graphBackup = set.Members.Single(m => m.Name == "graph").BackupId!;
+        Directory.Delete(Path.Combine(setup.RepositoryPath, "stores", "graph", "backups", graphBackup), recursive: true);
+        qdrant.Collections.Remove("docs");
+
+        var dryRun = await setup.RunAsync("restore_set", new { set = set.Id, dry_run = true, confirm = true });
+        Assert.Equal(ErrorKind.Refused, dryRun.Verdict.Kind);
+        var planned = ((RestoreSetResult)dryRun.Value!).Members;
+        Assert.Equal("vectors:ready,graph:refused", string.Join(",", planned.Select(m => $"{m.Name}:{m.Status}")));
+        Assert.Contains($"backup '{graphBackup}' of store 'graph' not found", planned[1].Error, StringComparison.Ordinal);
+
+        // The real run refuses with the missing member's own error before restoring the member that could be restored.
+        var refused = await Assert.ThrowsAsync<NotFoundException>(() => setup.RunAsync("restore_set", new { set = set.Id, confirm = true }));
+        Assert.Contains("store 'graph'", refused.Message, StringComparison.Ordinal);
+        Assert.False(qdrant.Collections.ContainsKey("docs"));
+
+        var stray = await Assert.ThrowsAsync<UsageException>(() => setup.RunAsync("restore_set",
+            new { set = set.Id, pgdata = new Dictionary<string, string> { ["pg9"] = "/tmp/x" }, confirm = true }));
+        Assert.Contains("'pg9', which is not a server of backup set", stray.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RestoreSet_ThroughTheApi_KeepsRestoreConfinement_ForServerMembers()
+    {
+        using var setup = new StoreTestSetup("  []");
+        // A set with a server member (pg1 cannot be backed up here, so the record is written as backup_set would write it).
+        await PgArk.Core.Operations.OperationContext.OpenRepository(setup.Context.Options.Repositories[0]).WriteJsonAsync("sets/20260101-020000X.json",
+            new PgArk.Core.Stores.BackupSetRecord
+            {
+                Id = "20260101-020000X", StartTime = DateTimeOffset.UnixEpoch, Members = [new("server", "pg1", "20260101-020000F", null)],
+            }, CancellationToken.None);
+        var api = setup.Context.For(OperationCaller.Remote);
+
+        var denied = await Assert.ThrowsAsync<PermissionDeniedException>(() => PgArk.Core.Operations.Registry.OperationRegistry.Default.RunAsync(api,
+            "restore_set", System.Text.Json.JsonSerializer.SerializeToElement(new { pgdata = new Dictionary<string, string> { ["pg1"] = "/etc/elsewhere" },
+                confirm = true }), null, CancellationToken.None));
+        Assert.Contains("refusing to restore into '/etc/elsewhere' for an API caller", denied.Message, StringComparison.Ordinal);
+        var plan = await PgArk.Core.Operations.Registry.OperationRegistry.Default.RunAsync(api, "restore_set",
+            System.Text.Json.JsonSerializer.SerializeToElement(new { dry_run = true, pgdata = new Dictionary<string, string> { ["pg1"] = "/etc/elsewhere" },
+                confirm = true }), null, CancellationToken.None);
+        Assert.Equal("refused", ((RestoreSetResult)plan.Value!).Members.Single().Status);
+    }
+
+    [Fact]
     public async Task BackupSetSchedule_RunsBackupSet_InServe()
     {
         using var folder = new TestDoubles.TemporaryFolder();

@@ -24,6 +24,18 @@ internal sealed class Neo4jHttpStandIn : LoopbackHttpServer
         Start();
     }
 
+    /// <summary>
+    /// Copies the <c>neo4j-admin</c> stand-in script (copied next to the test assembly as <c>Stores/neo4j-admin-standin.sh</c>)
+    /// into <paramref name="folder"/> as an executable <c>neo4j-admin</c>; returns its path.
+    /// </summary>
+    public static string InstallAdminScript(string folder)
+    {
+        var path = Path.Combine(folder, "neo4j-admin");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Stores", "neo4j-admin-standin.sh"), path);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
     /// <summary>Writes a database the way the neo4j-admin stand-in keeps it: nodes as label lists, relationships as types.</summary>
     public static void WriteGraph(string home, string database, IEnumerable<string[]> nodes, IEnumerable<string> relationships)
     {

@@ -11,13 +11,7 @@ namespace PgArk.Tests.Stores;
 /// </summary>
 public sealed class Neo4jStoreTests
 {
-    internal static string AdminScript(string folder)
-    {
-        var path = Path.Combine(folder, "neo4j-admin");
-        File.Copy(Path.Combine(AppContext.BaseDirectory, "Stores", "neo4j-admin-standin.sh"), path);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
-    }
+    internal static string AdminScript(string folder) => Neo4jHttpStandIn.InstallAdminScript(folder);
 
     private static StoreTestSetup Setup(string admin, string home, Uri http, string passwordFile, int version) => new($"""
           - name: graph
