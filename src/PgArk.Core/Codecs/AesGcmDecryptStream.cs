@@ -13,12 +13,16 @@ namespace PgArk.Core.Codecs;
 public sealed class AesGcmDecryptStream : Stream
 {
     private readonly Stream _input;
+    private readonly string _path;
     private readonly string _file;
     private readonly byte[] _dataKey;
     private readonly byte[] _associatedData = new byte[EncryptionFormat.AssociatedDataSize];
     private readonly byte[] _nonce = new byte[EncryptionFormat.NonceSize];
     private AesGcm? _aes;
     private int _chunkSize;
+    private int _associatedDataLength;
+    private byte _version;
+    private readonly byte _minimumVersion;
     private byte[]? _cipher;
     private int _cipherCount;
     private byte[]? _plain;
@@ -29,12 +33,18 @@ public sealed class AesGcmDecryptStream : Stream
     private bool _disposed;
     private IntegrityException? _failure;
 
-    /// <param name="file">The file's repository path, for messages.</param>
-    public AesGcmDecryptStream(Stream input, ReadOnlySpan<byte> dataKey, string file)
+    /// <param name="path">The file's key relative to the repository root, which format 2 authenticates.</param>
+    /// <param name="file">How messages name the file (repository location and path); <paramref name="path"/> when null.</param>
+    /// <param name="minimumVersion">The oldest format accepted: a repository created with format 2 refuses format-1 files.</param>
+    public AesGcmDecryptStream(Stream input, ReadOnlySpan<byte> dataKey, string path, string? file = null,
+        byte minimumVersion = EncryptionFormat.UnboundVersion)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentException.ThrowIfNullOrEmpty(path);
         _input = input;
-        _file = file;
+        _path = path;
+        _file = file ?? path;
+        _minimumVersion = minimumVersion;
         _dataKey = dataKey.ToArray();
     }
 
@@ -142,7 +152,12 @@ public sealed class AesGcmDecryptStream : Stream
             _failure = ex;
             throw;
         }
-        header.CopyTo(_associatedData);
+        _version = header[8];
+        if (_version < _minimumVersion)
+        {
+            throw Fail($"repository file '{_file}' has encryption format {_version}, which does not bind its path, but its repository was created with format {_minimumVersion}: the file was replaced");
+        }
+        _associatedDataLength = EncryptionFormat.BeginAssociatedData(header, _path, _associatedData);
         Span<byte> fileKey = stackalloc byte[EncryptionFormat.KeySize];
         EncryptionFormat.DeriveFileKey(_dataKey, header, fileKey);
         _aes = new AesGcm(fileKey, EncryptionFormat.TagSize);
@@ -163,15 +178,19 @@ public sealed class AesGcmDecryptStream : Stream
             throw Fail($"repository file '{_file}' is truncated: its last encrypted chunk is incomplete");
         }
         var plainLength = length - EncryptionFormat.TagSize;
-        EncryptionFormat.PrepareChunk(_index, final: !more, _nonce, _associatedData);
+        var associatedData = _associatedData.AsSpan(0, _associatedDataLength);
+        EncryptionFormat.PrepareChunk(_index, final: !more, _nonce, associatedData);
         try
         {
             _aes!.Decrypt(_nonce, _cipher.AsSpan(0, plainLength), _cipher.AsSpan(plainLength, EncryptionFormat.TagSize),
-                _plain.AsSpan(0, plainLength), _associatedData);
+                _plain.AsSpan(0, plainLength), associatedData);
         }
         catch (AuthenticationTagMismatchException)
         {
-            throw Fail($"repository file '{_file}' failed authentication at encrypted chunk {_index}: it was altered, truncated or reordered, or belongs to another repository");
+            // Chunk 0 of a format-2 file is where a file moved from another path fails, so say so there.
+            throw Fail(_version != EncryptionFormat.UnboundVersion && _index == 0
+                ? $"repository file '{_file}' failed authentication at encrypted chunk 0: it was altered, was written under another path (moved, renamed or swapped with another file), or belongs to another repository"
+                : $"repository file '{_file}' failed authentication at encrypted chunk {_index}: it was altered, truncated or reordered, or belongs to another repository");
         }
         _index++;
         _plainStart = 0;

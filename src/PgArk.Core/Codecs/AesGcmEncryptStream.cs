@@ -19,6 +19,7 @@ public sealed class AesGcmEncryptStream : Stream
     private readonly byte[] _nonce = new byte[EncryptionFormat.NonceSize];
     private byte[]? _plain;
     private byte[]? _cipher;
+    private readonly int _associatedDataLength;
     private int _buffered;
     private long _index;
     private bool _headerWritten;
@@ -26,12 +27,19 @@ public sealed class AesGcmEncryptStream : Stream
     private bool _disposed;
 
     /// <param name="dataKey">The repository's 32-byte data key (not kept: only the derived file key is).</param>
-    public AesGcmEncryptStream(Stream output, ReadOnlySpan<byte> dataKey, int chunkSize = EncryptionFormat.DefaultChunkSize)
+    /// <param name="path">
+    /// The file's final key relative to the repository root (not a temporary name): it is authenticated with every
+    /// chunk, so the file reads back only from this path.
+    /// </param>
+    public AesGcmEncryptStream(Stream output, ReadOnlySpan<byte> dataKey, string path, int chunkSize = EncryptionFormat.DefaultChunkSize)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentException.ThrowIfNullOrEmpty(path);
         _output = output;
         _chunkSize = chunkSize;
-        EncryptionFormat.WriteHeader(_associatedData.AsSpan(0, EncryptionFormat.HeaderSize), chunkSize);
+        Span<byte> header = stackalloc byte[EncryptionFormat.HeaderSize];
+        EncryptionFormat.WriteHeader(header, chunkSize);
+        _associatedDataLength = EncryptionFormat.BeginAssociatedData(header, path, _associatedData);
         Span<byte> fileKey = stackalloc byte[EncryptionFormat.KeySize];
         EncryptionFormat.DeriveFileKey(dataKey, _associatedData, fileKey);
         _aes = new AesGcm(fileKey, EncryptionFormat.TagSize);
@@ -146,9 +154,10 @@ public sealed class AesGcmEncryptStream : Stream
             start = EncryptionFormat.HeaderSize;
             _headerWritten = true;
         }
-        EncryptionFormat.PrepareChunk(_index, final, _nonce, _associatedData);
+        var associatedData = _associatedData.AsSpan(0, _associatedDataLength);
+        EncryptionFormat.PrepareChunk(_index, final, _nonce, associatedData);
         _aes.Encrypt(_nonce, _plain.AsSpan(0, _buffered), _cipher.AsSpan(start, _buffered),
-            _cipher.AsSpan(start + _buffered, EncryptionFormat.TagSize), _associatedData);
+            _cipher.AsSpan(start + _buffered, EncryptionFormat.TagSize), associatedData);
         var length = start + _buffered + EncryptionFormat.TagSize;
         _index++;
         _buffered = 0;

@@ -130,6 +130,54 @@ public class EncryptedRepositoryTests
     }
 
     [Fact]
+    public async Task SwappedRelationFiles_VerifyFailsNamingTheFile_RestoreRefuses()
+    {
+        // Two relation files of the same size: their content differs, but whole encrypted files authenticate on their
+        // own, so only the path bound into them tells that they were swapped.
+        await using var h = await PgArkHarness.CreateAsync(encrypted: true);
+        await h.Cluster.ExecuteAsync("""
+            CREATE TABLE one AS SELECT i, 'one-' || i AS v FROM generate_series(1, 5000) i;
+            CREATE TABLE two AS SELECT i, 'two-' || i AS v FROM generate_series(1, 5000) i;
+            """);
+        var onePath = await h.Cluster.ScalarAsync<string>("SELECT pg_relation_filepath('one')") ?? throw new InvalidOperationException("no file for 'one'");
+        var twoPath = await h.Cluster.ScalarAsync<string>("SELECT pg_relation_filepath('two')") ?? throw new InvalidOperationException("no file for 'two'");
+        AssertOk(await h.RunAsync("backup", "--server", Server, "--type", "full"));
+        AssertOk(await h.RunAsync("verify", "--server", Server));
+
+        var backup = Directory.EnumerateDirectories(Path.Combine(h.RepositoryPath, "servers", Server, "backups")).Single();
+        var one = Stored(backup, onePath);
+        var two = Stored(backup, twoPath);
+        File.Move(one, one + ".swap");
+        File.Move(two, one);
+        File.Move(one + ".swap", two);
+        // verify and restore record their runs in history/; the backup itself must stay as it is.
+        var before = Snapshot(backup);
+
+        var verify = await h.RunAsync("verify", "--server", Server);
+        Assert.True(verify.ExitCode == 5, verify.ToString());
+        Assert.Contains("was written under another path (moved, renamed or swapped with another file)", verify.Stdout + verify.Stderr, StringComparison.Ordinal);
+        var output = verify.Stdout + verify.Stderr;
+        Assert.True(output.Contains(Path.GetRelativePath(h.RepositoryPath, one), StringComparison.Ordinal)
+            || output.Contains(Path.GetRelativePath(h.RepositoryPath, two), StringComparison.Ordinal), verify.ToString());
+
+        var target = h.Folder.Combine("swapped-target");
+        Directory.CreateDirectory(target);
+        var restore = await h.RunAsync("restore", "--server", Server, "--pgdata", target);
+        Assert.True(restore.ExitCode == 5, restore.ToString());
+        Assert.Contains("was written under another path", restore.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(target));
+        Assert.Equal(before, Snapshot(backup));
+    }
+
+    /// <summary>The stored file of data-directory path <paramref name="relative"/> in a backup folder (whatever the codec's extension).</summary>
+    private static string Stored(string backup, string relative)
+    {
+        var folder = Path.Combine(backup, "data", Path.GetDirectoryName(relative)!);
+        var name = Path.GetFileName(relative);
+        return Directory.EnumerateFiles(folder).Single(f => Path.GetFileName(f) == name || Path.GetFileNameWithoutExtension(f) == name);
+    }
+
+    [Fact]
     public async Task EncryptionOnPlainRepository_IsRefused_AndTheReverseToo()
     {
         await using var h = await PgArkHarness.CreateAsync();

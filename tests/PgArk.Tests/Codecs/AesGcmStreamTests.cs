@@ -48,7 +48,7 @@ public sealed class AesGcmStreamTests
     {
         var cipher = await EncryptAsync(new byte[100]);
         var ex = await Assert.ThrowsAsync<IntegrityException>(() => DecryptAsync(cipher, RandomNumberGenerator.GetBytes(32)));
-        Assert.Equal("repository file 'test/file' failed authentication at encrypted chunk 0: it was altered, truncated or reordered, or belongs to another repository", ex.Message);
+        Assert.Equal("repository file 'test/file' failed authentication at encrypted chunk 0: it was altered, was written under another path (moved, renamed or swapped with another file), or belongs to another repository", ex.Message);
     }
 
     [Theory]
@@ -68,6 +68,7 @@ public sealed class AesGcmStreamTests
     [InlineData(10)] // chunk size
     [InlineData(11)] // reserved
     [InlineData(9)]  // algorithm
+    [InlineData(8)]  // format version
     public async Task Decrypt_TamperedHeader_Fails(int position)
     {
         var cipher = await EncryptAsync(RandomNumberGenerator.GetBytes(Chunk + 10));
@@ -126,10 +127,55 @@ public sealed class AesGcmStreamTests
     }
 
     [Fact]
+    public async Task Decrypt_Format1File_StillReads()
+    {
+        using var decryptor = new AesGcmDecryptStream(new MemoryStream(EncryptedFormat1Fixture.File), EncryptedFormat1Fixture.Key, "base/1/16384");
+        using var plain = new MemoryStream();
+        await decryptor.CopyToAsync(plain);
+        Assert.Equal(EncryptedFormat1Fixture.Content, plain.ToArray());
+    }
+
+    [Fact]
+    public async Task Encrypt_WritesFormat2()
+    {
+        var cipher = await EncryptAsync(new byte[10]);
+        Assert.Equal(EncryptionFormat.Version, cipher[8]);
+        Assert.Equal(2, EncryptionFormat.Version);
+    }
+
+    [Fact]
+    public async Task Decrypt_UnderAnotherPath_FailsSayingItWasMoved()
+    {
+        var cipher = await EncryptAsync(RandomNumberGenerator.GetBytes(Chunk + 10));
+        var ex = await Assert.ThrowsAsync<IntegrityException>(() => DecryptAsync(cipher, path: "test/other"));
+        Assert.Equal("repository file 'test/other' failed authentication at encrypted chunk 0: it was altered, was written under another path (moved, renamed or swapped with another file), or belongs to another repository", ex.Message);
+        Assert.Equal(5, ex.ExitCode);
+    }
+
+    [Fact]
+    public async Task Decrypt_Format2RelabelledAsFormat1_Fails()
+    {
+        // Turning a file into the path-less format must not make it readable under another path.
+        var cipher = await EncryptAsync(new byte[100]);
+        cipher[8] = EncryptionFormat.UnboundVersion;
+        await Assert.ThrowsAsync<IntegrityException>(() => DecryptAsync(cipher));
+        await Assert.ThrowsAsync<IntegrityException>(() => DecryptAsync(cipher, path: "test/other"));
+    }
+
+    [Fact]
+    public async Task Decrypt_Format1File_RefusedWhereFormat2IsTheMinimum()
+    {
+        using var decryptor = new AesGcmDecryptStream(new MemoryStream(EncryptedFormat1Fixture.File), EncryptedFormat1Fixture.Key,
+            "base/1/16384", minimumVersion: EncryptionFormat.Version);
+        var ex = await Assert.ThrowsAsync<IntegrityException>(() => decryptor.CopyToAsync(Stream.Null));
+        Assert.Equal("repository file 'base/1/16384' has encryption format 1, which does not bind its path, but its repository was created with format 2: the file was replaced", ex.Message);
+    }
+
+    [Fact]
     public async Task Encrypt_WithoutFinish_NeverAuthenticates()
     {
         using var output = new MemoryStream();
-        var encryptor = new AesGcmEncryptStream(output, s_key, Chunk);
+        var encryptor = new AesGcmEncryptStream(output, s_key, "test/file", Chunk);
         await encryptor.WriteAsync(new byte[2 * Chunk + 5]);
         await encryptor.DisposeAsync();
         await Assert.ThrowsAsync<IntegrityException>(() => DecryptAsync(output.ToArray()));
@@ -138,7 +184,7 @@ public sealed class AesGcmStreamTests
     private static async Task<byte[]> EncryptAsync(byte[] plain, int writeSize = 65536)
     {
         using var output = new MemoryStream();
-        var encryptor = new AesGcmEncryptStream(output, s_key, Chunk);
+        var encryptor = new AesGcmEncryptStream(output, s_key, "test/file", Chunk);
         await using (encryptor)
         {
             for (var offset = 0; offset < plain.Length; offset += writeSize)
@@ -150,9 +196,9 @@ public sealed class AesGcmStreamTests
         return output.ToArray();
     }
 
-    private static async Task<byte[]> DecryptAsync(byte[] cipher, byte[]? key = null)
+    private static async Task<byte[]> DecryptAsync(byte[] cipher, byte[]? key = null, string path = "test/file")
     {
-        var decryptor = new AesGcmDecryptStream(new MemoryStream(cipher), key ?? s_key, "test/file");
+        var decryptor = new AesGcmDecryptStream(new MemoryStream(cipher), key ?? s_key, path);
         await using (decryptor)
         {
             using var plain = new MemoryStream();

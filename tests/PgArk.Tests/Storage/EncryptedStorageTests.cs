@@ -132,6 +132,80 @@ public sealed class EncryptedStorageTests
         Assert.EndsWith(") is damaged", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SwappedFiles_EachReadFailsNamingIt()
+    {
+        using var folder = new TempFolder();
+        var storage = Open(folder.Path, Passphrase("p"));
+        await WriteAsync(storage, "backups/b1/data/base/1/16384", "relation one");
+        await WriteAsync(storage, "backups/b1/data/base/1/16385", "relation two");
+        var first = Path.Combine(folder.Path, "backups/b1/data/base/1/16384");
+        var second = Path.Combine(folder.Path, "backups/b1/data/base/1/16385");
+        File.Move(first, first + ".x");
+        File.Move(second, first);
+        File.Move(first + ".x", second);
+
+        foreach (var path in new[] { "backups/b1/data/base/1/16384", "backups/b1/data/base/1/16385" })
+        {
+            var ex = await Assert.ThrowsAsync<IntegrityException>(() => ReadAsync(Open(folder.Path, Passphrase("p")), path));
+            Assert.Equal($"repository file '{folder.Path.TrimEnd('/')}/{path}' failed authentication at encrypted chunk 0: it was altered, was written under another path (moved, renamed or swapped with another file), or belongs to another repository", ex.Message);
+        }
+    }
+
+    [Fact]
+    public async Task RenamedFile_ReadFails_RewrittenUnderTheNewPath_Reads()
+    {
+        using var folder = new TempFolder();
+        var storage = Open(folder.Path, Passphrase("p"));
+        await WriteAsync(storage, "wal/000000010000000000000001", "segment");
+        File.Move(Path.Combine(folder.Path, "wal/000000010000000000000001"), Path.Combine(folder.Path, "wal/000000010000000000000002"));
+
+        await Assert.ThrowsAsync<IntegrityException>(() => ReadAsync(storage, "wal/000000010000000000000002"));
+        // A file PgArk writes lands under its final path, whatever temporary name the driver used on the way.
+        await WriteAsync(storage, "wal/000000010000000000000003", "segment 3");
+        Assert.Equal("segment 3", await ReadAsync(Open(folder.Path, Passphrase("p")), "wal/000000010000000000000003"));
+    }
+
+    [Fact]
+    public async Task RepositoryFromBeforeFormat2_StaysReadable_NewWritesAreFormat2()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(Path.Combine(folder.Path, RepositoryKeyStore.EnvelopeFile), Codecs.EncryptedFormat1Fixture.Envelope);
+        Directory.CreateDirectory(Path.Combine(folder.Path, "backups/old/data"));
+        await File.WriteAllBytesAsync(Path.Combine(folder.Path, "backups/old/data/16384"), Codecs.EncryptedFormat1Fixture.File);
+        var key = new EncryptionKeySource(EncryptionKeyKind.KeyFile, Codecs.EncryptedFormat1Fixture.KeyFileSecret, "key file /k");
+        var storage = Open(folder.Path, key);
+
+        var stream = await storage.OpenReadAsync("backups/old/data/16384", CancellationToken.None);
+        using var plain = new MemoryStream();
+        await using (stream)
+        {
+            await stream.CopyToAsync(plain);
+        }
+        Assert.Equal(Codecs.EncryptedFormat1Fixture.Content, plain.ToArray());
+
+        await WriteAsync(storage, "backups/new/data/16384", "new");
+        Assert.Equal(PgArk.Core.Codecs.EncryptionFormat.Version, (await File.ReadAllBytesAsync(Path.Combine(folder.Path, "backups/new/data/16384")))[8]);
+        Assert.Equal("new", await ReadAsync(Open(folder.Path, key), "backups/new/data/16384"));
+    }
+
+    [Fact]
+    public async Task NewRepository_RefusesAFormat1File_AndItsMinimumCannotBeRemoved()
+    {
+        using var folder = new TempFolder();
+        await WriteAsync(Open(folder.Path, Passphrase("p")), "a", "content");
+        await File.WriteAllBytesAsync(Path.Combine(folder.Path, "b"), Codecs.EncryptedFormat1Fixture.File);
+
+        var ex = await Assert.ThrowsAsync<IntegrityException>(() => ReadAsync(Open(folder.Path, Passphrase("p")), "b"));
+        Assert.Equal($"repository file '{folder.Path.TrimEnd('/')}/b' has encryption format 1, which does not bind its path, but its repository was created with format 2: the file was replaced", ex.Message);
+
+        var envelope = Path.Combine(folder.Path, RepositoryKeyStore.EnvelopeFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(envelope))!.AsObject();
+        Assert.True(json.Remove("minimumFileFormat"));
+        await File.WriteAllTextAsync(envelope, json.ToJsonString());
+        await Assert.ThrowsAsync<IntegrityException>(() => ReadAsync(Open(folder.Path, Passphrase("p")), "a"));
+    }
+
     private static async Task WriteAsync(IRepositoryStorage storage, string path, string content)
     {
         var write = await storage.OpenWriteAsync(path, WriteOptions.Default, CancellationToken.None);

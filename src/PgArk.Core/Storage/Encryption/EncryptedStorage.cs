@@ -6,7 +6,8 @@ namespace PgArk.Core.Storage.Encryption;
 
 /// <summary>
 /// Encryption at rest over any driver: every file written through it is stored in the <see cref="EncryptionFormat"/>
-/// under the repository's data key, and every file read is authenticated chunk by chunk. Paths are unchanged; sizes in
+/// under the repository's data key, bound to its path relative to the repository root, and every file read is
+/// authenticated chunk by chunk against the path it is read from. Paths are unchanged; sizes in
 /// listings are stored (encrypted) sizes. The key is found on first use (see <see cref="RepositoryKeyStore"/>), so a
 /// wrong passphrase fails the first call, before anything is read, written or deleted.
 /// </summary>
@@ -38,7 +39,7 @@ public sealed class EncryptedStorage : IRepositoryStorage
 
     public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {
-        RefuseKeyFile(path);
+        RefuseKeyFile(RepositoryPath.ValidateFile(path));
         var key = await _keys.GetAsync(create: false, cancellationToken).ConfigureAwait(false);
         var stream = await _inner.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
         if (key is null)
@@ -46,17 +47,19 @@ public sealed class EncryptedStorage : IRepositoryStorage
             await stream.DisposeAsync().ConfigureAwait(false);
             throw new NotFoundException($"unable to open missing file '{path}' in {Location} for read");
         }
-        return new AesGcmDecryptStream(stream, key, $"{Location.TrimEnd('/')}/{path}");
+        return new AesGcmDecryptStream(stream, key, path, $"{Location.TrimEnd('/')}/{path}", _keys.MinimumFileFormat);
     }
 
     public async Task<RepositoryWriteStream> OpenWriteAsync(string path, WriteOptions options, CancellationToken cancellationToken)
     {
-        RefuseKeyFile(path);
+        RefuseKeyFile(RepositoryPath.ValidateFile(path));
         var key = (await _keys.GetAsync(create: true, cancellationToken).ConfigureAwait(false))!;
         var inner = await _inner.OpenWriteAsync(path, options, cancellationToken).ConfigureAwait(false);
         try
         {
-            return new EncryptedWriteStream(inner, key, _chunkSize);
+            // The path the driver completes the write under (posix writes a temporary file and renames it; S3 uploads
+            // to the key): the final one, which the read authenticates.
+            return new EncryptedWriteStream(inner, key, path, _chunkSize);
         }
         catch
         {

@@ -3,9 +3,10 @@ using PgArk.Core.Codecs;
 namespace PgArk.Core.Storage.Encryption;
 
 /// <summary>Encrypts into the driver's atomic write; completing it writes the final chunk, then completes the driver's write.</summary>
-internal sealed class EncryptedWriteStream(RepositoryWriteStream inner, ReadOnlySpan<byte> dataKey, int chunkSize) : RepositoryWriteStream
+/// <remarks><paramref name="path"/> is the final path the driver's write completes under: the one the file is read from.</remarks>
+internal sealed class EncryptedWriteStream(RepositoryWriteStream inner, ReadOnlySpan<byte> dataKey, string path, int chunkSize) : RepositoryWriteStream
 {
-    private readonly AesGcmEncryptStream _encryptor = new(inner, dataKey, chunkSize);
+    private readonly AesGcmEncryptStream _encryptor = new(inner, dataKey, path, chunkSize);
 
     public override void Write(byte[] buffer, int offset, int count) => _encryptor.Write(buffer, offset, count);
 

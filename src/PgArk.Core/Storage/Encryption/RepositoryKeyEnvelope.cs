@@ -37,6 +37,14 @@ public sealed record RepositoryKeyEnvelope
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// The oldest <see cref="EncryptionFormat"/> version a file of this repository may have. Absent from envelopes
+    /// written before format 2 (those repositories hold format-1 files, which stay readable); a repository created since
+    /// refuses format-1 files, so a forged one cannot use the path-less format to pass for a file moved elsewhere.
+    /// Bound into the wrapped key's associated data: removing it breaks the key check.
+    /// </summary>
+    public int? MinimumFileFormat { get; init; }
+
     private static ReadOnlySpan<byte> WrapContext => "pgark repository key v1"u8;
 
     /// <summary>A new envelope around a fresh random data key, which is returned too.</summary>
@@ -50,6 +58,7 @@ public sealed record RepositoryKeyEnvelope
             Iterations = source.Kind == EncryptionKeyKind.Passphrase ? iterations : 0,
             Salt = Convert.ToBase64String(salt),
             CreatedAt = DateTimeOffset.UtcNow,
+            MinimumFileFormat = EncryptionFormat.Version,
         };
         var dataKey = RandomNumberGenerator.GetBytes(EncryptionFormat.KeySize);
         var kek = envelope.DeriveWrappingKey(source);
@@ -108,12 +117,13 @@ public sealed record RepositoryKeyEnvelope
 
     private void Validate(string repository)
     {
-        if (Format > CurrentFormat)
+        if (Format > CurrentFormat || MinimumFileFormat > EncryptionFormat.Version)
         {
             throw new RefusedException($"encrypted repository {repository} has key format {Format}, newer than this pgark understands", "upgrade pgark");
         }
         var valid = Format == CurrentFormat && Cipher == "aes-256-gcm"
             && ((KeySource == "passphrase" && Kdf == Pbkdf2Sha256 && Iterations is > 0 and <= Configuration.EncryptionOptions.MaximumIterations) || (KeySource == "keyFile" && Kdf == NoDerivation))
+            && MinimumFileFormat is null or EncryptionFormat.Version
             && TryLength(Salt) == 32 && TryLength(WrappedKey) == EncryptionFormat.NonceSize + EncryptionFormat.KeySize + EncryptionFormat.TagSize;
         if (!valid)
         {
@@ -131,11 +141,13 @@ public sealed record RepositoryKeyEnvelope
         ? Rfc2898DeriveBytes.Pbkdf2(source.Secret, Convert.FromBase64String(Salt), Iterations, HashAlgorithmName.SHA256, EncryptionFormat.KeySize)
         : source.Secret.ToArray();
 
-    // Binds the wrapped key to this envelope's salt and derivation, so neither can be swapped for weaker ones.
+    // Binds the wrapped key to this envelope's salt, derivation and minimum file format, so none can be swapped for a
+    // weaker one. Envelopes without a minimum keep the associated data they were wrapped with.
     private byte[] AssociatedData(byte[] salt)
     {
         var iterations = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(iterations, Iterations);
-        return [.. WrapContext, .. salt, .. iterations, .. System.Text.Encoding.ASCII.GetBytes(Kdf)];
+        byte[] minimum = MinimumFileFormat is { } format ? [.. "file format "u8, (byte)format] : [];
+        return [.. WrapContext, .. salt, .. iterations, .. System.Text.Encoding.ASCII.GetBytes(Kdf), .. minimum];
     }
 }

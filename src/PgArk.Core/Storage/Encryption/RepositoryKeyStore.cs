@@ -17,6 +17,9 @@ internal sealed class RepositoryKeyStore(IRepositoryStorage inner, EncryptionKey
     private byte[]? _dataKey;
     private bool _knownEmpty;
 
+    /// <summary>The oldest file format the repository accepts (see <see cref="RepositoryKeyEnvelope.MinimumFileFormat"/>); known once <see cref="GetAsync"/> returned a key.</summary>
+    public byte MinimumFileFormat { get; private set; } = Codecs.EncryptionFormat.UnboundVersion;
+
     private string Describe => $"'{repositoryName}' ({inner.Location})";
 
     /// <summary>
@@ -80,7 +83,9 @@ internal sealed class RepositoryKeyStore(IRepositoryStorage inner, EncryptionKey
                 throw new IntegrityException($"the key file {EnvelopeFile} of encrypted repository {Describe} is damaged");
             }
         }
-        return envelope.Unwrap(source, Describe);
+        var dataKey = envelope.Unwrap(source, Describe);
+        MinimumFileFormat = (byte)(envelope.MinimumFileFormat ?? Codecs.EncryptionFormat.UnboundVersion);
+        return dataKey;
     }
 
     private async Task<byte[]> CreateAsync(CancellationToken cancellationToken)
@@ -92,6 +97,7 @@ internal sealed class RepositoryKeyStore(IRepositoryStorage inner, EncryptionKey
             await write.WriteAsync(PgArkJson.Serialize(envelope), cancellationToken).ConfigureAwait(false);
             await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
+        MinimumFileFormat = (byte)envelope.MinimumFileFormat!.Value;
         return dataKey;
     }
 
