@@ -13,7 +13,7 @@ namespace PgArk.Cli.Rendering;
 /// Text output of registry-generated commands: a renderer for the result's type when one is registered here (tables,
 /// wording), else a generic rendering of the JSON result: scalars as "name: value", lists of objects as tables.
 /// </summary>
-internal static class TextRenderers
+internal static partial class TextRenderers
 {
     private static readonly Dictionary<Type, Func<CliContext, object, Task>> s_renderers = new()
     {
@@ -30,6 +30,7 @@ internal static class TextRenderers
         [typeof(VerifyReport)] = (context, result) => VerifiedAsync(context.Out, (VerifyReport)result),
         [typeof(BackupStoreResult)] = (context, result) => StoreBackupAsync(context.Out, (BackupStoreResult)result),
         [typeof(VerifyStoreResult)] = (context, result) => VerifiedStoreAsync(context.Out, (VerifyStoreResult)result),
+        [typeof(InfoResult)] = (context, result) => InfoAsync(context.Out, (InfoResult)result),
     };
 
     private static async Task StoreBackupAsync(TextWriter output, BackupStoreResult r)

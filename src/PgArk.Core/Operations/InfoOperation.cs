@@ -10,7 +10,7 @@ namespace PgArk.Core.Operations;
 /// <param name="Repository">Only this repository (default: each repository of each server).</param>
 public sealed record InfoInput(
     [property: Input(InputText.ServerOrAll)] string? Server = null,
-    [property: Input(InputText.Repository)] string? Repository = null) : IServerInput;
+    [property: Input(InputText.Repository, Aliases = ["--repo"])] string? Repository = null) : IServerInput;
 
 public sealed record BackupSummary(string Id, string Type, string? Parent, string? Label, DateTimeOffset StartTime, DateTimeOffset StopTime,
     string StartLsn, string StopLsn, uint Timeline, string StartWal, string StopWal, long Size, long StoredSize, double DurationSeconds,

@@ -125,7 +125,7 @@ public sealed class RepositoryMatrixTests(S3rverFixture s3)
             var server = Assert.Single(document.RootElement.GetProperty("servers").EnumerateArray());
             var kept = server.GetProperty("backups").EnumerateArray().Select(b => b.GetProperty("id").GetString()).ToList();
             Assert.DoesNotContain(Assert.Single(kept), older);
-            Assert.Empty(server.GetProperty("walGaps").EnumerateArray());
+            Assert.Empty(server.GetProperty("wal_gaps").EnumerateArray());
         }
 
         var verify = await h.RunAsync("verify", "--server", Server);

@@ -93,7 +93,7 @@ public class ScheduledServeTests
         Assert.True(info.ExitCode == 0, info.ToString());
         var listed = JsonDocument.Parse(info.Stdout).RootElement.GetProperty("servers")[0].GetProperty("backups").EnumerateArray().ToList();
         var stored = Assert.Single(listed, b => b.GetProperty("id").GetString() == backup.BackupId);
-        Assert.True(stored.GetProperty("walComplete").GetBoolean(), stored.ToString());
+        Assert.True(stored.GetProperty("wal_complete").GetBoolean(), stored.ToString());
         var verify = await harness.RunAsync("verify", "--server", PgArkHarness.Server, "--backup", backup.BackupId!);
         Assert.True(verify.ExitCode == 0, verify.ToString());
 
