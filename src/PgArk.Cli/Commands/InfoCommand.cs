@@ -66,6 +66,10 @@ internal static class InfoCommand
                 {
                     console.WriteLine($"  archive backlog: {backlog.Describe()}");
                 }
+                if (s.Stream is { } stream)
+                {
+                    console.WriteLine($"  stream: {stream.Describe()}");
+                }
                 console.WriteLine(s.Window is { } w
                     ? $"  recoverable: from {Output.Time(w.FromTime)} (LSN {w.FromLsn}, backup {w.FromBackup}) to about {Output.Time(w.ToTime)} (WAL {w.ToWal})"
                     : "  recoverable: nothing yet (no backup with its WAL)");

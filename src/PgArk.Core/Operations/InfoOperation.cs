@@ -29,6 +29,9 @@ public sealed record ServerInfo(string Server, string Repository, string Locatio
 {
     /// <summary>Archive lag and (asynchronous archiving) spool, read on this host; null when the data directory is not readable here.</summary>
     public Wal.WalArchiveBacklog? ArchiveBacklog { get; init; }
+
+    /// <summary>The streamer's slot on the server (<c>stream: true</c> servers; null otherwise or when the server did not answer).</summary>
+    public Streaming.StreamSlotState? Stream { get; init; }
 }
 
 public sealed record InfoResult(IReadOnlyList<ServerInfo> Servers);
@@ -55,15 +58,34 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
             }
             var repositories = context.RepositoriesFor(server, input.Repository);
             var backlog = Wal.WalArchiveBacklog.TryReadLocal(server);
+            var stream = server.Stream ? await ReadStreamSlotAsync(server, cancellationToken).ConfigureAwait(false) : null;
             foreach (var repository in repositories)
             {
                 var info = repositories.Count == 1
                     ? await DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false)
                     : await DescribeOrReportAsync(server.Name, repository, cancellationToken).ConfigureAwait(false);
-                result.Add(info with { ArchiveBacklog = backlog });
+                result.Add(info with { ArchiveBacklog = backlog, Stream = stream });
             }
         }
         return new InfoResult(result);
+    }
+
+    /// <summary>The slot of a streamed server, or null when the server does not answer (info reads the repository, not the server).</summary>
+    private static async Task<Streaming.StreamSlotState?> ReadStreamSlotAsync(Configuration.ServerOptions server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = await Postgres.PostgresSession.OpenAsync(server.Name, server.Connection, cancellationToken).ConfigureAwait(false);
+            await using (session.ConfigureAwait(false))
+            {
+                return await Streaming.WalStreamSlot.ReadAsync(session, Streaming.WalStreamSlot.NameFor(server.Name), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }
+        catch (PgArkException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
