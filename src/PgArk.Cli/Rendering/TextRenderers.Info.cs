@@ -57,6 +57,10 @@ internal static partial class TextRenderers
             {
                 console.WriteLine($"  archive backlog: {backlog.Describe()}");
             }
+            if (s.Stream is { } stream)
+            {
+                console.WriteLine($"  stream: {stream.Describe()}");
+            }
             if (s.Windows.Count == 0)
             {
                 console.WriteLine("  recoverable: nothing yet (no backup with its WAL)");

@@ -28,6 +28,9 @@ public sealed record ServerInfo(string Server, string Repository, string Locatio
 
     /// <summary>Every recoverable span, oldest first: a WAL gap ends one, a backup after the gap starts the next.</summary>
     public IReadOnlyList<RecoverableWindow> Windows { get; init; } = [];
+
+    /// <summary>The streamer's slot on the server (<c>stream: true</c> servers; null otherwise or when the server did not answer).</summary>
+    public Streaming.StreamSlotState? Stream { get; init; }
 }
 
 /// <param name="Stores">The Qdrant and Neo4j stores' backups (docs/stores.md) when neither a server nor a repository was named; null otherwise
@@ -56,18 +59,37 @@ public sealed class InfoOperation : Operation<InfoInput, InfoResult>
             }
             var repositories = context.RepositoriesFor(server, input.Repository);
             var backlog = Wal.WalArchiveBacklog.TryReadLocal(server);
+            var stream = server.Stream ? await ReadStreamSlotAsync(server, cancellationToken).ConfigureAwait(false) : null;
             foreach (var repository in repositories)
             {
                 var info = repositories.Count == 1
                     ? await DescribeAsync(server.Name, repository, cancellationToken).ConfigureAwait(false)
                     : await DescribeOrReportAsync(server.Name, repository, cancellationToken).ConfigureAwait(false);
-                result.Add(info with { ArchiveBacklog = backlog });
+                result.Add(info with { ArchiveBacklog = backlog, Stream = stream });
             }
         }
         var stores = input.Server is null && input.Repository is null && context.Options.Stores.Count > 0
             ? (await new ListStoreBackupsOperation().RunAsync(context, new ListStoreBackupsInput(), null, cancellationToken).ConfigureAwait(false)).Stores
             : null;
         return new InfoResult(result, stores);
+    }
+
+    /// <summary>The slot of a streamed server, or null when the server does not answer (info reads the repository, not the server).</summary>
+    private static async Task<Streaming.StreamSlotState?> ReadStreamSlotAsync(Configuration.ServerOptions server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = await Postgres.PostgresSession.OpenAsync(server.Name, server.Connection, cancellationToken).ConfigureAwait(false);
+            await using (session.ConfigureAwait(false))
+            {
+                return await Streaming.WalStreamSlot.ReadAsync(session, Streaming.WalStreamSlot.NameFor(server.Name), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }
+        catch (PgArkException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -50,6 +50,13 @@ public sealed class WalStreamer
     private SegmentBuffer? _current;
     private (ulong Start, int Length) _storedPartial;
     private long _flushed;
+
+    /// <summary>
+    /// The slot's restart LSN when this process started: what an earlier streamer already made durable (its last partial
+    /// copy may reach that far). A partial copy shorter than that is not stored, so a restarted streamer never replaces
+    /// the repository's newest WAL with less while it catches up.
+    /// </summary>
+    private ulong _partialFloor;
     private PhysicalReplicationConnection? _connection;
     private int _segmentsStored;
     private int _partialsStored;
@@ -184,7 +191,8 @@ public sealed class WalStreamer
                     var start = slotStart.SegmentNumber(_segmentSize) * (ulong)_segmentSize;
                     _current = new SegmentBuffer(start, new byte[_segmentSize]);
                     _timeline = system.Timeline;
-                    Interlocked.Exchange(ref _flushed, (long)start);
+                    _partialFloor = slotStart.Value;
+                    Interlocked.Exchange(ref _flushed, (long)Math.Max(start, slotStart.Value));
                     _logger.LogInformation("streaming server '{Server}' through slot {Slot} from {Lsn} on timeline {Timeline}", _server, Slot,
                         new Lsn(start), _timeline);
                 }
@@ -330,7 +338,8 @@ public sealed class WalStreamer
             }
             (current, length) = (_current, _current.Length);
         }
-        if (length == 0 || (_storedPartial.Start == current.Start && _storedPartial.Length >= length))
+        if (length == 0 || (_storedPartial.Start == current.Start && _storedPartial.Length >= length)
+            || current.Start + (ulong)length < _partialFloor)
         {
             return;
         }

@@ -19,6 +19,9 @@ public sealed class StreamingTests
     {
         var h = await PgArkHarness.CreateAsync(settings: settings);
         await h.Cluster.SetArchiveCommandAsync("true");
+        // stream: true (no serve runs here: the tests start the streamer themselves) makes info show the slot.
+        var config = await File.ReadAllTextAsync(h.ConfigPath);
+        await File.WriteAllTextAsync(h.ConfigPath, config.TrimEnd('\n') + "\n    stream: true\n");
         return h;
     }
 
@@ -121,8 +124,13 @@ public sealed class StreamingTests
             var partials = Directory.EnumerateFiles(Path.Combine(h.RepositoryPath, "servers", Server, "wal"), "*.partial-*", SearchOption.AllDirectories)
                 .ToList();
             Assert.True(partials.Count >= 1, "no partial segment in the repository");
+            // check passes with archiving off (WAL is streamed) and shows the slot; so does info.
             var check = await h.RunAsync("check", "--server", Server);
+            AssertOk(check);
             Assert.Contains($"slot {Slot} active", check.Stdout, StringComparison.Ordinal);
+            var info = await h.RunAsync("info", "--server", Server);
+            AssertOk(info);
+            Assert.Contains($"  stream: slot {Slot} active", info.Stdout, StringComparison.Ordinal);
             await StopStreamerAsync(streamer);
 
             AssertOk(await h.RunAsync("verify", "--server", Server));
