@@ -52,6 +52,7 @@ public static class ApiHost
             options.NoAuth ? null : context.Options.Api?.Keys ?? [], loggers.CreateLogger("PgArk.Api"), stopping, jobs, sessions);
         endpoints.Map(app);
         new Dashboard.DashboardEndpoints(endpoints, sessions).Map(app);
+        new Dashboard.AgentStatusEndpoints(endpoints, context, stopping).Map(app);
         new MetricsEndpoints(endpoints, context, stopping, alerts).Map(app);
         new ResourceEndpoints(endpoints, context, registry, jobs, stopping).Map(app);
         new JobEndpoints(endpoints, jobs).Map(app);

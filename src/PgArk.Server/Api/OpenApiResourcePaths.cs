@@ -99,5 +99,14 @@ internal static class OpenApiResourcePaths
                 ["responses"] = OpenApiDocument.Responses("{\"signed_out\": true}"),
             },
         };
+        paths["/api/agents"] = new JsonObject
+        {
+            ["get"] = new JsonObject
+            {
+                ["summary"] = "The agents of a supervisor config, each asked for its health through its own API: name, url, reachable, " +
+                    "status, servers (as its health answers) or error",
+                ["responses"] = OpenApiDocument.Responses("{\"agents\": [...]}"),
+            },
+        };
     }
 }

@@ -7,6 +7,7 @@ using PgArk.Core.Operations;
 using PgArk.IntegrationTests.Harness;
 using PgArk.IntegrationTests.Infrastructure;
 using PgArk.Server.Api;
+using PgArk.Server.Auth;
 using Xunit.Abstractions;
 
 namespace PgArk.IntegrationTests.Server;
@@ -236,6 +237,109 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
         await page.Locator("#runs tr[data-run]").First.WaitForAsync();
         await ScreenshotAsync(page, "server-after-restore");
+    }
+
+    /// <summary>
+    /// A supervisor config whose <c>agents</c> are this class's serve (with its key) and an address nobody listens on: the
+    /// supervisor's overview asks each through its API and shows the first reachable with its server up, the second
+    /// unreachable, with the reason.
+    /// </summary>
+    [Fact]
+    public async Task Supervisor_Overview_ShowsEachAgentWithItsHealthAskedThroughItsApi()
+    {
+        var keyVariable = $"PGARK_TEST_DASHBOARD_AGENT_KEY_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(keyVariable, fixture.ViewerKey);
+        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var closedPort = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var supervisorKey = ApiKeys.Create().Key;
+        var config = fixture.Harness.Folder.Combine($"supervisor-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, $$"""
+            agents:
+              - { name: east, url: "{{fixture.BaseAddress}}", apiKeyEnv: {{keyVariable}} }
+              - { name: gone, url: "http://127.0.0.1:{{closedPort}}/" }
+            api:
+              keys:
+                - { name: boss, sha256: "{{ApiKeys.Hash(supervisorKey)}}", role: viewer }
+
+            """);
+        var supervisor = ApiHost.Build(new ApiHostOptions(new OperationContext(ConfigLoader.Load(config)), "http://127.0.0.1:0"));
+        await supervisor.StartAsync();
+        await using var supervisorScope = supervisor;
+        try
+        {
+            var (playwright, browser) = await LaunchAsync();
+            using var playwrightScope = playwright;
+            await using var browserScope = browser;
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = ApiHost.ListeningAddress(supervisor).ToString() });
+            await using var contextScope = context;
+            context.SetDefaultTimeout(s_timeout);
+            var page = await context.NewPageAsync();
+            await page.GotoAsync("/");
+            await page.FillAsync("#key", supervisorKey);
+            await page.ClickAsync("#signin-button");
+
+            var east = page.Locator("#agents [data-agent='east']");
+            await east.WaitForAsync();
+            Assert.Contains("reachable, health", await east.Locator(".agent-reachable").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains(await east.GetAttributeAsync("data-state"), new[] { "green", "amber" });
+            Assert.Contains($"{PgArkHarness.Server}", await east.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.StartsWith("up, PostgreSQL 15", await east.Locator(".agent-server").InnerTextAsync(), StringComparison.Ordinal);
+            var gone = page.Locator("#agents [data-agent='gone']");
+            Assert.Equal("red", await gone.GetAttributeAsync("data-state"));
+            Assert.Equal("unreachable", await gone.Locator(".agent-reachable").InnerTextAsync());
+            Assert.Contains("agent 'gone'", await gone.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains("No local servers", await page.InnerTextAsync("#view"), StringComparison.Ordinal);
+            await ScreenshotAsync(page, "overview-agents");
+        }
+        finally
+        {
+            await supervisor.StopAsync();
+            Environment.SetEnvironmentVariable(keyVariable, null);
+        }
+    }
+
+    /// <summary>
+    /// The overview's "newest backup against its schedule", on the page's own code: the cadence is read from the planned
+    /// runs of the backup entries (not dumps), and a backup older than a period plus its duration is overdue (a whole run
+    /// missed: red).
+    /// </summary>
+    [Fact]
+    public async Task Overview_NewestBackupAgainstSchedule_OnTimeOverdueAndMissed()
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var playwrightScope = playwright;
+        await using var browserScope = browser;
+        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
+        await using var contextScope = context;
+
+        var verdicts = await page.EvaluateAsync<string[]>("""
+            () => {
+              const hour = 3600000, now = Date.now();
+              const runs = (first, period) => [0, 1, 2].map(i => new Date(now + first + i * period).toISOString());
+              const entries = [
+                { key: 'dump:app:full', task: 'dump', next_runs: runs(hour, hour) },
+                { key: 'full', task: 'full', next_runs: runs(2 * hour, 24 * hour) },
+              ];
+              const cadence = backupCadence(entries);
+              const backup = hoursAgo => ({ stop_time: new Date(now - hoursAgo * hour).toISOString(), duration_seconds: 600 });
+              return [cadenceLabel(cadence.period), cadence.key,
+                ...[3, 25, 26, 50].map(h => { const p = backupPunctuality(backup(h), cadence); return `${p.level}: ${p.text}`; }),
+                String(backupCadence([{ key: 'full', task: 'full', next_runs: runs(hour, 24 * hour).slice(0, 1) }]))];
+            }
+            """);
+
+        Assert.Equal("daily", verdicts[0]);
+        Assert.Equal("full", verdicts[1]);
+        Assert.Equal("green: 3.0 h old, schedule daily (full) → on time", verdicts[2]);
+        Assert.Equal("green: 25.0 h old, schedule daily (full) → on time", verdicts[3]); // 24 h + its 10 min + 1 h grace not yet passed
+        Assert.Equal("amber: 26.0 h old, schedule daily (full) → overdue", verdicts[4]);
+        Assert.Equal("red: 50.0 h old, schedule daily (full) → overdue", verdicts[5]);
+        Assert.Equal("null", verdicts[6]);
+        // This fixture's server has no schedule: the tile says so instead of guessing one.
+        var schedule = page.Locator($"#servers [data-server='{PgArkHarness.Server}'] .backup-schedule");
+        Assert.Equal("no backup schedule", await schedule.InnerTextAsync());
     }
 
     [Fact]

@@ -166,7 +166,41 @@ async function alertsOrEmpty() {
   try { return await api('GET', '/api/alerts'); } catch { return { alerts: [], servers: [] }; }
 }
 
-function assess(server, health, info, alerts) {
+// The cadence a server's backups are scheduled at: the shortest interval between planned runs of a full, diff or incr
+// entry. The last two planned runs are used, as a run missed while the service was down is listed first, at "now".
+function backupCadence(entries) {
+  let best = null;
+  for (const e of entries ?? []) {
+    if (!['full', 'diff', 'incr'].includes(e.task) || e.next_runs.length < 2) continue;
+    const runs = e.next_runs.slice(-2).map(t => new Date(t).getTime());
+    const period = runs[1] - runs[0];
+    if (period > 0 && (!best || period < best.period)) best = { period, key: e.key, cron: e.cron };
+  }
+  return best;
+}
+
+function cadenceLabel(period) {
+  const hours = period / 3600000;
+  if (hours === 1) return 'hourly';
+  if (hours === 24) return 'daily';
+  if (hours === 168) return 'weekly';
+  return `every ${duration(period / 1000)}`;
+}
+
+// The newest backup's age against the schedule: due again one period after it started, so overdue once its age passes
+// a period plus the time it took plus a grace (a twentieth of the period, at most an hour: a daily backup is overdue
+// after 25 h, seed 004's threshold); a whole run missed is red.
+function backupPunctuality(newest, cadence) {
+  if (!newest || !cadence) return null;
+  const ageMs = Date.now() - new Date(newest.stop_time).getTime();
+  const took = (newest.duration_seconds ?? 0) * 1000;
+  const grace = Math.min(cadence.period / 20, 3600000);
+  const level = ageMs > 2 * cadence.period + took + grace ? 'red' : ageMs > cadence.period + took + grace ? 'amber' : 'green';
+  const text = `${(ageMs / 3600000).toFixed(1)} h old, schedule ${cadenceLabel(cadence.period)} (${cadence.key}) → ${level === 'green' ? 'on time' : 'overdue'}`;
+  return { level, text };
+}
+
+function assess(server, health, info, alerts, punctuality) {
   const reasons = [];
   let level = 'green';
   const raise = (to, why) => { reasons.push(why); if (to === 'red' || (to === 'amber' && level === 'green')) level = to; };
@@ -182,6 +216,7 @@ function assess(server, health, info, alerts) {
       if (hours > noBackupHours) raise('red', `newest backup is ${hours.toFixed(1)} h old`);
       else if (hours > noBackupHours * 0.8) raise('amber', `newest backup is ${hours.toFixed(1)} h old`);
     }
+    if (punctuality && punctuality.level !== 'green') raise(punctuality.level, `newest backup ${punctuality.text}`);
     if (info.wal_gaps.length) raise('amber', `${info.wal_gaps.length} WAL gap(s) in the archive`);
     if (!info.window && info.backups.length) raise('amber', 'no recoverable window');
     if (info.last_verify_restore && info.last_verify_restore.passed === false) raise('red', 'last restore drill failed');
@@ -191,8 +226,9 @@ function assess(server, health, info, alerts) {
 }
 
 async function overviewPage() {
-  const [servers, health, alerts] = await Promise.all([
+  const [servers, health, alerts, schedule, agents] = await Promise.all([
     api('GET', '/api/servers'), api('GET', '/api/health').catch(() => null), alertsOrEmpty(),
+    api('GET', '/api/schedule').catch(() => null), api('GET', '/api/agents').catch(() => ({ agents: [] })),
   ]);
   const infos = await Promise.all(servers.servers.map(s =>
     api('GET', `/api/servers/${enc(s.name)}/info`).then(r => r.servers[0]).catch(() => null)));
@@ -201,8 +237,10 @@ async function overviewPage() {
     const h = health?.servers.find(x => x.server === server.name);
     const serverAlerts = alerts.alerts.filter(a => a.server === server.name);
     const lag = alerts.servers?.find(x => x.server === server.name)?.wal_lag_segments;
-    const { level, reasons } = assess(server.name, h, info, serverAlerts);
     const newest = info?.backups.reduce((a, b) => (!a || b.stop_time > a.stop_time ? b : a), null);
+    const cadence = backupCadence(schedule?.servers.find(x => x.server === server.name)?.entries);
+    const punctuality = backupPunctuality(newest, cadence);
+    const { level, reasons } = assess(server.name, h, info, serverAlerts, punctuality);
     const drill = info?.last_verify_restore;
     return el('article', { class: `tile rag-border-${level}`, 'data-server': server.name, 'data-state': level },
       el('h3', {}, el('span', { class: `rag rag-${level}`, title: level }), el('a', { href: `#/server/${enc(server.name)}`, text: server.name })),
@@ -210,6 +248,10 @@ async function overviewPage() {
         el('dt', { text: 'State' }), el('dd', { class: `state state-${level}`, text: level }),
         el('dt', { text: 'Health' }), el('dd', { text: h ? (h.connected ? `up, PostgreSQL ${Math.floor((h.pg_version_num ?? 0) / 10000)}` : 'down') : 'unknown' }),
         el('dt', { text: 'Newest backup' }), el('dd', { class: 'newest-backup', text: newest ? `${newest.type}, ${age(newest.stop_time)}` : 'none' }),
+        el('dt', { text: 'Schedule' }), el('dd', {
+          class: `backup-schedule state-${punctuality?.level ?? 'none'}`, 'data-state': punctuality?.level ?? 'none',
+          text: punctuality ? punctuality.text : cadence ? 'no backup yet' : 'no backup schedule',
+        }),
         el('dt', { text: 'WAL archive' }), el('dd', {
           text: (lag !== undefined && lag !== null ? `lag ${lag} segment(s), ` : '')
             + (h?.archive?.last_archived_time ? `last archived ${age(h.archive.last_archived_time)}` : 'nothing archived yet'),
@@ -219,8 +261,27 @@ async function overviewPage() {
       ),
       reasons.length ? el('ul', {}, reasons.map(r => el('li', { text: r }))) : null);
   });
+  const agentTiles = agents.agents.map(agentTile);
   $('#view').replaceChildren(el('h1', { text: 'Overview' }),
-    servers.servers.length ? el('div', { class: 'tiles', id: 'servers' }, tiles) : el('p', { text: 'No servers are configured.' }));
+    servers.servers.length ? el('div', { class: 'tiles', id: 'servers' }, tiles)
+      : el('p', { text: agentTiles.length ? 'No local servers: this service supervises the agents below.' : 'No servers are configured.' }),
+    ...(agentTiles.length ? [el('h2', { text: 'Agents' }), el('div', { class: 'tiles', id: 'agents' }, agentTiles)] : []));
+}
+
+// An agent of a supervisor config, as its own API answered the health request the service just made (GET /api/agents).
+function agentTile(agent) {
+  const servers = agent.servers ?? [];
+  const down = servers.filter(s => !s.connected || (s.archive && !s.archive.ok));
+  const level = !agent.reachable ? 'red' : down.length || agent.status !== 'ok' ? 'amber' : 'green';
+  return el('article', { class: `tile rag-border-${level}`, 'data-agent': agent.name, 'data-state': level },
+    el('h3', {}, el('span', { class: `rag rag-${level}`, title: level }), el('span', { text: agent.name })),
+    el('dl', {},
+      el('dt', { text: 'URL' }), el('dd', { text: agent.url }),
+      el('dt', { text: 'Agent' }), el('dd', { class: 'agent-reachable', text: agent.reachable ? `reachable, health ${agent.status ?? 'unknown'}` : 'unreachable' }),
+      ...servers.flatMap(s => [el('dt', { text: s.server }), el('dd', {
+        class: 'agent-server', text: s.connected ? `up, PostgreSQL ${Math.floor((s.pg_version_num ?? 0) / 10000)}` : `down${s.error ? `: ${s.error}` : ''}`,
+      })])),
+    agent.error ? el('ul', {}, el('li', { text: agent.error })) : null);
 }
 
 // ---- server page ---------------------------------------------------------------------------------------------------
