@@ -125,7 +125,7 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
         Assert.False(Directory.Exists(Path.Combine(H.RepositoryPath, "servers", PgArkHarness.Server, "dumps", first)));
 
         // delete_backup: a dump by id, and a physical backup only when nothing depends on it.
-        var unconfirmed = await Assert.ThrowsAsync<RefusedException>(() =>
+        var unconfirmed = await Assert.ThrowsAsync<ConfirmationRequiredException>(() =>
             OperationRegistry.Default.InvokeAsync(Context(), "delete_backup", Json($$"""{"server": "pg1", "backup_id": "{{second}}"}"""), default));
         Assert.Equal("'delete_backup' is destructive and needs confirmation", unconfirmed.Message);
         var deleted = await OperationRegistry.Default.InvokeAsync(Context(), "delete_backup",
@@ -199,7 +199,7 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
         Assert.EndsWith("through a symbolic link", link.Message);
         Assert.False(File.Exists("/tmp/escape.json"));
 
-        var unconfirmed = await Assert.ThrowsAsync<RefusedException>(() => OperationRegistry.Default.InvokeAsync(context, "import_table", Json($$"""
+        var unconfirmed = await Assert.ThrowsAsync<ConfirmationRequiredException>(() => OperationRegistry.Default.InvokeAsync(context, "import_table", Json($$"""
             {"database": "{{database}}", "table": "books_copy", "format": "json", "from": "books.json", "on_conflict": "update"}
             """), default));
         Assert.Equal("'import_table' is destructive and needs confirmation", unconfirmed.Message);
