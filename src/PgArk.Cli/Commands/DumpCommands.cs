@@ -7,7 +7,7 @@ using PgArk.Core.Operations;
 
 namespace PgArk.Cli.Commands;
 
-/// <summary>Logical dumps: dump, dump-restore, expire-dumps, verify-dump-restore (verify-dump, delete-dump, dumps are generated).</summary>
+/// <summary>Logical dumps: dump, dump-restore, verify-dump-restore (verify-dump, delete-dump, dumps, expire-dumps are generated).</summary>
 internal static class DumpCommands
 {
     private static Option<string[]> Tables() => new("--table", "-t") { Description = "Only this table (schema.table or table); repeat for more", AllowMultipleArgumentsPerToken = false };
@@ -19,7 +19,7 @@ internal static class DumpCommands
     private static Option<string?> DumpIdOption(string description) => new("--dump") { Description = description };
 
     public static IEnumerable<Command> Create(CommandFactory factory) =>
-        [CreateDump(factory), CreateRestore(factory), CreateExpire(factory), CreateVerifyRestore(factory)];
+        [CreateDump(factory), CreateRestore(factory), CreateVerifyRestore(factory)];
 
     private static Command CreateDump(CommandFactory factory)
     {
@@ -100,31 +100,6 @@ internal static class DumpCommands
         }
     }
 
-
-    private static Command CreateExpire(CommandFactory factory)
-    {
-        var server = CommonOptions.Server();
-        var keep = new Option<int?>("--keep") { Description = "Keep the N newest dumps of each database" };
-        var keepDays = new Option<int?>("--keep-days") { Description = "Keep dumps younger than D days (default: the repository's retention.logicalDays)" };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would be removed" };
-        return factory.Create("expire-dumps", "Remove logical dumps beyond retention", async (context, ct) =>
-        {
-            var p = context.ParseResult;
-            var r = await new ExpireDumpsOperation().RunAsync(context.LoadOperationContext(), new ExpireDumpsInput(p.GetValue(server)!, p.GetValue(keep),
-                p.GetValue(keepDays), p.GetValue(dryRun)), null, ct);
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, r);
-                return 0;
-            }
-            foreach (var e in r.Expired)
-            {
-                await context.Out.WriteLineAsync($"{(r.DryRun ? "would remove" : "removed")} {e.Id} ({e.Database}): {e.Reason}");
-            }
-            await context.Out.WriteLineAsync($"{r.Expired.Count} dump(s) {(r.DryRun ? "to remove" : "removed")}, {r.Kept} kept");
-            return 0;
-        }, server, keep, keepDays, dryRun);
-    }
 
     private static Command CreateVerifyRestore(CommandFactory factory)
     {

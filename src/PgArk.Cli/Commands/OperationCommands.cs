@@ -78,17 +78,24 @@ internal static class OperationCommands
                     arguments[binding.Name] = value;
                 }
             }
-            if (operation.Destructive && arguments[OperationRegistry.ConfirmArgument] is null)
-            {
-                // The registry would refuse too, with the API's hint ("confirm": true); the command line's word is --yes.
-                throw new RefusedException($"'{name ?? CommandName(operation)}' is destructive and needs confirmation", "add --yes to go ahead");
-            }
-            using var document = JsonDocument.Parse(arguments.ToJsonString());
+            var commandName = name ?? CommandName(operation);
             var operationContext = context.LoadOperationContext();
-            var invocation = operation.LongRunning
-                ? await ProgressRenderer.RunAsync(context, CommandName(operation),
-                    progress => registry.RunAsync(operationContext, operation.Name, document.RootElement, progress, ct))
-                : await registry.RunAsync(operationContext, operation.Name, document.RootElement, null, ct);
+            OperationInvocation invocation;
+            try
+            {
+                invocation = await RunAsync(context, registry, operation, operationContext, arguments, ct);
+            }
+            catch (ConfirmationRequiredException) when (arguments[OperationRegistry.ConfirmArgument] is null)
+            {
+                // The registry refused before anything ran (the input says whether this run needs confirmation; a dry run
+                // never does). On a terminal the user is asked; elsewhere the command line's word for it is --yes.
+                if (!await ConfirmAsync(context, commandName))
+                {
+                    throw new ConfirmationRequiredException($"'{commandName}' is destructive and needs confirmation", "add --yes to go ahead");
+                }
+                arguments[OperationRegistry.ConfirmArgument] = true;
+                invocation = await RunAsync(context, registry, operation, operationContext, arguments, ct);
+            }
             if (context.Format == OutputFormat.Json)
             {
                 await context.Out.WriteLineAsync(invocation.Result?.ToJsonString(ArgumentBinder.Options) ?? "null");
@@ -104,6 +111,28 @@ internal static class OperationCommands
             command.Aliases.Add(alias);
         }
         return command;
+    }
+
+    private static async Task<OperationInvocation> RunAsync(CliContext context, OperationRegistry registry, RegisteredOperation operation,
+        OperationContext operationContext, JsonObject arguments, CancellationToken ct)
+    {
+        using var document = JsonDocument.Parse(arguments.ToJsonString());
+        return operation.LongRunning
+            ? await ProgressRenderer.RunAsync(context, CommandName(operation),
+                progress => registry.RunAsync(operationContext, operation.Name, document.RootElement, progress, ct))
+            : await registry.RunAsync(operationContext, operation.Name, document.RootElement, null, ct);
+    }
+
+    /// <summary>Asks on the terminal; false without one (scripts and tests pass --yes).</summary>
+    private static async Task<bool> ConfirmAsync(CliContext context, string commandName)
+    {
+        if (Console.IsInputRedirected || !ReferenceEquals(context.Error, Console.Error) || Console.IsErrorRedirected)
+        {
+            return false;
+        }
+        await context.Error.WriteAsync($"'{commandName}' is destructive. Go ahead? [y/N] ");
+        var answer = await Console.In.ReadLineAsync();
+        return answer?.Trim().ToLowerInvariant() is "y" or "yes";
     }
 
     private sealed record Binding(string Name, Symbol Symbol, Func<ParseResult, JsonNode?> Read);

@@ -33,8 +33,15 @@ public sealed class NotFoundException(string message, string? hint = null)
     : PgArkException(ErrorKind.NotFound, message, hint);
 
 /// <summary>The operation was refused: lock held, non-empty target, missing confirmation (exit 4).</summary>
-public sealed class RefusedException(string message, string? hint = null)
+public class RefusedException(string message, string? hint = null)
     : PgArkException(ErrorKind.Refused, message, hint);
+
+/// <summary>
+/// A destructive run was asked for without confirmation (exit 4). Thrown before anything runs, so a front end may ask
+/// its user and try again with the confirmation (the CLI prompts on a terminal; its hint there is --yes).
+/// </summary>
+public sealed class ConfirmationRequiredException(string message, string? hint = null)
+    : RefusedException(message, hint);
 
 /// <summary>Another process holds the lock (exit 4).</summary>
 public sealed class LockHeldException(string message, string? hint = null)

@@ -241,7 +241,14 @@ public sealed record ExpireDumpsInput(
     [property: Input(InputText.Server)] string Server,
     [property: Input("Keep this many newest dumps per database (default: retention.logicalKeep).")] int? Keep = null,
     [property: Input("Keep dumps younger than this many days (default: retention.logicalDays).")] int? KeepDays = null,
-    [property: Input(InputText.DryRun)] bool DryRun = false) : IServerInput, IDryRunInput;
+    [property: Input(InputText.DryRun)] bool DryRun = false) : IServerInput, IDryRunInput, IConfirmationPolicy
+{
+    /// <summary>
+    /// Never: retention always keeps each database's newest dump, and README's <c>pgark expire-dumps --keep N</c> has no
+    /// --yes. It stays destructive, so MCP marks it and <c>ask</c> asks.
+    /// </summary>
+    bool IConfirmationPolicy.NeedsConfirmation => false;
+}
 
 public sealed record ExpireDumpsResult(string Server, bool DryRun, IReadOnlyList<DumpExpiry> Expired, int Kept);
 
@@ -249,10 +256,11 @@ public sealed record ExpireDumpsResult(string Server, bool DryRun, IReadOnlyList
 public sealed class ExpireDumpsOperation : Operation<ExpireDumpsInput, ExpireDumpsResult>
 {
     public override string Name => "expire_dumps";
-    public override string Description => "Remove logical dumps beyond retention (keep N newest per database, keep D days).";
+    public override string Description => "Remove logical dumps beyond retention (keep N newest per database, keep D days; the newest dump of a database is "
+        + "always kept). Retention is routine: no confirmation needed.";
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
-    public override OperationRoute Route => new("POST", "/api/servers/{server}/dumps/expire", "Apply retention to logical dumps (admin; \"confirm\": true)");
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/dumps/expire", "Apply retention to logical dumps (admin)");
 
     protected override async Task<ExpireDumpsResult> ExecuteAsync(OperationContext context, ExpireDumpsInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

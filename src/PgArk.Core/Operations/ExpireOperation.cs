@@ -9,7 +9,14 @@ namespace PgArk.Core.Operations;
 public sealed record ExpireInput(
     [property: Input(InputText.Server)] string Server,
     [property: Input(InputText.DryRun)] bool DryRun = false,
-    [property: Input(InputText.Repository, Aliases = ["--repo"])] string? Repository = null) : IServerInput, IDryRunInput;
+    [property: Input(InputText.Repository, Aliases = ["--repo"])] string? Repository = null) : IServerInput, IDryRunInput, IConfirmationPolicy
+{
+    /// <summary>
+    /// Never: expire applies only the retention written in the configuration, which the scheduler applies unattended too
+    /// (README's <c>pgark expire --server pg1</c> has no --yes). It stays destructive, so MCP marks it and <c>ask</c> asks.
+    /// </summary>
+    bool IConfirmationPolicy.NeedsConfirmation => false;
+}
 
 /// <summary>What expire removed (or, with <see cref="DryRun"/>, would remove) from one repository.</summary>
 /// <param name="Dumps">Logical dumps expired by <c>retention.logicalKeep</c> / <c>logicalDays</c> (empty when neither is set).</param>
@@ -21,11 +28,12 @@ public sealed record ExpireResult(string Server, bool DryRun, IReadOnlyList<Expi
 public sealed class ExpireOperation : Operation<ExpireInput, ExpireResult>
 {
     public override string Name => "expire";
-    public override string Description => "Apply retention: remove expired backups, the WAL no kept backup needs, and expired logical dumps (--dry-run to only plan).";
+    public override string Description => "Apply retention: remove expired backups, the WAL no kept backup needs, and expired logical dumps (--dry-run to only plan). "
+        + "Applying the configured retention is routine: no confirmation needed.";
     public override OperationRole Role => OperationRole.Admin;
     public override bool Destructive => true;
     public override bool LongRunning => true;
-    public override OperationRoute Route => new("POST", "/api/servers/{server}/expire", "Apply retention to backups and WAL (admin; \"confirm\": true)");
+    public override OperationRoute Route => new("POST", "/api/servers/{server}/expire", "Apply the configured retention to backups, WAL and dumps (admin)");
 
     protected override async Task<ExpireResult> ExecuteAsync(OperationContext context, ExpireInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -44,6 +44,16 @@ public interface IConfirmedInput
 }
 
 /// <summary>
+/// The input of a destructive operation that decides itself whether a run needs confirmation. Without it, every run of a
+/// destructive operation needs <c>confirm: true</c> (<c>--yes</c>) except a dry run (<see cref="IDryRunInput"/>).
+/// </summary>
+public interface IConfirmationPolicy
+{
+    /// <summary>Whether this run needs confirmation (false: a dry run, or a run the operation declares routine).</summary>
+    bool NeedsConfirmation { get; }
+}
+
+/// <summary>
 /// The REST resource route of an operation. Route parameters carry the operation's argument names ({server}, {dump}),
 /// so a route adds no argument mapping of its own; the query string (and for POST/DELETE a JSON body) supplies the rest.
 /// </summary>
@@ -97,6 +107,8 @@ public static class InputText
     public const string Repository = "Only this repository of the server (default: each of them, in configuration order).";
     public const string Jobs = "Parallel workers (0: the configured default).";
     public const string Confirm = "Must be true: this operation is destructive.";
+    public const string ConfirmUnlessRoutine =
+        "Must be true to go ahead (this operation is destructive); not needed for a dry run or a run the description calls routine.";
     public const string DryRun = "Only plan: report what would happen and change nothing.";
     public const string Label = "Free text stored with the backup or dump.";
     public const string Tables = "Only these tables (schema.table or table); empty means the whole database.";

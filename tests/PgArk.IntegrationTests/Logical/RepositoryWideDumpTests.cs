@@ -115,6 +115,18 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
         var onlySecond = await H.RunAsync("verify", "--server", PgArkHarness.Server, "--backup", second);
         Assert.True(onlySecond.ExitCode == 0, onlySecond.ToString());
 
+        // expire-dumps (generated from the registry): a dry run with --keep plans the same removal, no --yes needed
+        // (retention is routine), and prints the registry's snake_case JSON.
+        var planned = await H.RunAsync("expire-dumps", "--server", PgArkHarness.Server, "--keep", "1", "--dry-run");
+        Assert.True(planned.ExitCode == 0, planned.ToString());
+        Assert.Contains($"would remove {first} ({database}): not among the 1 newest of database '{database}'", planned.Stdout);
+        Assert.Contains("dump(s) to remove", planned.Stdout);
+        var plannedJson = await H.RunAsync("--output", "json", "expire-dumps", "--server", PgArkHarness.Server, "--keep", "1", "--dry-run");
+        Assert.True(plannedJson.ExitCode == 0, plannedJson.ToString());
+        Assert.True(Json(plannedJson.Stdout).GetProperty("dry_run").GetBoolean(), plannedJson.Stdout);
+        Assert.Contains(Json(plannedJson.Stdout).GetProperty("expired").EnumerateArray(), e => e.GetProperty("id").GetString() == first);
+        Assert.True(Directory.Exists(Path.Combine(H.RepositoryPath, "servers", PgArkHarness.Server, "dumps", first)));
+
         // expire applies logicalKeep: 1 together with physical retention (none configured here: no backup goes).
         var dryRun = await H.RunAsync("expire", "--server", PgArkHarness.Server, "--dry-run");
         Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
@@ -125,7 +137,7 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
         Assert.False(Directory.Exists(Path.Combine(H.RepositoryPath, "servers", PgArkHarness.Server, "dumps", first)));
 
         // delete_backup: a dump by id, and a physical backup only when nothing depends on it.
-        var unconfirmed = await Assert.ThrowsAsync<RefusedException>(() =>
+        var unconfirmed = await Assert.ThrowsAsync<ConfirmationRequiredException>(() =>
             OperationRegistry.Default.InvokeAsync(Context(), "delete_backup", Json($$"""{"server": "pg1", "backup_id": "{{second}}"}"""), default));
         Assert.Equal("'delete_backup' is destructive and needs confirmation", unconfirmed.Message);
         var deleted = await OperationRegistry.Default.InvokeAsync(Context(), "delete_backup",
@@ -199,7 +211,7 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
         Assert.EndsWith("through a symbolic link", link.Message);
         Assert.False(File.Exists("/tmp/escape.json"));
 
-        var unconfirmed = await Assert.ThrowsAsync<RefusedException>(() => OperationRegistry.Default.InvokeAsync(context, "import_table", Json($$"""
+        var unconfirmed = await Assert.ThrowsAsync<ConfirmationRequiredException>(() => OperationRegistry.Default.InvokeAsync(context, "import_table", Json($$"""
             {"database": "{{database}}", "table": "books_copy", "format": "json", "from": "books.json", "on_conflict": "update"}
             """), default));
         Assert.Equal("'import_table' is destructive and needs confirmation", unconfirmed.Message);

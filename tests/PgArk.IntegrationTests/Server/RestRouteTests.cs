@@ -144,10 +144,16 @@ public class RestRouteTests(ServerFixture fixture) : IClassFixture<ServerFixture
         r3.Dispose();
         Assert.True(dumpsStatus == HttpStatusCode.OK, dumps.ToString());
 
-        var (refused, refusal, r4) = await SendAsync(admin, HttpMethod.Post, $"/api/servers/{server}/expire", "{}");
+        // A restore without confirm is refused before anything runs; expire applies the configured retention, which is
+        // routine (no confirm), and its dry run is accepted as a job.
+        var (refused, refusal, r4) = await SendAsync(admin, HttpMethod.Post, $"/api/servers/{server}/restore",
+            """{"pgdata": "/nonexistent/pgark-refused"}""");
         r4.Dispose();
         Assert.True(refused == HttpStatusCode.Conflict, refusal.ToString());
-        Assert.StartsWith("'expire' is destructive and needs confirmation", Message(refusal), StringComparison.Ordinal);
+        Assert.StartsWith("'restore' is destructive and needs confirmation", Message(refusal), StringComparison.Ordinal);
+        var (planned, plan, r4b) = await SendAsync(admin, HttpMethod.Post, $"/api/servers/{server}/expire", """{"dry_run": true}""");
+        r4b.Dispose();
+        Assert.True(planned == HttpStatusCode.Accepted, plan.ToString());
 
         var (badType, typeError, r5) = await SendAsync(admin, HttpMethod.Post, $"/api/servers/{server}/backups", """{"jobs": "many"}""");
         r5.Dispose();

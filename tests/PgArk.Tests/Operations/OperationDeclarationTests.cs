@@ -50,7 +50,9 @@ public class OperationDeclarationTests
         var required = ((JsonArray?)operation.InputSchema["required"])?.Select(r => r!.GetValue<string>()).ToList() ?? [];
         if (operation.Destructive)
         {
-            Assert.Contains(OperationRegistry.ConfirmArgument, required);
+            // confirm is always offered; it is required unless some runs need none (a dry run, a routine run).
+            Assert.NotNull(operation.InputSchema["properties"]![OperationRegistry.ConfirmArgument]);
+            Assert.Equal(!operation.ConfirmationDependsOnInput, required.Contains(OperationRegistry.ConfirmArgument));
         }
         foreach (var parameter in operation.Route?.Parameters ?? [])
         {

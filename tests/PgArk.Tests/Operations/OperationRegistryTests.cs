@@ -41,7 +41,7 @@ public class OperationRegistryTests
             """{"server": "pg1", "database": "customer_db", "target_time": "2026-11-21T10:30:00+01:00", "replace": true, "confirm": true}""");
         Assert.Equal(new RestoreDatabaseInput("pg1", "customer_db", "2026-11-21T10:30:00+01:00", Replace: true, Confirm: true), arguments);
 
-        var refused = await Assert.ThrowsAsync<PgArk.Core.Errors.RefusedException>(() =>
+        var refused = await Assert.ThrowsAsync<ConfirmationRequiredException>(() =>
             PrepareAsync("restore_database", """{"server": "pg1", "database": "customer_db", "target": "latest"}"""));
         Assert.Equal("'restore_database' is destructive and needs confirmation", refused.Message);
     }
@@ -60,7 +60,7 @@ public class OperationRegistryTests
         Assert.Equal(["orders", "Sales.Quarter Totals"], input.Tables);
         Assert.Equal(("pg1", "customer_db", "2026-11-21T10:30:00Z", false, true), (input.Server, input.Database, input.TargetTime, input.Replace, input.Confirm));
 
-        var refused = await Assert.ThrowsAsync<PgArk.Core.Errors.RefusedException>(() =>
+        var refused = await Assert.ThrowsAsync<ConfirmationRequiredException>(() =>
             PrepareAsync("restore_table", """{"server": "pg1", "database": "customer_db", "tables": ["orders"], "target": "latest"}"""));
         Assert.Equal("'restore_table' is destructive and needs confirmation", refused.Message);
     }
@@ -209,9 +209,31 @@ public class OperationRegistryTests
     [InlineData("""{"server":"pg1","pgdata":"/tmp/x","confirm":false}""")]
     public async Task Prepare_DestructiveWithoutConfirm_Refused(string arguments)
     {
-        var e = await Assert.ThrowsAsync<RefusedException>(() => PrepareAsync("restore", arguments));
+        var e = await Assert.ThrowsAsync<ConfirmationRequiredException>(() => PrepareAsync("restore", arguments));
         Assert.Equal("'restore' is destructive and needs confirmation", e.Message);
         Assert.Equal(4, e.ExitCode);
+    }
+
+    [Fact]
+    public async Task Prepare_DryRunOfDestructive_NeedsNoConfirm_ButTheRealRunDoes()
+    {
+        var (_, arguments) = await PrepareAsync("restore_database", """{"server":"pg1","database":"sales_db","target":"latest","dry_run":true}""");
+        Assert.True(((RestoreDatabaseInput)arguments).DryRun);
+        Assert.DoesNotContain("confirm", ((JsonArray)OperationRegistry.Default.Get("restore_database").InputSchema["required"]!)
+            .Select(n => n!.GetValue<string>()));
+        var refused = await Assert.ThrowsAsync<ConfirmationRequiredException>(() =>
+            PrepareAsync("restore_database", """{"server":"pg1","database":"sales_db","target":"latest","dry_run":false}"""));
+        Assert.Equal(4, refused.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("expire", """{"server":"pg1"}""")]
+    [InlineData("expire_dumps", """{"server":"pg1","keep":2}""")]
+    public async Task Prepare_Retention_IsRoutine_NeedsNoConfirm_StaysDestructive(string tool, string arguments)
+    {
+        var (operation, bound) = await PrepareAsync(tool, arguments);
+        Assert.True(operation.Destructive);
+        Assert.False(operation.NeedsConfirmation(bound));
     }
 
     [Fact]
@@ -228,7 +250,7 @@ public class OperationRegistryTests
     {
         var (_, arguments) = await PrepareAsync("delete_dump", """{"server":"pg1","dump":"20261121-103000F","confirm":true}""");
         Assert.Equal(new DeleteDumpInput("pg1", "20261121-103000F", Confirm: true), arguments);
-        await Assert.ThrowsAsync<RefusedException>(() => PrepareAsync("delete_dump", """{"server":"pg1","dump":"x"}"""));
+        await Assert.ThrowsAsync<ConfirmationRequiredException>(() => PrepareAsync("delete_dump", """{"server":"pg1","dump":"x"}"""));
     }
 
     [Fact]

@@ -194,9 +194,17 @@ public sealed class OperationRegistry
             args.Remove("db_name");
             args[DatabaseArgument] = value;
         }
-        CheckConfirmation(operation, args);
+        var confirmed = CheckConfirmation(operation, args);
         await ResolveDatabaseAsync(context, operation, args, cancellationToken).ConfigureAwait(false);
-        return (operation, ArgumentBinder.Bind(operation, args));
+        var bound = ArgumentBinder.Bind(operation, args);
+        // Whether this run needs confirmation is the input's to say (a dry run never does): checked on the bound input,
+        // before anything runs, so that every front end refuses the same runs.
+        if (operation.NeedsConfirmation(bound) && !confirmed)
+        {
+            throw new ConfirmationRequiredException($"'{operation.Name}' is destructive and needs confirmation",
+                $"pass \"{ConfirmArgument}\": true to go ahead");
+        }
+        return (operation, bound);
     }
 
     private static JsonObject ToObject(JsonElement? arguments)
@@ -212,7 +220,8 @@ public sealed class OperationRegistry
         return JsonObject.Create(arguments.Value.Clone())!;
     }
 
-    private static void CheckConfirmation(RegisteredOperation operation, JsonObject args)
+    /// <summary>Checks the type of <c>confirm</c> and removes it when the input has none of its own; returns its value.</summary>
+    private static bool CheckConfirmation(RegisteredOperation operation, JsonObject args)
     {
         var confirm = args[ConfirmArgument];
         if (!operation.TakesConfirm)
@@ -223,11 +232,7 @@ public sealed class OperationRegistry
         {
             throw new UsageException($"argument '{ConfirmArgument}' must be true or false");
         }
-        if (operation.Destructive && confirm?.GetValue<bool>() != true)
-        {
-            throw new RefusedException($"'{operation.Name}' is destructive and needs confirmation",
-                $"pass \"{ConfirmArgument}\": true to go ahead");
-        }
+        return confirm?.GetValue<bool>() == true;
     }
 
     /// <summary>

@@ -51,6 +51,21 @@ public abstract class RegisteredOperation
     /// <summary>The arguments record has its own <c>confirm</c> (the operation checks it too), so it is passed through.</summary>
     internal bool TakesConfirm => typeof(IConfirmedInput).IsAssignableFrom(ArgumentsType);
 
+    /// <summary>
+    /// Whether some runs of this destructive operation go without confirmation (a dry run, or what its input's
+    /// <see cref="IConfirmationPolicy"/> calls routine): <c>confirm</c> is then optional in the schema.
+    /// </summary>
+    public bool ConfirmationDependsOnInput => Destructive
+        && (typeof(IDryRunInput).IsAssignableFrom(ArgumentsType) || typeof(IConfirmationPolicy).IsAssignableFrom(ArgumentsType));
+
+    /// <summary>Whether a run with these bound arguments needs confirmation: destructive, and not a dry run or a routine run.</summary>
+    public bool NeedsConfirmation(object arguments) => Destructive && arguments switch
+    {
+        IConfirmationPolicy policy => policy.NeedsConfirmation,
+        IDryRunInput { DryRun: true } => false,
+        _ => true,
+    };
+
     /// <summary>The operation's verdict on a result one of its runs returned.</summary>
     public OperationVerdict VerdictOf(object? result) => _operation.VerdictOf(result);
 
@@ -84,11 +99,12 @@ public abstract class RegisteredOperation
             var confirm = new JsonObject
             {
                 ["type"] = "boolean",
-                ["description"] = properties[OperationRegistry.ConfirmArgument]?["description"]?.DeepClone() ?? InputText.Confirm,
+                ["description"] = properties[OperationRegistry.ConfirmArgument]?["description"]?.DeepClone()
+                    ?? (ConfirmationDependsOnInput ? InputText.ConfirmUnlessRoutine : InputText.Confirm),
             };
             properties[OperationRegistry.ConfirmArgument] = confirm;
             var required = schema["required"] as JsonArray ?? [];
-            if (!required.Any(r => r?.GetValue<string>() == OperationRegistry.ConfirmArgument))
+            if (!ConfirmationDependsOnInput && !required.Any(r => r?.GetValue<string>() == OperationRegistry.ConfirmArgument))
             {
                 required.Add(OperationRegistry.ConfirmArgument);
             }
