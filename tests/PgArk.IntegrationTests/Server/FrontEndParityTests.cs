@@ -31,7 +31,7 @@ public class FrontEndParityTests(ServerFixture fixture) : IClassFixture<ServerFi
     private async Task<(HttpStatusCode Status, JsonNode? Json)> InvokeAsync(string tool, JsonObject arguments)
     {
         using var client = fixture.Client(fixture.AdminKey);
-        var body = new JsonObject { ["tool"] = tool, ["arguments"] = arguments }.ToJsonString();
+        var body = new JsonObject { ["tool"] = tool, ["arguments"] = arguments.DeepClone() }.ToJsonString(); // a node has one parent: retries reuse the arguments
         using var response = await client.PostAsync("/invoke", new StringContent(body, Encoding.UTF8, "application/json"));
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()));
     }
