@@ -17,7 +17,7 @@ internal sealed partial class ConfigParser
     ];
 
     private static readonly string[] s_alertKeys = ["enabled", "evaluateEverySeconds", "repeatEveryMinutes", "thresholds", "servers"];
-    private static readonly string[] s_thresholdKeys = ["noBackupHours", "sizeChangePercent", "restoreMinutes", "walLagSegments", "scheduleGraceMinutes"];
+    private static readonly string[] s_thresholdKeys = ["noBackupHours", "sizeChangePercent", "restoreMinutes", "walLagSegments", "scheduleGraceMinutes", "streamLagMb"];
 
     private static readonly (string, ChannelKind)[] s_channelKinds =
     [
@@ -242,7 +242,8 @@ internal sealed partial class ConfigParser
         PositiveNumber(reader, "sizeChangePercent") ?? inherited.SizeChangePercent,
         PositiveNumber(reader, "restoreMinutes") ?? inherited.RestoreMinutes,
         reader.PositiveInt("walLagSegments") ?? inherited.WalLagSegments,
-        PositiveNumber(reader, "scheduleGraceMinutes") ?? inherited.ScheduleGraceMinutes);
+        PositiveNumber(reader, "scheduleGraceMinutes") ?? inherited.ScheduleGraceMinutes,
+        reader.PositiveInt("streamLagMb") ?? inherited.StreamLagMegabytes);
 
     private double? PositiveNumber(YamlMappingReader reader, string key)
     {

@@ -171,8 +171,9 @@ public sealed record EmailChannelOptions(string Host, int Port, SmtpSecurity Sec
 /// <param name="RestoreMinutes">The newest restore or verify-restore drill took longer than this.</param>
 /// <param name="WalLagSegments">The server's current WAL segment is more than this many segments past the newest archived one.</param>
 /// <param name="ScheduleGraceMinutes">A scheduled run is missed when it has not run this long after it was due.</param>
+/// <param name="StreamLagMegabytes">A streamed server's WAL not yet durable in the repository, in MB (1048576 bytes).</param>
 public sealed record AlertThresholds(double NoBackupHours = 25, double SizeChangePercent = 50, double RestoreMinutes = 60, long WalLagSegments = 16,
-    double ScheduleGraceMinutes = 60);
+    double ScheduleGraceMinutes = 60, long StreamLagMegabytes = 64);
 
 /// <summary>The <c>notifications.alerts</c> section.</summary>
 /// <param name="Enabled">False: <c>pgark serve</c> does not evaluate alerts.</param>

@@ -48,10 +48,12 @@ public static class WalStreamSlot
     /// <summary>The slot's state on the server, or null when there is no such slot.</summary>
     public static async Task<StreamSlotState?> ReadAsync(PostgresSession session, string slot, CancellationToken cancellationToken)
     {
+        // pg_current_wal_lsn() fails on a standby: there, the position replayed so far stands for the server's WAL.
         var rows = await session.QueryAsync("""
-            SELECT active, restart_lsn::text, pg_current_wal_lsn()::text,
-                   coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::bigint, wal_status
-            FROM pg_replication_slots WHERE slot_name = $1
+            WITH server AS (SELECT CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn(), '0/0'::pg_lsn)
+                                        ELSE pg_current_wal_lsn() END AS lsn)
+            SELECT active, restart_lsn::text, server.lsn::text, coalesce(pg_wal_lsn_diff(server.lsn, restart_lsn), 0)::bigint, wal_status
+            FROM pg_replication_slots, server WHERE slot_name = $1
             """, cancellationToken, slot).ConfigureAwait(false);
         if (rows.Count == 0)
         {

@@ -93,8 +93,9 @@ public sealed class WalStreamer
         {
             await ReceiveLoopAsync(record, stopToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stopToken.IsCancellationRequested)
+        catch (Exception) when (stopToken.IsCancellationRequested)
         {
+            // Asked to stop: however the connection reported its cancellation, this is the normal end.
         }
         catch (Exception ex)
         {

@@ -29,6 +29,10 @@ internal sealed class StreamingService(OperationContext context, ILogger logger)
             {
                 var result = await new StreamOperation().RunAsync(context, new StreamInput(server), null, stoppingToken).ConfigureAwait(false);
                 logger.LogInformation("streaming of server '{Server}' stopped at {Lsn}", server, result.FlushedLsn);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

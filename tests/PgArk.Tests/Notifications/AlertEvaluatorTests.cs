@@ -47,6 +47,7 @@ public class AlertEvaluatorTests
             AlertKind.SlowRestore => healthy with { Runs = [.. healthy.Runs, Run("verify_restore", RunStatus.Success, s_start.AddHours(-3), 61 * 60)] },
             AlertKind.ValidationFailed => healthy with { Runs = [.. healthy.Runs, Run("verify", RunStatus.Failure, s_start.AddMinutes(-10), 30, "checksum mismatch")] },
             AlertKind.WalArchiveLag => healthy with { WalLagSegments = 17 },
+            AlertKind.StreamLag => healthy with { Stream = new("pgark_main", true, "0/1000000", "0/5100000", 65L << 20, "reserved") },
             _ => healthy with { Schedule = [new ScheduleFact("full", s_start.AddMinutes(-61))] },
         };
     }
@@ -124,6 +125,23 @@ public class AlertEvaluatorTests
         Assert.Equal("the last verify-restore of server 'main' (started 2026-12-03 09:00:00Z) took 61 min (threshold 60 min)", Message(AlertKind.SlowRestore));
         Assert.Equal("server 'main' has 17 completed WAL segments not yet in the repository (threshold 16)", Message(AlertKind.WalArchiveLag));
         Assert.Contains("scheduled full due 2026-12-03 10:59:00Z has not run", Message(AlertKind.ScheduleMissed), StringComparison.Ordinal);
+        Assert.Equal("the streamer of server 'main' is 68157440 bytes behind the server (threshold 64 MB)", Message(AlertKind.StreamLag));
+    }
+
+    [Fact]
+    public void StreamLag_AlsoFires_ForAnIdleOrMissingSlot_NotForAStreamWithinTheThreshold()
+    {
+        var now = s_start;
+        var healthy = Healthy(now);
+        var idle = healthy with { Stream = new("pgark_main", false, "0/1000000", "0/1100000", 1 << 20, "reserved") };
+        Assert.Contains("no streamer is connected to slot pgark_main of server 'main'",
+            Assert.Single(AlertConditions.Evaluate(idle, new AlertThresholds(), now)).Message, StringComparison.Ordinal);
+        var missing = healthy with { StreamSlotMissing = true };
+        Assert.Equal(AlertKind.StreamLag, Assert.Single(AlertConditions.Evaluate(missing, new AlertThresholds(), now)).Kind);
+        var streaming = healthy with { Stream = new("pgark_main", true, "0/1000000", "0/1100000", 1 << 20, "reserved") };
+        Assert.Empty(AlertConditions.Evaluate(streaming, new AlertThresholds(), now));
+        Assert.Empty(AlertConditions.Evaluate(healthy with { Stream = new("pgark_main", true, "0/1000000", "0/5100000", 65L << 20, null) },
+            new AlertThresholds(StreamLagMegabytes: 128), now));
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public enum AlertKind
     ValidationFailed,
     WalArchiveLag,
     ScheduleMissed,
+    StreamLag,
 }
 
 /// <summary>A complete backup in the repository, as the alerts need it.</summary>
@@ -28,7 +29,14 @@ public sealed record ScheduleFact(string Key, DateTimeOffset? NextDue);
 /// </summary>
 /// <param name="WalLagSegments">Completed WAL segments not yet in the repository; null when unknown (server down, standby, nothing archived yet).</param>
 public sealed record ServerFacts(string Server, IReadOnlyList<OperationRunRecord> Runs, IReadOnlyList<BackupFact> Backups, long? WalLagSegments,
-    IReadOnlyList<ScheduleFact> Schedule);
+    IReadOnlyList<ScheduleFact> Schedule)
+{
+    /// <summary>The streamer's slot of a <c>stream: true</c> server (null: not streamed, or the server did not answer).</summary>
+    public Streaming.StreamSlotState? Stream { get; init; }
+
+    /// <summary>True for a <c>stream: true</c> server whose slot does not exist (no streamer ever ran, or it was dropped).</summary>
+    public bool StreamSlotMissing { get; init; }
+}
 
 /// <summary>A condition that holds now, with the sentence that says why.</summary>
 public sealed record AlertCondition(AlertKind Kind, string Message);
@@ -53,6 +61,7 @@ public static class AlertConditions
         AlertKind.SlowRestore => "slow_restore",
         AlertKind.ValidationFailed => "validation_failed",
         AlertKind.WalArchiveLag => "wal_archive_lag",
+        AlertKind.StreamLag => "stream_lag",
         _ => "schedule_missed",
     };
 
@@ -126,6 +135,22 @@ public static class AlertConditions
         {
             holding.Add(new(AlertKind.WalArchiveLag, $"server '{facts.Server}' has {lag} completed WAL segments not yet in the repository " +
                 $"(threshold {thresholds.WalLagSegments})"));
+        }
+
+        if (facts.StreamSlotMissing)
+        {
+            holding.Add(new(AlertKind.StreamLag, $"server '{facts.Server}' has stream: true but no replication slot {Streaming.WalStreamSlot.NameFor(facts.Server)}: " +
+                "no streamer has run (is pgark serve or pgark-stream@ running?)"));
+        }
+        else if (facts.Stream is { Active: false } idle)
+        {
+            holding.Add(new(AlertKind.StreamLag, $"no streamer is connected to slot {idle.Slot} of server '{facts.Server}': {idle.LagBytes} bytes of WAL " +
+                "are not in the repository and pg_wal keeps them"));
+        }
+        else if (facts.Stream is { } stream && stream.LagBytes > thresholds.StreamLagMegabytes * 1048576L)
+        {
+            holding.Add(new(AlertKind.StreamLag, $"the streamer of server '{facts.Server}' is {stream.LagBytes} bytes behind the server " +
+                $"(threshold {thresholds.StreamLagMegabytes} MB)"));
         }
 
         var grace = TimeSpan.FromMinutes(thresholds.ScheduleGraceMinutes);

@@ -59,7 +59,8 @@ public sealed class AlertFactsReader(OperationContext context)
             var state = SchedulePlanner.Start(options, saved, now);
             schedule.AddRange(options.Entries.Select(e => new ScheduleFact(e.Key, SchedulePlanner.NextOccurrence(e, state, now))));
         }
-        return new ServerFacts(server.Name, runs, backups, lag, schedule);
+        var stream = server.Stream ? await StreamSlotAsync(server, cancellationToken).ConfigureAwait(false) : (null, false);
+        return new ServerFacts(server.Name, runs, backups, lag, schedule) { Stream = stream.Slot, StreamSlotMissing = stream.Missing };
     }
 
     // Completed segments the repository does not have yet: the server's current (still open) segment minus the newest
@@ -91,6 +92,23 @@ public sealed class AlertFactsReader(OperationContext context)
         }
         var lag = (long)Segment(currentName, walSegmentSize) - (long)newest.Value - 1;
         return Math.Max(0, lag);
+    }
+
+    // The streamer's slot as the server sees it; (null, false) when the server does not answer (nothing to say then).
+    private async Task<(Streaming.StreamSlotState? Slot, bool Missing)> StreamSlotAsync(ServerOptions server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = await PostgresSession.OpenAsync(server.Name, server.Connection, cancellationToken).ConfigureAwait(false);
+            await using var sessionScope = session.ConfigureAwait(false);
+            var slot = await Streaming.WalStreamSlot.ReadAsync(session, Streaming.WalStreamSlot.NameFor(server.Name), cancellationToken).ConfigureAwait(false);
+            return (slot, slot is null);
+        }
+        catch (PgArkException ex)
+        {
+            _logger.LogDebug("stream slot of server {Server} unknown: {Message}", server.Name, ex.Message);
+            return (null, false);
+        }
     }
 
     private static ulong Segment(WalFileName name, long walSegmentSize) =>
