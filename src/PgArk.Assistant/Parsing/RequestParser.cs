@@ -64,6 +64,10 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
             return Plan.Answer(operation is null ? $"I don't know how to do that.{Environment.NewLine}{HelpText}" : HelpText);
         }
         var declared = _vocabulary.Registry.Operations.FirstOrDefault(o => o.Name == operation);
+        if (StorePlan(operation, declared, lowerWords, time, lower, rest) is { } storePlan)
+        {
+            return storePlan;
+        }
         // "restore customer_db to T into customer_db_copy": the new database's name is no database to look up.
         string? into = null;
         // "bring back the orders table of customer_db": table names are no databases to look up either.
@@ -524,6 +528,73 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         "restore_table" => "The server is restored into a sandbox at the target and the tables are moved back beside the live ones as <table>_restored_<time> (or swapped in with 'replace').",
         _ => null,
     };
+
+    /// <summary>Words that name a kind of store ("back up the vector store", "restore neo4j", "the graph database").</summary>
+    private static readonly Dictionary<string, string> s_storeKindWords = new(StringComparer.Ordinal)
+    {
+        ["qdrant"] = "qdrant", ["vector"] = "qdrant", ["vectors"] = "qdrant", ["embeddings"] = "qdrant",
+        ["neo4j"] = "neo4j", ["graph"] = "neo4j",
+    };
+
+    /// <summary>
+    /// A request about a Qdrant or Neo4j store (named, or by its kind: "the vector store", "neo4j") becomes a step of the
+    /// store operation the registry declares for the same verb: the operation taking a <c>store</c> argument whose name starts
+    /// like the recognised one ("backup" → backup_store, "restore_database" → restore_store, "list_backups" →
+    /// list_store_backups, "verify" → verify_store). The step's server is the store's name (it runs where the store is
+    /// configured). Null when the request names no store.
+    /// </summary>
+    private Plan? StorePlan(string operation, RegisteredOperation? declared, IReadOnlyList<string> lowerWords, TimeExpression? time, string lower,
+        string original)
+    {
+        var stores = catalog.Stores.Where(s => lowerWords.Contains(s.Name.ToLowerInvariant(), StringComparer.Ordinal)).ToList();
+        if (stores.Count == 0)
+        {
+            stores = catalog.Stores.Where(s => lowerWords.Any(w => s_storeKindWords.GetValueOrDefault(w) == s.Kind)).ToList();
+        }
+        if (stores.Count == 0 || catalog.HasServer(stores[0].Name) || catalog.Databases.Any(d => lowerWords.Contains(d, StringComparer.Ordinal)))
+        {
+            return null;
+        }
+        const string StoreArgument = "store";
+        var verb = operation.Split('_')[0];
+        var storeOperation = declared?.ArgumentNames.Contains(StoreArgument) == true ? declared
+            : _vocabulary.Registry.Operations.Where(o => o.ArgumentNames.Contains(StoreArgument) && o.Name.Split('_')[0] == verb)
+                .OrderBy(o => o.Name.Length).FirstOrDefault();
+        if (storeOperation is null)
+        {
+            var offered = _vocabulary.Registry.Operations.Where(o => o.ArgumentNames.Contains(StoreArgument)).Select(o => o.Name.Replace('_', ' '));
+            return Plan.Answer($"For a store ({string.Join(", ", stores.Select(s => $"{s.Name}, {s.Kind}"))}) I can plan: {string.Join("; ", offered)}.");
+        }
+        if (storeOperation.Destructive && stores.Count > 1)
+        {
+            return Plan.Answer($"Which store? {string.Join(" and ", stores.Select(s => $"'{s.Name}' ({s.Kind})"))} both match; name one.");
+        }
+        var context = new StepContext(storeOperation.Name, lower, original, RequestWords.Split(original), time, null, null, storeOperation);
+        var steps = new List<PlanStep>();
+        foreach (var (name, _) in stores)
+        {
+            var arguments = new JsonObject { [StoreArgument] = name };
+            if (time is { Problem: { } timeProblem })
+            {
+                return Plan.Answer(timeProblem);
+            }
+            if (time is { Time: { } at } && storeOperation.ArgumentNames.Contains("before"))
+            {
+                // Store backups are snapshots, not a replay: "from last night" is the newest backup taken by the end of that night
+                // (06:00; the time parser's "last night" is 22:00, a PostgreSQL restore target), any other time is the bound itself.
+                var bound = time.Text.Contains("night", StringComparison.OrdinalIgnoreCase) && !time.Text.Any(char.IsAsciiDigit)
+                    ? at.AddHours(8) : at;
+                arguments["before"] = bound.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+            }
+            var step = Filled(context, name, arguments, out var problem);
+            if (problem is not null)
+            {
+                return Plan.Answer(problem);
+            }
+            steps.Add(step!);
+        }
+        return new Plan(steps, PlanSources.Parser, null);
+    }
 
     private sealed record StepContext(string Operation, string Lower, string Original, IReadOnlyList<string> Words, TimeExpression? Time,
         string? Into, IReadOnlyList<string>? Tables, RegisteredOperation? Declared);

@@ -5,8 +5,10 @@ public sealed class DatabaseCatalog
 {
     private readonly Dictionary<string, List<string>> _serversByDatabase = new(StringComparer.Ordinal);
 
-    public DatabaseCatalog(IEnumerable<(string Server, IEnumerable<string> Databases)> servers)
+    /// <param name="stores">Qdrant and Neo4j stores (stores[].name and its kind, "qdrant" or "neo4j") that plans may name.</param>
+    public DatabaseCatalog(IEnumerable<(string Server, IEnumerable<string> Databases)> servers, IEnumerable<(string Name, string Kind)>? stores = null)
     {
+        Stores = stores?.ToList() ?? [];
         var names = new List<string>();
         foreach (var (server, databases) in servers)
         {
@@ -27,6 +29,8 @@ public sealed class DatabaseCatalog
     }
 
     public IReadOnlyList<string> Servers { get; }
+
+    public IReadOnlyList<(string Name, string Kind)> Stores { get; }
 
     public IEnumerable<string> Databases => _serversByDatabase.Keys;
 

@@ -30,7 +30,7 @@ public sealed class ServerDirectory(OperationContext context, IReadOnlyList<Agen
         return _snapshot.Catalog;
     }
 
-    /// <summary>The route of a server named in a plan.</summary>
+    /// <summary>The route of a server (or of a local Qdrant/Neo4j store) named in a plan.</summary>
     /// <exception cref="NotFoundException">No such server.</exception>
     public async Task<ServerRoute> RouteAsync(string server, CancellationToken cancellationToken)
     {
@@ -74,7 +74,13 @@ public sealed class ServerDirectory(OperationContext context, IReadOnlyList<Agen
             routes[name] = new ServerRoute(name, server, agent);
             catalog.Add((name, databases));
         }
-        return new Snapshot(new DatabaseCatalog(catalog), routes, problems);
+        // Stores are learnt from this configuration only (an agent's stores are not asked for); a step on one runs here.
+        var stores = context.Options.Stores.Where(s => !routes.ContainsKey(s.Name)).ToList();
+        foreach (var store in stores)
+        {
+            routes[store.Name] = new ServerRoute(store.Name, store.Name, null);
+        }
+        return new Snapshot(new DatabaseCatalog(catalog, stores.Select(s => (s.Name, s.Kind.ToString().ToLowerInvariant()))), routes, problems);
     }
 
     private static async Task<(AgentClient Agent, JsonNode? Result, string? Problem)> AskAgentAsync(AgentClient agent, CancellationToken cancellationToken)

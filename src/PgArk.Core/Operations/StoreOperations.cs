@@ -181,7 +181,9 @@ public sealed record RestoreStoreInput(
     [property: Input(StoreInputText.Item)] string? Item = null,
     [property: Input("Restore the item under this name instead (a scratch collection or database); needs item when the backup has several.")] string? Into = null,
     [property: Input("After the restore, compare counts and configuration with the backup (default true).")] bool Validate = true,
-    [property: Input(InputText.Confirm, Aliases = ["--yes", "-y"])] bool Confirm = false) : IStoreInput, IConfirmedInput;
+    [property: Input(InputText.Confirm, Aliases = ["--yes", "-y"])] bool Confirm = false,
+    [property: Input("Instead of naming a backup: the newest one that started at or before this time (ISO 8601 with an offset).")]
+    string? Before = null) : IStoreInput, IConfirmedInput;
 
 public sealed record RestoreStoreResult(string Store, string Backup, IReadOnlyList<string> Restored, IReadOnlyList<StoreValidation> Validations,
     IReadOnlyList<string> Notes);
@@ -209,7 +211,8 @@ public sealed class RestoreStoreOperation : Operation<RestoreStoreInput, Restore
     {
         var store = context.Options.GetStore(input.Store);
         var catalog = context.StoreCatalogFor(store);
-        var manifest = await catalog.FindAsync(store.Name, input.Backup, cancellationToken).ConfigureAwait(false);
+        var manifest = input.Before is null ? await catalog.FindAsync(store.Name, input.Backup, cancellationToken).ConfigureAwait(false)
+            : await NewestBeforeAsync(catalog, store.Name, input, cancellationToken).ConfigureAwait(false);
         var items = StoreItems.Select(manifest, input.Item, input.Into);
         if (!input.Confirm)
         {
@@ -245,6 +248,21 @@ public sealed class RestoreStoreOperation : Operation<RestoreStoreInput, Restore
             }
         }
         return new RestoreStoreResult(store.Name, manifest.Id, restored, validations, manifest.Notes);
+    }
+
+    /// <summary>"Restore neo4j from last night": the newest backup that started at or before the time.</summary>
+    private static async Task<StoreBackupManifest> NewestBeforeAsync(StoreCatalog catalog, string store, RestoreStoreInput input,
+        CancellationToken cancellationToken)
+    {
+        if (input.Backup is not null)
+        {
+            throw new UsageException("give either 'backup' or 'before', not both");
+        }
+        var before = Restore.RestoreTarget.ParseTime(input.Before!);
+        var backups = await catalog.ListAsync(store, cancellationToken).ConfigureAwait(false);
+        return backups.LastOrDefault(b => b.StartTime <= before)
+            ?? throw new NotFoundException($"store '{store}' has no backup that started at or before {before:yyyy-MM-dd HH:mm:ss zzz}",
+                backups.Count == 0 ? $"take one with 'pgark backup-store {store}'" : $"its oldest backup is {backups[0].Id}");
     }
 }
 

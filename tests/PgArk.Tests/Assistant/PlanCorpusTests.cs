@@ -53,6 +53,8 @@ public class PlanCorpusTests
             .Select(s => (s.Key, s.Value!.AsArray().Select(d => d!.GetValue<string>())));
         var now = DateTimeOffset.Parse(s_corpus["now"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         var timeZone = TimeZoneInfo.FindSystemTimeZoneById(zone ?? s_corpus["zone"]!.GetValue<string>());
-        return new RequestParser(new DatabaseCatalog(servers), new FixedClock(now), timeZone);
+        // Stores (name → kind) the requests may name: "back up the vector store", "restore neo4j from last night".
+        var stores = s_corpus["stores"]?.AsObject().Select(s => (s.Key, s.Value!.GetValue<string>())) ?? [];
+        return new RequestParser(new DatabaseCatalog(servers, stores), new FixedClock(now), timeZone);
     }
 }

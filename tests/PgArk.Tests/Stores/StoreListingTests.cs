@@ -43,4 +43,33 @@ public sealed class StoreListingTests
         Assert.Contains("pgark_store_operation_runs_total{store=\"vectors\",operation=\"backup_store\",status=\"success\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("pgark_store_operation_last_status{store=\"vectors\",operation=\"backup_store\"} 1\n", metrics, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Ask_BackUpTheVectorStore_RunsBackupStoreHere_AndRestoreFromLastNightPicksThatBackup()
+    {
+        using var folder = new TestDoubles.TemporaryFolder();
+        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
+        qdrant.AddCollection("docs", 3);
+        using var setup = new StoreTestSetup($"""
+              - name: vectors
+                type: qdrant
+                url: {qdrant.BaseAddress}
+            """);
+
+        var (exit, stdout, stderr) = await setup.CliAsync("ask", "back up the vector store");
+        Assert.True(exit == 0, stdout + stderr);
+        var backup = Assert.Single(((ListStoreBackupsResult)(await setup.RunAsync("list_store_backups", new { })).Value!).Stores[0].Backups);
+
+        // A destructive store step is planned, shown, and refused without --yes when stdin is no terminal; nothing changes.
+        qdrant.Collections.Remove("docs");
+        (exit, stdout, stderr) = await setup.CliAsync("ask", "restore the vector store");
+        Assert.Equal(4, exit);
+        Assert.Contains("'restore_store' is destructive and there is no terminal to confirm on", stderr, StringComparison.Ordinal);
+        Assert.False(qdrant.Collections.ContainsKey("docs"));
+        (exit, stdout, stderr) = await setup.CliAsync("ask", "--yes", "restore the vectors store");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("restore_store", stdout + stderr, StringComparison.Ordinal);
+        Assert.Equal(3, qdrant.Collections["docs"].Points.Count);
+        Assert.Contains(backup.Id, stdout, StringComparison.Ordinal);
+    }
 }
