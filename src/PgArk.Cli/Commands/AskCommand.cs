@@ -115,7 +115,12 @@ internal static class AskCommand
         {
             return 0;
         }
-        var confirmed = options.Yes || !plan.Steps.Any(session.Runner.IsDestructive) || await ConfirmAsync(context, plan, options);
+        // --yes stands for the user only on the kinds of step the request names: a plan that deletes when the user asked
+        // for a list is asked about (or refused without a terminal), whoever planned it.
+        var unasked = plan.Steps.Where(s => session.Runner.IsDestructive(s) && !RequestedKinds.Asks(request, s.Operation))
+            .Select(s => s.Operation).Distinct().ToList();
+        var confirmed = (options.Yes && unasked.Count == 0) || !plan.Steps.Any(session.Runner.IsDestructive)
+            || await ConfirmAsync(context, plan, options, options.Yes ? unasked : []);
         var results = new JsonArray();
         foreach (var step in plan.Steps)
         {
@@ -164,15 +169,25 @@ internal static class AskCommand
     }
 
     /// <summary>Asks on the terminal; without one (stdin redirected or closed) a destructive plan is refused.</summary>
-    private static async Task<bool> ConfirmAsync(CliContext context, Plan plan, AskOptions options)
+    /// <param name="unasked">With --yes: the destructive operations the request did not ask for, which --yes does not confirm.</param>
+    private static async Task<bool> ConfirmAsync(CliContext context, Plan plan, AskOptions options, IReadOnlyList<string> unasked)
     {
         var operations = string.Join(", ", plan.Steps.Select(s => s.Operation).Distinct());
         var terminal = !Console.IsInputRedirected && ReferenceEquals(context.Out, Console.Out);
         if (!terminal)
         {
+            if (unasked.Count > 0)
+            {
+                throw new RefusedException(
+                    $"'{string.Join(", ", unasked)}' is destructive and the request did not ask for it: --yes confirms only the kinds of step a request names (restore, delete, expire, import)",
+                    "ask for it in so many words, or confirm at a terminal");
+            }
             throw new RefusedException($"'{operations}' is destructive and there is no terminal to confirm on", "pass --yes to run it anyway");
         }
-        var answer = (options.Editor ?? new LineEditor(context.Out)).ReadLine("Run it? This is destructive. [y/N] ", remember: false);
+        var question = unasked.Count > 0
+            ? $"The request did not ask for '{string.Join(", ", unasked)}'. Run it? This is destructive. [y/N] "
+            : "Run it? This is destructive. [y/N] ";
+        var answer = (options.Editor ?? new LineEditor(context.Out)).ReadLine(question, remember: false);
         if (answer?.Trim().ToLowerInvariant() is "y" or "yes")
         {
             return true;

@@ -21,6 +21,23 @@ public sealed record ApiOptions(string? Urls, IReadOnlyList<ApiKeyOptions> Keys)
     /// literals and <c>localhost</c> (YAML <c>api.allowedHosts</c>). Anything else is refused (DNS rebinding).
     /// </summary>
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>How much one caller, and all of them together, may have running at once (YAML <c>api.limits</c>).</summary>
+    public ApiLimits Limits { get; init; } = ApiLimits.Default;
+}
+
+/// <summary>
+/// Caps on what network callers can start, so that one key (or a model looping on a tool) cannot start backups and
+/// verifications until the host runs out of connections, processes or disk bandwidth. Exceeding one is refused at once
+/// (REST 429, MCP tool error) rather than queued: the caller decides whether to wait.
+/// </summary>
+/// <param name="RunningJobs">Long-running operations (jobs and synchronous calls of long-running tools) running at once, all callers together.</param>
+/// <param name="RunningJobsPerKey">The same, per API key (with --no-auth all callers share one count).</param>
+/// <param name="ConcurrentMcpCalls">MCP tool calls in progress at once, per MCP server (each stdio process, or /mcp of the service).</param>
+/// <param name="MaxParallelWorkers">Largest <c>jobs</c> argument (parallel workers: backup, verify, dump, restore) a network caller may give.</param>
+public sealed record ApiLimits(int RunningJobs = 8, int RunningJobsPerKey = 4, int ConcurrentMcpCalls = 8, int MaxParallelWorkers = 8)
+{
+    public static ApiLimits Default { get; } = new();
 }
 
 /// <param name="Sha256">Lowercase hex SHA-256 of the key's UTF-8 text (64 characters).</param>

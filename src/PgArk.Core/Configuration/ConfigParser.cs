@@ -14,7 +14,8 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
 {
     private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant", "notifications", "catalog", "exports", "restore", "stores", "backupSet"];
     private static readonly string[] s_rootReserved = [];
-    private static readonly string[] s_apiKeys = ["urls", "keys", "allowedOrigins", "allowedHosts"];
+    private static readonly string[] s_apiKeys = ["urls", "keys", "allowedOrigins", "allowedHosts", "limits"];
+    private static readonly string[] s_apiLimitKeys = ["runningJobs", "runningJobsPerKey", "concurrentMcpCalls", "maxParallelWorkers"];
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
     private static readonly (string, Operations.OperationRole)[] s_roles =
         [("viewer", Operations.OperationRole.Viewer), ("operator", Operations.OperationRole.Operator), ("admin", Operations.OperationRole.Admin)];
@@ -412,7 +413,22 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
                 keys.Add(new ApiKeyOptions(name, sha256.ToLowerInvariant(), role.Value));
             }
         }
-        return new ApiOptions(urls, keys) { AllowedOrigins = AllowedOrigins(reader), AllowedHosts = AllowedHosts(reader) };
+        return new ApiOptions(urls, keys) { AllowedOrigins = AllowedOrigins(reader), AllowedHosts = AllowedHosts(reader), Limits = ParseApiLimits(reader) };
+    }
+
+    private ApiLimits ParseApiLimits(YamlMappingReader api)
+    {
+        if (api.Mapping("limits") is not { } node)
+        {
+            return ApiLimits.Default;
+        }
+        var reader = new YamlMappingReader(node, api.ChildPath("limits"), s_apiLimitKeys, [], _problems);
+        var defaults = ApiLimits.Default;
+        return new ApiLimits(
+            reader.PositiveInt("runningJobs") ?? defaults.RunningJobs,
+            reader.PositiveInt("runningJobsPerKey") ?? defaults.RunningJobsPerKey,
+            reader.PositiveInt("concurrentMcpCalls") ?? defaults.ConcurrentMcpCalls,
+            reader.PositiveInt("maxParallelWorkers") ?? defaults.MaxParallelWorkers);
     }
 
     internal static bool IsValidName(string name) =>

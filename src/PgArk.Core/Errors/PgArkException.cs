@@ -61,3 +61,10 @@ public sealed class OperationFailedException(string message, string? hint = null
 /// </summary>
 public sealed class PermissionDeniedException(string message, string? hint = null)
     : PgArkException(ErrorKind.Refused, message, hint);
+
+/// <summary>
+/// Too much is running already (a cap on running jobs or concurrent calls): exit 4 like any refusal, HTTP 429 because the
+/// same request can succeed later.
+/// </summary>
+public sealed class CapacityExceededException(string message, string? hint = null)
+    : PgArkException(ErrorKind.Refused, message, hint);

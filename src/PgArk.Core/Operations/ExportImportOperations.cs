@@ -84,11 +84,29 @@ public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
         }
         var importer = new TableImporter(context.GetServer(input.Server));
         // A remote caller's path was checked inside the export folder: open it so that a link swapped in since cannot lead out.
+        // The CLI's path is the operator's, but it is opened without following a link either: pgark often runs as root,
+        // and a link planted where the operator expects a data file (a shared upload folder) must not make it read,
+        // and load into a table, a file the operator never meant to (the shell user gives the link's target instead).
         var stream = context.Caller != OperationCaller.Local && context.Options.Exports is { } exports
             ? ExportFolder.OpenRead(exports, input.From)
-            : new FileStream(input.From, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            : OpenLocalNoFollow(input.From);
         await using var streamScope = stream.ConfigureAwait(false);
         return await importer.ImportAsync(new ImportRequest(input.Database, input.Table, input.Format, input.OnConflict, input.HasHeaders), stream, cancellationToken)
             .ConfigureAwait(false);
+    }
+
+    private static FileStream OpenLocalNoFollow(string path)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = Common.Libc.OpenReadNoFollow(path);
+        }
+        catch (IOException ex) when (ex.HResult == Common.Libc.ELOOP)
+        {
+            throw new RefusedException($"'{path}' is a symbolic link; import does not follow links",
+                $"give the file it points to: {path} -> {new FileInfo(path).LinkTarget}");
+        }
+        return new FileStream(handle, FileAccess.Read, 1 << 16);
     }
 }

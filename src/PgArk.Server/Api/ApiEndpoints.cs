@@ -38,13 +38,22 @@ internal sealed class ApiEndpoints(OperationContext context, OperationRegistry r
         var (tool, arguments, runAsync) = await ReadInvocationAsync(http).ConfigureAwait(false);
         var operation = registry.Get(tool);
         Authorize(caller, operation);
-        if (runAsync || http.Request.Headers["Prefer"].ToString().Contains(PreferAsync, StringComparison.OrdinalIgnoreCase))
+        var preferAsync = http.Request.Headers["Prefer"].ToString().Contains(PreferAsync, StringComparison.OrdinalIgnoreCase);
+        if (runAsync && !operation.LongRunning)
+        {
+            // A job per quick read would only fill the job list (and the caps) with work that answers at once.
+            throw new UsageException($"'async' is only for long-running operations; '{operation.Name}' answers at once",
+                "call it without \"async\"");
+        }
+        if ((runAsync || preferAsync) && operation.LongRunning)
         {
             var (prepared, bound) = await registry.PrepareAsync(context, tool, arguments, stopping).ConfigureAwait(false);
             var jobManager = jobs ?? throw new InvalidOperationException("jobs are not enabled on this host");
-            await JobEndpoints.WriteAcceptedAsync(http, jobManager.Start(tool, prepared, bound)).ConfigureAwait(false);
+            await JobEndpoints.WriteAcceptedAsync(http, jobManager.Start(tool, prepared, bound, caller)).ConfigureAwait(false);
             return;
         }
+        // A long operation run in the request counts against the same caps as a job.
+        using var slot = operation.LongRunning ? jobs?.Reserve(caller?.Name) : null;
         var invocation = await registry.InvokeAsync(context, tool, arguments, stopping).ConfigureAwait(false);
         await ApiJson.WriteAsync(http, new JsonObject
         {

@@ -26,10 +26,12 @@ internal static class ApiErrors
     };
 
     /// <summary>A failed verdict also carries the result the run returned (the report that says what failed).</summary>
-    public static Task WriteAsync(HttpContext http, PgArkException ex) => ex is PermissionDeniedException
-        ? WriteAsync(http, StatusCodes.Status403Forbidden, "forbidden", ex.Message, ex.Hint)
-        : WriteAsync(http, Status(ex.Kind), Code(ex.Kind), ex.Message, ex.Hint,
-            (ex as Core.Operations.VerdictFailedException)?.Result);
+    public static Task WriteAsync(HttpContext http, PgArkException ex) => ex switch
+    {
+        PermissionDeniedException => WriteAsync(http, StatusCodes.Status403Forbidden, "forbidden", ex.Message, ex.Hint),
+        CapacityExceededException => WriteAsync(http, StatusCodes.Status429TooManyRequests, "too_many_requests", ex.Message, ex.Hint),
+        _ => WriteAsync(http, Status(ex.Kind), Code(ex.Kind), ex.Message, ex.Hint, (ex as Core.Operations.VerdictFailedException)?.Result),
+    };
 
     public static async Task WriteAsync(HttpContext http, int status, string code, string message, string? hint = null, JsonNode? result = null)
     {

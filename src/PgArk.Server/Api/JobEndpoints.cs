@@ -58,17 +58,33 @@ internal sealed class JobEndpoints(ApiEndpoints api, JobManager jobs)
         return json;
     }
 
+    /// <summary>Most jobs one listing returns (<c>?limit=</c>, 1 to this; default all that are kept, which is at most this).</summary>
+    public const int MaxListed = 500;
+
+    /// <summary>The newest jobs the caller's role may see (a viewer sees only viewer operations' jobs); <c>?limit=N</c> bounds the count.</summary>
     private Task ListAsync(HttpContext http) => api.GuardAsync(http, () =>
     {
-        api.Authenticate(http);
-        var list = new JsonArray(jobs.List().Select(j => (JsonNode)ToJson(j.Snapshot(), includeResult: false)).ToArray());
+        var caller = api.Authenticate(http);
+        var limit = MaxListed;
+        if (http.Request.Query.TryGetValue("limit", out var text))
+        {
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxListed)
+            {
+                throw new Core.Errors.UsageException($"query parameter 'limit' must be an integer from 1 to {MaxListed}");
+            }
+        }
+        foreach (var key in http.Request.Query.Keys.Where(k => k != "limit"))
+        {
+            throw new Core.Errors.UsageException($"unknown query parameter '{key}' (GET {JobsPath} takes only 'limit')");
+        }
+        var list = new JsonArray(jobs.List(caller?.Role).Take(limit).Select(j => (JsonNode)ToJson(j.Snapshot(), includeResult: false)).ToArray());
         return ApiJson.WriteAsync(http, new JsonObject { ["jobs"] = list });
     });
 
     private Task GetAsync(HttpContext http) => api.GuardAsync(http, () =>
     {
-        api.Authenticate(http);
-        var job = jobs.Get((string)http.Request.RouteValues["id"]!);
+        var caller = api.Authenticate(http);
+        var job = jobs.Get((string)http.Request.RouteValues["id"]!, caller?.Role);
         return ApiJson.WriteAsync(http, ToJson(job.Snapshot(), includeResult: true));
     });
 
@@ -77,7 +93,7 @@ internal sealed class JobEndpoints(ApiEndpoints api, JobManager jobs)
     {
         var caller = api.Authenticate(http);
         ApiEndpoints.Authorize(caller, "cancel", OperationRole.Operator);
-        var job = jobs.Get((string)http.Request.RouteValues["id"]!);
+        var job = jobs.Get((string)http.Request.RouteValues["id"]!, caller?.Role);
         ApiEndpoints.Authorize(caller, $"cancel {job.Operation.Name}", job.Operation.Role);
         job.Cancel();
         http.Response.StatusCode = StatusCodes.Status202Accepted;

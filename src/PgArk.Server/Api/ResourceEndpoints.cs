@@ -44,7 +44,7 @@ internal sealed class ResourceEndpoints(ApiEndpoints api, OperationContext conte
         var (prepared, bound) = await registry.PrepareAsync(context, route.Operation, element, stopping).ConfigureAwait(false);
         if (prepared.LongRunning)
         {
-            await JobEndpoints.WriteAcceptedAsync(http, jobs.Start(route.Operation, prepared, bound)).ConfigureAwait(false);
+            await JobEndpoints.WriteAcceptedAsync(http, jobs.Start(route.Operation, prepared, bound, caller)).ConfigureAwait(false);
             return;
         }
         var result = await OperationRegistry.RunPreparedAsync(context, prepared, bound, null, stopping).ConfigureAwait(false);

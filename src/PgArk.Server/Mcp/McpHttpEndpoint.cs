@@ -34,6 +34,9 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
     private static readonly JsonTypeInfo<JsonRpcError> s_errorType =
         (JsonTypeInfo<JsonRpcError>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcError));
 
+    // One cap for the endpoint: every message gets a fresh MCP server (stateless), but they all count here.
+    private readonly McpCallGate _calls = McpCallGate.For(context);
+
     public void Map(IEndpointRouteBuilder app) => app.MapPost(Path, (RequestDelegate)PostAsync);
 
     private Task PostAsync(HttpContext http) => api.GuardAsync(http, async () =>
@@ -94,7 +97,7 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
     private async Task ServeAsync(HttpContext http, JsonRpcMessage message)
     {
         var transport = new StreamableHttpServerTransport(loggerFactory) { Stateless = true };
-        var server = McpServer.Create(transport, McpToolServer.CreateOptions(context, registry), loggerFactory, http.RequestServices);
+        var server = McpServer.Create(transport, McpToolServer.CreateOptions(context, registry, _calls), loggerFactory, http.RequestServices);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var run = server.RunAsync(done.Token);
         try

@@ -30,10 +30,15 @@ public static class McpToolServer
         await server.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static McpServerOptions CreateOptions(OperationContext context, OperationRegistry registry)
+    /// <param name="calls">
+    /// The concurrent-call cap to count against; /mcp passes one shared by every request (each gets fresh options), stdio
+    /// gets its own.
+    /// </param>
+    public static McpServerOptions CreateOptions(OperationContext context, OperationRegistry registry, McpCallGate? calls = null)
     {
         var tools = registry.Operations.Select(ToTool).ToList();
         var resources = new McpResources(context, registry);
+        calls ??= McpCallGate.For(context);
         return new McpServerOptions
         {
             ServerInfo = new Implementation { Name = "pgark", Version = typeof(McpToolServer).Assembly.GetName().Version?.ToString() ?? "0" },
@@ -44,12 +49,29 @@ public static class McpToolServer
             Handlers = new McpServerHandlers
             {
                 ListToolsHandler = (_, _) => ValueTask.FromResult(new ListToolsResult { Tools = tools }),
-                CallToolHandler = (request, ct) => CallToolAsync(context, registry, request, ct),
+                CallToolHandler = (request, ct) => CallToolLimitedAsync(context, registry, calls, request, ct),
                 ListResourcesHandler = (_, ct) => resources.ListAsync(ct),
                 ListResourceTemplatesHandler = (_, _) => ValueTask.FromResult(new ListResourceTemplatesResult { ResourceTemplates = McpResources.Templates }),
                 ReadResourceHandler = (request, ct) => resources.ReadAsync(request.Params?.Uri ?? "", ct),
             },
         };
+    }
+
+    private static async ValueTask<CallToolResult> CallToolLimitedAsync(OperationContext context, OperationRegistry registry,
+        McpCallGate calls, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
+    {
+        if (!calls.TryEnter())
+        {
+            return Error($"too many concurrent calls: at most {calls.Limit} MCP tool calls run at once (api.limits.concurrentMcpCalls); try again when one has finished");
+        }
+        try
+        {
+            return await CallToolAsync(context, registry, request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            calls.Exit();
+        }
     }
 
     private static async ValueTask<CallToolResult> CallToolAsync(OperationContext context, OperationRegistry registry,

@@ -108,6 +108,26 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task CliImport_FromASymbolicLink_RefusedNothingRead_TheTargetItselfImports()
+    {
+        var database = await fixture.CreateDatabaseAsync("implink");
+        await H.Cluster.ExecuteAsync("CREATE TABLE t (id int PRIMARY KEY, name text)", database);
+        var target = H.Folder.Combine($"{database}-data.csv");
+        await File.WriteAllTextAsync(target, "id,name\n1,one\n");
+        var link = H.Folder.Combine($"{database}-upload.csv");
+        File.CreateSymbolicLink(link, target);
+
+        var refused = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", link);
+        Assert.True(refused.ExitCode == 4, refused.ToString());
+        Assert.Contains($"'{link}' is a symbolic link; import does not follow links", refused.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, await H.Cluster.ScalarAsync<long>("SELECT count(*) FROM t", database));
+
+        var imported = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", target);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        Assert.Equal(1, await H.Cluster.ScalarAsync<long>("SELECT count(*) FROM t", database));
+    }
+
+    [Fact]
     public async Task Import_ConflictModes_ErrorRollsBackSkipKeepsUpdateUpserts()
     {
         var database = await fixture.CreateDatabaseAsync("imp");

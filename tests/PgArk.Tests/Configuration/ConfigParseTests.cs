@@ -298,7 +298,7 @@ public class ConfigParseTests
             """);
 
         Assert.Equal(Invalid(
-            "api.port: unknown key (known keys: urls, keys, allowedOrigins, allowedHosts)",
+            "api.port: unknown key (known keys: urls, keys, allowedOrigins, allowedHosts, limits)",
             "api.urls: 'ftp://host' is not an http:// or https:// URL",
             "api.keys[0].sha256: expected 64 hexadecimal digits (the SHA-256 printed by 'pgark key create')",
             "api.keys[1].name: duplicate key name 'ops' (also api.keys[0])",
@@ -306,6 +306,18 @@ public class ConfigParseTests
             "api.keys[2].name: required",
             "api.keys[2].role: required (viewer, operator or admin)",
             "api.keys[3]: expected a mapping with name, sha256 and role"), message);
+    }
+
+    [Fact]
+    public void Parse_ApiLimits_DefaultsAndGivenValues_BadOnesReported()
+    {
+        Assert.Equal(ApiLimits.Default, Parse(Minimal + "\napi:\n  urls: http://127.0.0.1:8001\n").Api!.Limits);
+        Assert.Equal(new ApiLimits(RunningJobs: 3, RunningJobsPerKey: 1, ConcurrentMcpCalls: 8, MaxParallelWorkers: 2),
+            Parse(Minimal + "\napi:\n  limits: { runningJobs: 3, runningJobsPerKey: 1, maxParallelWorkers: 2 }\n").Api!.Limits);
+
+        var message = ParseError(Minimal + "\napi:\n  limits: { runningJobs: 0, queue: 5 }\n");
+        Assert.Contains("api.limits.queue: unknown key (known keys: runningJobs, runningJobsPerKey, concurrentMcpCalls, maxParallelWorkers)", message, StringComparison.Ordinal);
+        Assert.Contains("api.limits.runningJobs:", message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -20,9 +20,10 @@ public sealed class OperationJob : IProgress<OperationProgress>
     private JsonNode? _result;
     private JobError? _error;
 
-    internal OperationJob(string id, string tool, RegisteredOperation operation, CancellationToken stopping)
+    internal OperationJob(string id, string tool, RegisteredOperation operation, CancellationToken stopping, string? owner = null)
     {
         Id = id;
+        Owner = owner;
         Tool = tool;
         Operation = operation;
         CreatedAt = DateTimeOffset.UtcNow;
@@ -30,6 +31,9 @@ public sealed class OperationJob : IProgress<OperationProgress>
     }
 
     public string Id { get; }
+
+    /// <summary>Name of the API key that started the job (null: authentication is off).</summary>
+    public string? Owner { get; }
     public string Tool { get; }
     public RegisteredOperation Operation { get; }
     public DateTimeOffset CreatedAt { get; }

@@ -195,6 +195,7 @@ public sealed class OperationRegistry
             args[DatabaseArgument] = value;
         }
         var confirmed = CheckConfirmation(operation, args);
+        CheckParallelWorkers(context, args);
         await ResolveDatabaseAsync(context, operation, args, cancellationToken).ConfigureAwait(false);
         var bound = ArgumentBinder.Bind(operation, args);
         // Whether this run needs confirmation is the input's to say (a dry run never does): checked on the bound input,
@@ -218,6 +219,26 @@ public sealed class OperationRegistry
             throw new UsageException($"'arguments' must be a JSON object, not {arguments.Value.ValueKind.ToString().ToLowerInvariant()}");
         }
         return JsonObject.Create(arguments.Value.Clone())!;
+    }
+
+    /// <summary>
+    /// A network caller's <c>jobs</c> (parallel workers) is bounded by <c>api.limits.maxParallelWorkers</c>: each worker
+    /// is a process or a database connection on the host, and the operator at the shell, not a remote key, decides how
+    /// many of those one call may take.
+    /// </summary>
+    private static void CheckParallelWorkers(OperationContext context, JsonObject args)
+    {
+        if (context.Caller != OperationCaller.Remote || args["jobs"] is not { } jobs || jobs.GetValueKind() != JsonValueKind.Number)
+        {
+            return;
+        }
+        var limit = (context.Options.Api?.Limits ?? Configuration.ApiLimits.Default).MaxParallelWorkers;
+        if (double.TryParse(jobs.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var asked)
+            && asked > limit)
+        {
+            throw new UsageException($"argument 'jobs' may be at most {limit} for a network caller (api.limits.maxParallelWorkers)",
+                "0 means one per core");
+        }
     }
 
     /// <summary>Checks the type of <c>confirm</c> and removes it when the input has none of its own; returns its value.</summary>
