@@ -30,7 +30,6 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePusher(factory));
-        root.Subcommands.Add(ExpireCommand.Create(factory));
         root.Subcommands.Add(VerifyRestoreCommand.Create(factory));
         foreach (var command in DumpCommands.Create(factory))
         {

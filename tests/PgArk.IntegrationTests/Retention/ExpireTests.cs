@@ -41,6 +41,15 @@ public class ExpireTests
         Assert.Contains($"would remove backup {ids[1]} (full", dryRun.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain($"backup {ids[2]}", dryRun.Stdout.Replace($"(backup {ids[2]})", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Equal(before, RepositoryFiles(h));
+        // Generated from the registry: --output json is the REST/MCP JSON (snake_case), and no --yes is needed (routine).
+        var planned = await h.RunAsync("--output", "json", "expire", "--server", PgArkHarness.Server, "--dry-run");
+        Assert.True(planned.ExitCode == 0, planned.ToString());
+        using (var json = System.Text.Json.JsonDocument.Parse(planned.Stdout))
+        {
+            Assert.True(json.RootElement.GetProperty("dry_run").GetBoolean(), planned.Stdout);
+            Assert.Equal(2, json.RootElement.GetProperty("repositories")[0].GetProperty("plan").GetProperty("backups").GetArrayLength());
+        }
+        Assert.Equal(before, RepositoryFiles(h));
 
         var expire = await h.RunAsync("expire", "--server", PgArkHarness.Server);
         Assert.True(expire.ExitCode == 0, expire.ToString());
