@@ -275,7 +275,8 @@ async function overviewPage() {
   $('#view').replaceChildren(el('h1', { text: 'Overview' }),
     servers.servers.length ? el('div', { class: 'tiles', id: 'servers' }, tiles)
       : el('p', { text: agentTiles.length ? 'No local servers: this service supervises the agents below.' : 'No servers are configured.' }),
-    ...(agentTiles.length ? [el('h2', { text: 'Agents' }), el('div', { class: 'tiles', id: 'agents' }, agentTiles)] : []));
+    ...(agentTiles.length ? [el('h2', { text: 'Agents' }), el('div', { class: 'tiles', id: 'agents' }, agentTiles)] : []),
+    await storesSection());
 }
 
 // An agent of a supervisor config, as its own API answered the health request the service just made (GET /api/agents).
@@ -292,6 +293,23 @@ function agentTile(agent) {
         class: 'agent-server', text: s.connected ? `up, PostgreSQL ${Math.floor((s.pg_version_num ?? 0) / 10000)}` : `down${s.error ? `: ${s.error}` : ''}`,
       })])),
     agent.error ? el('ul', {}, el('li', { text: agent.error })) : null);
+}
+
+// Qdrant and Neo4j stores beside the servers (docs/stores.md): newest backup and size per store; nothing when none is configured.
+async function storesSection() {
+  const listing = await api('GET', '/api/stores/backups').catch(() => null);
+  if (!listing?.stores?.length) return '';
+  const rows = listing.stores.map(s => {
+    const newest = s.backups[s.backups.length - 1];
+    return el('tr', { 'data-store': s.store },
+      el('td', { text: s.store }), el('td', { text: s.kind }), el('td', { class: 'num', text: String(s.backups.length) }),
+      el('td', { class: 'newest-store-backup', text: newest ? `${newest.id}, ${age(newest.start_time)}` : 'none' }),
+      el('td', { class: 'num', text: newest ? bytes(newest.size) : '' }),
+      el('td', { class: 'hide-narrow', text: s.incomplete.length ? `${s.incomplete.length} interrupted` : '' }));
+  });
+  return el('section', {}, el('h2', { text: 'Stores' }),
+    table('stores', [{ label: 'Store' }, { label: 'Kind' }, { label: 'Backups', num: true }, { label: 'Newest backup' }, { label: 'Size', num: true },
+      { label: '', narrow: true }], rows));
 }
 
 // ---- server page ---------------------------------------------------------------------------------------------------
