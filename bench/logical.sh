@@ -44,7 +44,7 @@ sync
 t0=$(now); as_pg "$PGARK" --config "$WORK/pgark.yaml" --output json dump --server bench --database bench > "$WORK/pgark-dump.json"; t1=$(now)
 sync
 t2=$(now); as_pg "$BIN/pg_dump" -h "$WORK" -p "$PORT" -U postgres -Fd -j "$JOBS" -f "$WORK/pgdump-dir" bench; t3=$(now)
-a_size=$(grep -o '"storedSize": [0-9]*' "$WORK/pgark-dump.json" | grep -o '[0-9]*')
+a_size=$(grep -o '"stored_size": *[0-9]*' "$WORK/pgark-dump.json" | head -1 | grep -o '[0-9]*$')
 b_size=$(du -sb "$WORK/pgdump-dir" | cut -f1)
 a=$(elapsed "$t0" "$t1"); b=$(elapsed "$t2" "$t3")
 ROWS+=("$(printf 'dump           pgark %7ss %8s MB | pg_dump -Fd -j %s    %7ss %8s MB | time ratio pgark/pg_dump %s' \
@@ -53,7 +53,7 @@ ROWS+=("$(printf 'dump           pgark %7ss %8s MB | pg_dump -Fd -j %s    %7ss %
 sync
 t0=$(now); as_pg "$PGARK" --config "$WORK/pgark.yaml" --output json dump --server bench --database bench --format directory --jobs "$JOBS" > "$WORK/pgark-dir.json"; t1=$(now)
 a=$(elapsed "$t0" "$t1"); b=$(elapsed "$t2" "$t3")
-a_size=$(grep -o '"storedSize": [0-9]*' "$WORK/pgark-dir.json" | grep -o '[0-9]*')
+a_size=$(grep -o '"stored_size": *[0-9]*' "$WORK/pgark-dir.json" | head -1 | grep -o '[0-9]*$')
 DIR_ID=$(grep -o '"id": "[^"]*"' "$WORK/pgark-dir.json" | cut -d'"' -f4)
 ROWS+=("$(printf 'dump -Fd -j %s  pgark %7ss %8s MB | pg_dump -Fd -j %s    %7ss             | time ratio pgark/pg_dump %s' \
   "$JOBS" "$a" "$(mb "$a_size")" "$JOBS" "$b" "$(ratio "$a" "$b")")")

@@ -7,7 +7,7 @@ using PgArk.Core.Operations;
 
 namespace PgArk.Cli.Commands;
 
-/// <summary>Logical dumps: dump, dump-restore, verify-dump-restore (verify-dump, delete-dump, dumps, expire-dumps are generated).</summary>
+/// <summary>Logical dumps: dump-restore, verify-dump-restore (dump, verify-dump, delete-dump, dumps, expire-dumps are generated).</summary>
 internal static class DumpCommands
 {
     private static Option<string[]> Tables() => new("--table", "-t") { Description = "Only this table (schema.table or table); repeat for more", AllowMultipleArgumentsPerToken = false };
@@ -19,36 +19,7 @@ internal static class DumpCommands
     private static Option<string?> DumpIdOption(string description) => new("--dump") { Description = description };
 
     public static IEnumerable<Command> Create(CommandFactory factory) =>
-        [CreateDump(factory), CreateRestore(factory), CreateVerifyRestore(factory)];
-
-    private static Command CreateDump(CommandFactory factory)
-    {
-        var server = CommonOptions.Server();
-        var repo = CommonOptions.Repository();
-        var database = Database();
-        var mode = new Option<DumpMode>("--mode") { Description = "full, schema or data", DefaultValueFactory = _ => DumpMode.Full };
-        var tables = Tables();
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_dump workers (directory format only)" };
-        var label = new Option<string?>("--label") { Description = "Free text stored with the dump" };
-        var format = new Option<DumpFormat>("--format") { Description = "custom (one file, streamed into the repository) or directory (parallel)", DefaultValueFactory = _ => DumpFormat.Custom };
-        return factory.Create("dump", "Take a logical dump (pg_dump) of a database", async (context, ct) =>
-        {
-            var p = context.ParseResult;
-            var operationContext = context.LoadOperationContext();
-            var input = new DumpInput(p.GetValue(server)!, p.GetValue(database)!, p.GetValue(mode), p.GetValue(tables), p.GetValue(jobs), p.GetValue(label), p.GetValue(format), p.GetValue(repo));
-            var m = await ProgressRenderer.RunAsync(context, $"dump {input.Database}", progress => new DumpOperation().RunAsync(operationContext, input, progress, ct));
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, ListDumpsOperation.Summarize(m));
-                return 0;
-            }
-            await context.Out.WriteLineAsync(
-                $"dump {m.Id} of database '{m.Database}' ({m.Mode.ToString().ToLowerInvariant()}, {m.DumpFormat.ToString().ToLowerInvariant()}) complete: size {Output.Bytes(m.Size)}, " +
-                $"stored {Output.Bytes(m.StoredSize)}, {m.DurationSeconds:0.00} s, {m.Tables.Count} tables" +
-                (m.Mode == DumpMode.Schema ? "" : $", {m.Tables.Sum(t => t.Rows ?? 0)} rows") + (m.AlembicRevision is { } a ? $", alembic {a}" : ""));
-            return 0;
-        }, server, database, mode, tables, jobs, label, format, repo);
-    }
+        [CreateRestore(factory), CreateVerifyRestore(factory)];
 
     private static Command CreateRestore(CommandFactory factory)
     {

@@ -31,6 +31,7 @@ internal static partial class TextRenderers
         [typeof(BackupStoreResult)] = (context, result) => StoreBackupAsync(context.Out, (BackupStoreResult)result),
         [typeof(VerifyStoreResult)] = (context, result) => VerifiedStoreAsync(context.Out, (VerifyStoreResult)result),
         [typeof(InfoResult)] = (context, result) => InfoAsync(context.Out, (InfoResult)result),
+        [typeof(Core.Logical.DumpManifest)] = (context, result) => DumpedAsync(context.Out, (Core.Logical.DumpManifest)result),
         [typeof(ExpireResult)] = (context, result) => ExpiredAsync(context.Out, (ExpireResult)result),
         [typeof(ExpireDumpsResult)] = (context, result) => ExpiredDumpsAsync(context.Out, (ExpireDumpsResult)result),
     };
