@@ -22,7 +22,7 @@ public static class McpToolServer
         OperationRegistry? registry = null)
     {
         // The arguments come from a model, not from the operator at the shell: confined like the HTTP front ends.
-        var options = CreateOptions(context.For(OperationCaller.Remote), registry ?? OperationRegistry.Default);
+        var options = CreateOptions(context.For(OperationCaller.Remote), registry ?? OperationRegistry.Default, canElicit: true);
         var transport = new StdioServerTransport(options, loggerFactory);
         await using var transportScope = transport.ConfigureAwait(false);
         var server = McpServer.Create(transport, options, loggerFactory);
@@ -34,7 +34,12 @@ public static class McpToolServer
     /// The concurrent-call cap to count against; /mcp passes one shared by every request (each gets fresh options), stdio
     /// gets its own.
     /// </param>
-    public static McpServerOptions CreateOptions(OperationContext context, OperationRegistry registry, McpCallGate? calls = null)
+    /// <param name="canElicit">
+    /// The transport can carry a request from server to client (stdio). Stateless /mcp cannot: there, destructive tools
+    /// keep trusting the <c>confirm</c> argument (docs/security.md).
+    /// </param>
+    public static McpServerOptions CreateOptions(OperationContext context, OperationRegistry registry, McpCallGate? calls = null,
+        bool canElicit = false)
     {
         var tools = registry.Operations.Select(ToTool).ToList();
         var resources = new McpResources(context, registry);
@@ -44,12 +49,13 @@ public static class McpToolServer
             ServerInfo = new Implementation { Name = "pgark", Version = typeof(McpToolServer).Assembly.GetName().Version?.ToString() ?? "0" },
             Capabilities = new ServerCapabilities { Tools = new ToolsCapability(), Resources = new ResourcesCapability() },
             ServerInstructions = "PgArk: PostgreSQL physical backups, WAL archiving and point-in-time restore. "
-                + "Use list_databases to see which server holds a database; destructive tools need \"confirm\": true. "
+                + "Use list_databases to see which server holds a database; destructive tools need \"confirm\": true "
+                + "(or, when the client supports elicitation, the user's confirmation, which is asked for). "
                 + "Resources pgark://servers/{server}/backups and pgark://servers/{server}/info describe each server.",
             Handlers = new McpServerHandlers
             {
                 ListToolsHandler = (_, _) => ValueTask.FromResult(new ListToolsResult { Tools = tools }),
-                CallToolHandler = (request, ct) => CallToolLimitedAsync(context, registry, calls, request, ct),
+                CallToolHandler = (request, ct) => CallToolLimitedAsync(context, registry, calls, canElicit, request, ct),
                 ListResourcesHandler = (_, ct) => resources.ListAsync(ct),
                 ListResourceTemplatesHandler = (_, _) => ValueTask.FromResult(new ListResourceTemplatesResult { ResourceTemplates = McpResources.Templates }),
                 ReadResourceHandler = (request, ct) => resources.ReadAsync(request.Params?.Uri ?? "", ct),
@@ -58,7 +64,7 @@ public static class McpToolServer
     }
 
     private static async ValueTask<CallToolResult> CallToolLimitedAsync(OperationContext context, OperationRegistry registry,
-        McpCallGate calls, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
+        McpCallGate calls, bool canElicit, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
     {
         if (!calls.TryEnter())
         {
@@ -66,7 +72,7 @@ public static class McpToolServer
         }
         try
         {
-            return await CallToolAsync(context, registry, request, cancellationToken).ConfigureAwait(false);
+            return await CallToolAsync(context, registry, canElicit, request, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -74,7 +80,7 @@ public static class McpToolServer
         }
     }
 
-    private static async ValueTask<CallToolResult> CallToolAsync(OperationContext context, OperationRegistry registry,
+    private static async ValueTask<CallToolResult> CallToolAsync(OperationContext context, OperationRegistry registry, bool canElicit,
         RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
     {
         var name = request.Params?.Name ?? "";
@@ -88,6 +94,16 @@ public static class McpToolServer
                 && ApiCaller.Refusal(caller.Name, caller.Role, operation.Name, operation.Role) is { } refusal)
             {
                 return Error($"forbidden: {refusal}");
+            }
+            if (operation.Destructive && canElicit && request.Server.ClientCapabilities?.Elicitation is { } elicitation
+                && (elicitation.Form is not null || elicitation.Url is null))
+            {
+                // The client can ask its human: the confirm a model filled in counts for nothing, the human's answer decides.
+                if (await ConfirmWithUserAsync(request.Server, operation, arguments, cancellationToken).ConfigureAwait(false) is { } declined)
+                {
+                    return Error(declined);
+                }
+                arguments = WithConfirm(arguments);
             }
             McpProgressSender? progress = null;
             if (operation.LongRunning && request.Params?.ProgressToken is { } token)
@@ -120,6 +136,38 @@ public static class McpToolServer
         {
             return Error(ex.Hint is null ? ex.Message : $"{ex.Message}\nhint: {ex.Hint}");
         }
+    }
+
+    /// <summary>Asks the client's user to confirm a destructive call; null when confirmed, else why not.</summary>
+    private static async Task<string?> ConfirmWithUserAsync(McpServer server, RegisteredOperation operation, JsonElement? arguments,
+        CancellationToken cancellationToken)
+    {
+        var shown = arguments is { ValueKind: JsonValueKind.Object } given
+            ? System.Text.Json.Nodes.JsonObject.Create(given.Clone())!
+            : [];
+        shown.Remove(OperationRegistry.ConfirmArgument);
+        var result = await server.ElicitAsync(new ElicitRequestParams
+        {
+            Message = $"Run '{operation.Name}' with {shown.ToJsonString()}? It is destructive: {operation.Description}",
+            RequestedSchema = new ElicitRequestParams.RequestSchema
+            {
+                Properties = new Dictionary<string, ElicitRequestParams.PrimitiveSchemaDefinition>
+                {
+                    [OperationRegistry.ConfirmArgument] = new ElicitRequestParams.BooleanSchema { Title = $"Run {operation.Name}", Default = false },
+                },
+                Required = [OperationRegistry.ConfirmArgument],
+            },
+        }, cancellationToken).ConfigureAwait(false);
+        var confirmed = result.Action == "accept" && result.Content is { } content
+            && content.TryGetValue(OperationRegistry.ConfirmArgument, out var value) && value.ValueKind == JsonValueKind.True;
+        return confirmed ? null : $"'{operation.Name}' not run: the user did not confirm it ({(result.Action == "accept" ? "answered no" : result.Action)}); nothing was changed";
+    }
+
+    private static JsonElement WithConfirm(JsonElement? arguments)
+    {
+        var json = arguments is { ValueKind: JsonValueKind.Object } given ? System.Text.Json.Nodes.JsonObject.Create(given.Clone())! : [];
+        json[OperationRegistry.ConfirmArgument] = true;
+        return JsonSerializer.SerializeToElement(json, McpJsonContext.Default.JsonObject);
     }
 
     private static CallToolResult Error(string text) => new() { IsError = true, Content = [new TextContentBlock { Text = text }] };

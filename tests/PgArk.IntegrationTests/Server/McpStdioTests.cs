@@ -8,7 +8,7 @@ namespace PgArk.IntegrationTests.Server;
 /// <summary><c>pgark mcp</c> as a child process, driven by the official MCP client over stdio.</summary>
 public class McpStdioTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private async Task<McpClient> ConnectAsync()
+    private async Task<McpClient> ConnectAsync(McpClientOptions? options = null)
     {
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
@@ -16,7 +16,56 @@ public class McpStdioTests(ServerFixture fixture) : IClassFixture<ServerFixture>
             Command = PgArkHarness.Executable,
             Arguments = ["--config", fixture.Harness.ConfigPath, "mcp"],
         });
-        return await McpClient.CreateAsync(transport);
+        // The SDK's client probes 'server/discover' for 5 s before falling back to 'initialize'; on a loaded machine the
+        // server answers the probe after the client gave up, and then refuses the initialize. No probe time limit here.
+        options ??= new McpClientOptions();
+        options.DiscoverProbeTimeout = Timeout.InfiniteTimeSpan;
+        return await McpClient.CreateAsync(transport, options);
+    }
+
+    [Fact]
+    public async Task Mcp_DestructiveToolWithElicitation_DeclinedNothingDeleted_AcceptedDeleted()
+    {
+        var backup = await fixture.Harness.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", "full");
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        var id = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("id").GetString()!;
+        var manifest = Path.Combine(fixture.Harness.RepositoryPath, Core.Catalog.RepositoryLayout.BackupsFolder(PgArkHarness.Server), id,
+            Core.Catalog.RepositoryLayout.ManifestFileName);
+        Assert.True(File.Exists(manifest));
+        var accept = false;
+        var asked = new List<string>();
+        var options = new McpClientOptions
+        {
+            // The initialize handshake, so that the client's elicitation capability holds for the session.
+            ProtocolVersion = "2025-11-25",
+            Capabilities = new ClientCapabilities { Elicitation = new ElicitationCapability { Form = new FormElicitationCapability() } },
+            Handlers = new McpClientHandlers
+            {
+                ElicitationHandler = (request, _) =>
+                {
+                    asked.Add(request?.Message ?? "");
+                    return ValueTask.FromResult(accept
+                        ? new ElicitResult { Action = "accept", Content = new Dictionary<string, JsonElement> { ["confirm"] = JsonSerializer.SerializeToElement(true) } }
+                        : new ElicitResult { Action = "decline" });
+                },
+            },
+        };
+        await using var client = await ConnectAsync(options);
+
+        // The model says confirm; the human declines: nothing is deleted.
+        var declined = await client.CallToolAsync("delete_backup", new Dictionary<string, object?>
+            { ["server"] = PgArkHarness.Server, ["backup_id"] = id, ["confirm"] = true });
+        Assert.True(declined.IsError);
+        Assert.Equal("'delete_backup' not run: the user did not confirm it (decline); nothing was changed", McpHttpTests.Text(declined));
+        Assert.True(File.Exists(manifest));
+        Assert.Contains($"Run 'delete_backup' with {{\"server\":\"{PgArkHarness.Server}\",\"backup_id\":\"{id}\"}}?", Assert.Single(asked), StringComparison.Ordinal);
+
+        // The model gives no confirm at all; the human accepts: deleted.
+        accept = true;
+        var deleted = await client.CallToolAsync("delete_backup", new Dictionary<string, object?> { ["server"] = PgArkHarness.Server, ["backup_id"] = id });
+        Assert.True(deleted.IsError != true, McpHttpTests.Text(deleted));
+        Assert.False(File.Exists(manifest));
+        Assert.Equal(2, asked.Count);
     }
 
     [Fact]
