@@ -111,6 +111,43 @@ internal static unsafe partial class Libc
         }
     }
 
+    /// <summary>fsync through a descriptor the caller already holds (no second open and path lookup).</summary>
+    public static void SyncFile(SafeFileHandle handle, string pathForMessages)
+    {
+        while (fsync(handle) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != EINTR)
+            {
+                throw Failure("unable to sync file", pathForMessages, errno);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One pwrite: returns how many bytes the kernel accepted (possibly fewer than asked; 0 only for an empty span).
+    /// EINTR is retried; any other error throws naming the path.
+    /// </summary>
+    public static int WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> data, long offset, string pathForMessages)
+    {
+        fixed (byte* pointer = data)
+        {
+            while (true)
+            {
+                var written = pwrite(handle, pointer, data.Length, offset);
+                if (written >= 0)
+                {
+                    return (int)written;
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR)
+                {
+                    throw Failure("unable to write", pathForMessages, errno);
+                }
+            }
+        }
+    }
+
     /// <summary>ELOOP: open with O_NOFOLLOW met a symbolic link as the last component.</summary>
     public const int ELOOP = 40;
 
@@ -221,6 +258,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fsync(SafeFileHandle fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint pwrite(SafeFileHandle fd, byte* buffer, nint count, long offset);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fallocate(SafeFileHandle fd, int mode, long offset, long length);

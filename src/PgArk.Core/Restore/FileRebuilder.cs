@@ -102,9 +102,10 @@ internal sealed class FileRebuilder(Repository repository, BackupChain chain, St
             return (0, EmptySha256);
         }
         var (path, compression) = await chain.ObjectOfAsync(backupId, entry, cancellationToken).ConfigureAwait(false);
-        using var sha = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-        // Two buffers: while one chunk is written (and its write-back started) on the thread pool, the next is
-        // decompressed and hashed. At most one write is in flight, so chunks reach the file in order of offset.
+        // Every write goes through the ledger, which hashes what the kernel accepted at the offsets it was written to.
+        using var ledger = new WrittenFileLedger(target, entry.Path, hash, _profile);
+        // Two buffers: while one chunk is written and hashed (and its write-back started) on the thread pool, the next is
+        // decompressed. At most one write is in flight, and a buffer is refilled only after its write finished.
         var buffers = new[] { ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize) };
         Task? pending = null;
         long offset = 0;
@@ -134,9 +135,6 @@ internal sealed class FileRebuilder(Repository repository, BackupChain chain, St
                         {
                             break;
                         }
-                        start = _profile.Start();
-                        sha?.AppendData(buffer, 0, read);
-                        _profile.Add(RestoreStage.Hash, start);
                         if (pending is not null)
                         {
                             await pending.ConfigureAwait(false);
@@ -144,13 +142,13 @@ internal sealed class FileRebuilder(Repository repository, BackupChain chain, St
                         if (chunk == 0 && read < BufferSize)
                         {
                             // The whole file in one chunk (most files of a cluster): no hand-off to another thread.
-                            WriteChunk(target, buffer, read, offset);
+                            WriteChunk(ledger, target, buffer, read, offset);
                         }
                         else
                         {
                             // A copy of the offset: the loop moves `offset` on while this write may not have started yet.
                             var at = offset;
-                            pending = Task.Run(() => WriteChunk(target, buffer, read, at), cancellationToken);
+                            pending = Task.Run(() => WriteChunk(ledger, target, buffer, read, at), cancellationToken);
                         }
                         offset += read;
                         report(read);
@@ -172,22 +170,24 @@ internal sealed class FileRebuilder(Repository repository, BackupChain chain, St
         {
             await pending.ConfigureAwait(false);
         }
-        if (RandomAccess.GetLength(target) != offset)
+        var (written, sha256) = ledger.Finish();
+        if (RandomAccess.GetLength(target) != written)
         {
-            RandomAccess.SetLength(target, offset);
+            // A replaced file (delta restore, verify's scratch file) may be longer than what was written: cut it to the
+            // written prefix, which the ledger proved was written completely.
+            RandomAccess.SetLength(target, written);
         }
-        return (offset, sha is null ? "" : Convert.ToHexStringLower(sha.GetHashAndReset()));
+        return (written, sha256);
     }
 
-    private void WriteChunk(SafeFileHandle target, byte[] buffer, int count, long offset)
+    private void WriteChunk(WrittenFileLedger ledger, SafeFileHandle target, byte[] buffer, int count, long offset)
     {
-        var start = _profile.Start();
-        RandomAccess.Write(target, buffer.AsSpan(0, count), offset);
-        start = _profile.Add(RestoreStage.Write, start);
+        ledger.Write(buffer, count, offset);
         if (_startWriteback)
         {
             // The page cache would otherwise hold every restored byte until the final fsync pass (background write-back
             // starts at 10 % of memory): start the disk on each chunk now, so the fsyncs find little left to write.
+            var start = _profile.Start();
             Libc.StartWriteback(target, offset, count);
             _profile.Add(RestoreStage.Writeback, start);
         }

@@ -68,14 +68,25 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         try
         {
             var start = profile.Start();
+            if (delta)
+            {
+                // pg_control goes first and comes back last: a delta restore killed midway must not leave the old
+                // cluster's pg_control beside half-rewritten files, where PostgreSQL would start as if nothing happened.
+                RemoveControlFile(dataDirectory);
+            }
             var savedWal = delta ? UnarchivedWal.MoveAside(dataDirectory, logger) : null;
             CreateLayout(manifest, dataDirectory, tablespaceTargets, walDirectory, created, delta);
             var removed = delta ? RemoveExtraneous(manifest, dataDirectory, tablespaceTargets) : 0;
             profile.Add(RestoreStage.Layout, start);
-            var (written, bytesWritten) = await RestoreFilesAsync(chain, manifest, dataDirectory, options.EffectiveJobs, delta, profile, progress,
-                cancellationToken).ConfigureAwait(false);
+            var rebuilder = new FileRebuilder(repository, chain, profile, startWriteback: true);
+            var syncQueue = new FileSyncQueue(options.EffectiveJobs, SyncQueueCapacity, profile);
+            await using var syncQueueScope = syncQueue.ConfigureAwait(false);
+            var (written, bytesWritten) = await RestoreFilesAsync(rebuilder, manifest, dataDirectory, options.EffectiveJobs, delta, owner, syncQueue,
+                profile, progress, cancellationToken).ConfigureAwait(false);
+            await syncQueue.CompleteAsync().ConfigureAwait(false);
             var settings = RecoverySettings.Build(options, manifest.Id);
             await RecoverySettings.WriteAsync(dataDirectory, settings, manifest.Id, cancellationToken).ConfigureAwait(false);
+            syncQueue.Forget(Path.Combine(dataDirectory, "postgresql.auto.conf"));
             var ownTablespaceFolders = manifest.Tablespaces
                 .Select(t => (Location: tablespaceTargets[t.Oid], Own: ManifestPathValidator.OwnTablespaceFolder(manifest, t.Oid)))
                 .Where(t => t.Own is not null)
@@ -84,21 +95,29 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             start = profile.Start();
             if (owner is { } o)
             {
-                ChownTree(dataDirectory, o);
+                ChownTree(dataDirectory, o, syncQueue.IsSynced);
                 foreach (var location in tablespaceTargets.Values)
                 {
                     Libc.ChangeOwner(location, o.Uid, o.Gid);
                 }
                 foreach (var folder in ownTablespaceFolders.Where(Directory.Exists).Append(savedWal).Append(walDirectory).OfType<string>())
                 {
-                    ChownTree(folder, o);
+                    ChownTree(folder, o, syncQueue.IsSynced);
                 }
             }
             profile.Add(RestoreStage.Ownership, start);
             // Durable before "ok": everything written, in the data directory and each tablespace, and the folders naming it.
             var parents = tablespaceTargets.Values.Append(dataDirectory).Append(walDirectory).OfType<string>().Select(p => Path.GetDirectoryName(p)!);
             await RestoredTree.SyncAsync([dataDirectory, .. ownTablespaceFolders, .. savedWal is null ? Array.Empty<string>() : [savedWal]],
-                parents.Concat(tablespaceTargets.Values), options.EffectiveJobs, profile, cancellationToken).ConfigureAwait(false);
+                parents.Concat(tablespaceTargets.Values), syncQueue.IsSynced, options.EffectiveJobs, profile, cancellationToken).ConfigureAwait(false);
+            // Last of all, once everything else is durable: without global/pg_control PostgreSQL refuses to start, so a
+            // restore killed at any earlier point leaves a folder that cannot be mistaken for a restored cluster.
+            if (manifest.Files.FirstOrDefault(f => f.Path == ControlFilePath) is { } control)
+            {
+                await InstallControlFileAsync(rebuilder, manifest.Id, control, dataDirectory, owner, cancellationToken).ConfigureAwait(false);
+                written++;
+                bytesWritten += control.Size;
+            }
             stopwatch.Stop();
             if (profile.Enabled)
             {
@@ -298,16 +317,62 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
     // Files below this size are restored with the storage's preferred request concurrency rather than the job count.
     private const long SmallFileLimit = 1024 * 1024;
 
-    private async Task<(int Files, long Bytes)> RestoreFilesAsync(BackupChain chain, BackupManifest manifest, string dataDirectory, int jobs, bool delta,
-        StageProfile profile, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    // Written files whose fsync is still to come, at most (each holds its descriptor open until then).
+    private const int SyncQueueCapacity = 64;
+
+    private const string ControlFilePath = "global/pg_control";
+
+    // Where pg_control is written before it is renamed into place (a leftover is removed by the next delta restore).
+    private const string ControlFileRestoring = "global/pg_control.pgark-restoring";
+
+    private static void RemoveControlFile(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, ControlFilePath);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+            Libc.SyncFolder(Path.GetDirectoryName(path)!);
+        }
+    }
+
+    private async Task InstallControlFileAsync(FileRebuilder rebuilder, string backupId, ManifestFile control, string dataDirectory,
+        (uint Uid, uint Gid)? owner, CancellationToken cancellationToken)
+    {
+        var restoring = Path.Combine(dataDirectory, ControlFileRestoring);
+        var final = Path.Combine(dataDirectory, ControlFilePath);
+        var mode = (UnixFileMode)(control.Mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var handle = Libc.CreateForWrite(restoring, (uint)mode, replace: true))
+        {
+            await rebuilder.WriteAsync(backupId, control, handle, static _ => { }, cancellationToken).ConfigureAwait(false);
+            File.SetUnixFileMode(handle, mode);
+            if (owner is { } o)
+            {
+                Libc.ChangeOwner(handle, restoring, o.Uid, o.Gid);
+            }
+            File.SetLastWriteTimeUtc(handle, DateTimeOffset.FromUnixTimeSeconds(control.ModifiedAt).UtcDateTime);
+            Libc.SyncFile(handle, restoring);
+            if (RandomAccess.GetLength(handle) != control.Size)
+            {
+                throw new IntegrityException($"restored file '{final}' is {RandomAccess.GetLength(handle)} bytes on disk after its fsync, expected {control.Size}");
+            }
+        }
+        File.Move(restoring, final, overwrite: true);
+        Libc.SyncFolder(Path.GetDirectoryName(final)!);
+    }
+
+    private async Task<(int Files, long Bytes)> RestoreFilesAsync(FileRebuilder rebuilder, BackupManifest manifest, string dataDirectory, int jobs,
+        bool delta, (uint Uid, uint Gid)? owner, FileSyncQueue syncQueue, StageProfile profile, IProgress<OperationProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var total = manifest.Size;
         long done = 0;
         long rewrittenBytes = 0;
         var rewritten = 0;
         var filesDone = 0;
-        var rebuilder = new FileRebuilder(repository, chain, profile, startWriteback: true);
-        var files = manifest.Files.OrderByDescending(f => f.Size).ToList();
+        // pg_control is installed last, by the caller; PG_VERSION first, so a restore killed midway leaves a folder a
+        // delta restore recognises as a data directory and can finish.
+        var files = manifest.Files.Where(f => f.Path != ControlFilePath).OrderByDescending(f => f.Size).ToList();
+        var version = files.FirstOrDefault(f => f.Path == "PG_VERSION");
         void Report(long n)
         {
             var d = Interlocked.Add(ref done, n);
@@ -334,7 +399,8 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                 }
                 profile.Add(RestoreStage.DeltaCompare, start);
                 start = profile.Start();
-                using (var handle = Libc.CreateForWrite(target, (uint)mode, replace: delta))
+                var handle = Libc.CreateForWrite(target, (uint)mode, replace: delta);
+                try
                 {
                     if (file.Delta is null && file.Size >= PreallocateFrom)
                     {
@@ -345,11 +411,23 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                     profile.Add(RestoreStage.Open, start);
                     await rebuilder.WriteAsync(manifest.Id, file, handle, Report, ct).ConfigureAwait(false);
                     start = profile.Start();
-                    // Through the open descriptor: no further path lookups per file. The time last, as writing sets it.
+                    // Through the open descriptor: no further path lookups per file, and all of it before the fsync that
+                    // makes it durable. The time last, as writing sets it.
                     File.SetUnixFileMode(handle, mode);
+                    if (owner is { } o)
+                    {
+                        Libc.ChangeOwner(handle, target, o.Uid, o.Gid);
+                    }
                     File.SetLastWriteTimeUtc(handle, modifiedAt);
+                    profile.Add(RestoreStage.FileMetadata, start);
                 }
-                profile.Add(RestoreStage.FileMetadata, start);
+                catch
+                {
+                    handle.Dispose();
+                    throw;
+                }
+                // The queue fsyncs through this descriptor, checks the size on disk, and closes it.
+                await syncQueue.AddAsync(handle, target, file.Size, ct).ConfigureAwait(false);
                 Interlocked.Increment(ref rewritten);
                 Interlocked.Add(ref rewrittenBytes, file.Size);
             }
@@ -374,6 +452,11 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                 await stop.CancelAsync().ConfigureAwait(false);
                 throw;
             }
+        }
+        if (version is not null)
+        {
+            await RestoreFileAsync(version, cancellationToken).ConfigureAwait(false);
+            files.Remove(version);
         }
         var large = RestoreAsync(files.Where(f => f.Size >= SmallFileLimit), jobs);
         var small = RestoreAsync(files.Where(f => f.Size < SmallFileLimit), Math.Max(jobs, requests));
@@ -507,12 +590,17 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
         }
     }
 
-    private static void ChownTree(string root, (uint Uid, uint Gid) owner)
+    /// <param name="done">Files already given their owner through their descriptor (before their fsync).</param>
+    private static void ChownTree(string root, (uint Uid, uint Gid) owner, Func<string, bool> done)
     {
         Libc.ChangeOwner(root, owner.Uid, owner.Gid);
         foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions
                  { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false }))
         {
+            if (entry is FileInfo && done(entry.FullName))
+            {
+                continue;
+            }
             Libc.ChangeOwner(entry.FullName, owner.Uid, owner.Gid);
         }
     }

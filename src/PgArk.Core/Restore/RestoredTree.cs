@@ -16,8 +16,9 @@ internal static class RestoredTree
 {
     /// <param name="roots">Folders whose whole content the restore wrote (the data directory, each tablespace's own folder).</param>
     /// <param name="alsoFolders">Further folders that gained entries (parents, tablespace locations, the saved-WAL folder).</param>
-    public static async Task SyncAsync(IReadOnlyCollection<string> roots, IEnumerable<string> alsoFolders, int jobs, StageProfile profile,
-        CancellationToken cancellationToken)
+    /// <param name="alreadySynced">Files synced through their own descriptor right after they were written (<see cref="FileSyncQueue"/>).</param>
+    public static async Task SyncAsync(IReadOnlyCollection<string> roots, IEnumerable<string> alsoFolders, Func<string, bool> alreadySynced, int jobs,
+        StageProfile profile, CancellationToken cancellationToken)
     {
         var files = new List<string>();
         var folders = new HashSet<string>(alsoFolders.Where(Directory.Exists), StringComparer.Ordinal);
@@ -25,6 +26,7 @@ internal static class RestoredTree
         {
             Collect(new DirectoryInfo(root), files, folders, depth: 0);
         }
+        files.RemoveAll(alreadySynced.Invoke);
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs), CancellationToken = cancellationToken },
             (file, _) =>
             {

@@ -36,7 +36,10 @@ public partial class DurableRestoreTests
             new ProcessRunOptions { Timeout = TimeSpan.FromMinutes(5) }, CancellationToken.None);
         Assert.True(run.Succeeded, run.Output);
 
-        var synced = SyncedPaths().Matches(await File.ReadAllTextAsync(trace)).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        // pg_control is synced under its temporary name, then renamed into place and its folder synced (installed last).
+        var synced = SyncedPaths().Matches(await File.ReadAllTextAsync(trace)).Select(m => m.Groups[1].Value)
+            .Select(path => path.EndsWith("/global/pg_control.pgark-restoring", StringComparison.Ordinal) ? path[..^".pgark-restoring".Length] : path)
+            .ToHashSet(StringComparer.Ordinal);
         var written = new[] { target, tablespaceTarget }.SelectMany(root => EntriesBelow(new DirectoryInfo(root)).Append(root)).ToList();
         Assert.True(written.Count > 100, $"only {written.Count} entries restored");
         var unsynced = written.Where(path => !synced.Contains(path)).ToList();

@@ -80,4 +80,67 @@ public class FileRebuilderTests
         Assert.StartsWith($"checksum mismatch restoring 'base/5/16384' from backup {Id}: expected {content.Length} bytes with SHA-256 {new string('0', 64)}, got {content.Length} bytes with ",
             error.Message, StringComparison.Ordinal);
     }
+
+    // The seam rewrites a chunk request as a pipeline bug would; the ledger that hashes what reaches the file must notice.
+    public static TheoryData<string, int> Faults => new()
+    {
+        { "second chunk one page further", 3 * 1024 * 1024 + 12345 },
+        { "second chunk written over the first", 3 * 1024 * 1024 + 12345 },
+        { "first chunk cut short", 3 * 1024 * 1024 + 12345 },
+        { "last chunk cut short", 3 * 1024 * 1024 + 12345 },
+        { "only chunk cut short", 8192 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task WriteAsync_ChunkWrittenAtWrongOffsetOrCutShort_IntegrityErrorEvenThoughTheStreamHashMatches(string fault, int size)
+    {
+        var content = new byte[size];
+        new Random(5).NextBytes(content);
+        var (repository, entry) = await StoreAsync(content);
+        using var folder = new TemporaryFolder();
+        using var handle = File.OpenHandle(folder.Combine("16384"), FileMode.CreateNew, FileAccess.ReadWrite);
+        const int Mib = 1024 * 1024;
+        WrittenFileLedger.Fault.Value = chunk => fault switch
+        {
+            "second chunk one page further" when chunk.Offset == Mib => chunk with { Offset = Mib + 8192 },
+            "second chunk written over the first" when chunk.Offset == Mib => chunk with { Offset = 0 },
+            "first chunk cut short" when chunk.Offset == 0 => chunk with { Count = chunk.Count - 1 },
+            "last chunk cut short" when chunk.Offset == 3 * Mib => chunk with { Count = chunk.Count - 100 },
+            "only chunk cut short" => chunk with { Count = chunk.Count - 1 },
+            _ => chunk,
+        };
+        try
+        {
+            var error = await Assert.ThrowsAsync<IntegrityException>(() =>
+                new FileRebuilder(repository, new BackupChain(repository, Server), startWriteback: true)
+                    .WriteAsync(Id, entry, handle, _ => { }, CancellationToken.None));
+            Assert.Contains("'base/5/16384'", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            WrittenFileLedger.Fault.Value = null;
+        }
+    }
+
+    [Fact]
+    public void Ledger_HashIsOfTheBytesWrittenInOrder_AndAGapOrOverlapIsRefused()
+    {
+        using var folder = new TemporaryFolder();
+        var path = folder.Combine("f");
+        var data = new byte[10000];
+        new Random(9).NextBytes(data);
+        using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        using var ledger = new WrittenFileLedger(handle, "f", hash: true, RestoreStage.Off());
+
+        ledger.Write(data, 4000, 0);
+        Assert.Throws<IntegrityException>(() => ledger.Write(data[4000..], 6000, 4001));
+        Assert.Throws<IntegrityException>(() => ledger.Write(data[3999..], 6001, 3999));
+        ledger.Write(data[4000..], 6000, 4000);
+
+        var (length, sha256) = ledger.Finish();
+        Assert.Equal(10000, length);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), sha256);
+        Assert.Equal(data, File.ReadAllBytes(path));
+    }
 }
