@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using PgArk.Cli.Rendering;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
@@ -7,7 +6,7 @@ using PgArk.Core.Operations;
 
 namespace PgArk.Cli.Commands;
 
-/// <summary>Logical dumps: dump-restore, verify-dump-restore (dump, verify-dump, delete-dump, dumps, expire-dumps are generated).</summary>
+/// <summary>Logical dumps: dump-restore (dump, verify-dump, verify-dump-restore, delete-dump, dumps, expire-dumps are generated).</summary>
 internal static class DumpCommands
 {
     private static Option<string[]> Tables() => new("--table", "-t") { Description = "Only this table (schema.table or table); repeat for more", AllowMultipleArgumentsPerToken = false };
@@ -19,7 +18,7 @@ internal static class DumpCommands
     private static Option<string?> DumpIdOption(string description) => new("--dump") { Description = description };
 
     public static IEnumerable<Command> Create(CommandFactory factory) =>
-        [CreateRestore(factory), CreateVerifyRestore(factory)];
+        [CreateRestore(factory)];
 
     private static Command CreateRestore(CommandFactory factory)
     {
@@ -46,7 +45,7 @@ internal static class DumpCommands
             else
             {
                 await context.Out.WriteLineAsync($"restored dump {r.DumpId} of '{r.SourceDatabase}' into '{r.TargetDatabase}' in {r.DurationSeconds:0.00} s");
-                await WriteCountsAsync(context.Out, r.RowCounts);
+                await TextRenderers.RowCountsAsync(context.Out, r.RowCounts);
                 foreach (var item in r.Skipped)
                 {
                     await context.Out.WriteLineAsync($"  not restored: {item}");
@@ -60,51 +59,5 @@ internal static class DumpCommands
             var verdict = operation.Verdict(r);
             return verdict.Failed ? throw new IntegrityException(verdict.Failure!) : 0;
         }, server, database, dump, into, create, tables, jobs, yes);
-    }
-
-    private static async Task WriteCountsAsync(TextWriter output, IReadOnlyList<RowCountCheck> counts)
-    {
-        foreach (var c in counts)
-        {
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"  {c.Table,-40} {(c.Actual < 0 ? "missing" : c.Actual.ToString(CultureInfo.InvariantCulture)),12} rows  (dump: {c.Expected}){(c.Matches ? "" : "  MISMATCH")}"));
-        }
-    }
-
-
-    private static Command CreateVerifyRestore(CommandFactory factory)
-    {
-        var server = CommonOptions.Server();
-        var dump = DumpIdOption("Dump id (default: the newest dump)");
-        var database = new Option<string?>("--database", "-d") { Description = "Newest dump of this database" };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Parallel pg_restore workers" };
-        var noCleanup = new Option<bool>("--no-cleanup") { Description = "Leave the scratch cluster (stopped) for debugging (deleted by default)" };
-        return factory.Create("verify-dump-restore", "Restore a dump into a scratch cluster and check it", async (context, ct) =>
-        {
-            var p = context.ParseResult;
-            var operationContext = context.LoadOperationContext();
-            var input = new VerifyDumpRestoreInput(p.GetValue(server)!, p.GetValue(dump), p.GetValue(database), p.GetValue(jobs), p.GetValue(noCleanup));
-            var r = await ProgressRenderer.RunAsync(context, "verify-dump-restore", progress => new VerifyDumpRestoreOperation().RunAsync(operationContext, input, progress, ct));
-            if (context.Format == OutputFormat.Json)
-            {
-                await Output.WriteJsonAsync(context.Out, r);
-            }
-            else
-            {
-                await context.Out.WriteLineAsync($"dump {r.Dump} of '{r.Database}' restored into '{r.TemporaryDatabase}' of a scratch cluster ({(r.Kept ? $"kept, stopped, in {r.ScratchCluster}" : "deleted")}) in {r.DurationSeconds:0.00} s");
-                await WriteCountsAsync(context.Out, r.RowCounts);
-                await context.Out.WriteLineAsync($"  alembic revision: {r.RestoredAlembicRevision ?? "none"} (dump: {r.ExpectedAlembicRevision ?? "none"})");
-                foreach (var check in r.Checks)
-                {
-                    await context.Out.WriteLineAsync($"  check {check.Name}: {(check.Passed ? "passed" : "FAILED")} ({check.Detail})");
-                }
-                foreach (var problem in r.Problems)
-                {
-                    await context.Out.WriteLineAsync($"problem: {problem}");
-                }
-                await context.Out.WriteLineAsync(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)");
-            }
-            return r.Problems.Count == 0 ? 0 : (int)ErrorKind.Integrity;
-        }, server, dump, database, jobs, noCleanup);
     }
 }
