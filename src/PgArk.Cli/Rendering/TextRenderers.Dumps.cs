@@ -45,4 +45,21 @@ internal static partial class TextRenderers
         }
         await output.WriteLineAsync(r.Problems.Count == 0 ? "ok" : $"{r.Problems.Count} problem(s)");
     }
+
+    /// <summary><c>pgark dump-restore</c>: what went where, row counts, what was not restored, the Alembic revision.</summary>
+    private static async Task RestoredDumpAsync(TextWriter output, DumpRestoreResult r)
+    {
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"restored dump {r.DumpId} of '{r.SourceDatabase}' into '{r.TargetDatabase}' in {r.DurationSeconds:0.00} s"));
+        await RowCountsAsync(output, r.RowCounts);
+        foreach (var item in r.Skipped)
+        {
+            await output.WriteLineAsync($"  not restored: {item}");
+        }
+        if (r.AlembicRevision is not null || r.ExpectedAlembicRevision is not null)
+        {
+            await output.WriteLineAsync($"  alembic revision: {r.AlembicRevision ?? "none"} (dump: {r.ExpectedAlembicRevision ?? "none"})" +
+                $"{(r.AlembicMatches ? "" : "  MISMATCH")}");
+        }
+    }
 }
