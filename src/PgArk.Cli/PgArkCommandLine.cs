@@ -31,10 +31,6 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePusher(factory));
         root.Subcommands.Add(VerifyRestoreCommand.Create(factory));
-        foreach (var command in DumpCommands.Create(factory))
-        {
-            root.Subcommands.Add(command);
-        }
         root.Subcommands.Add(ExportImportCommands.CreateExport(factory));
         root.Subcommands.Add(ExportImportCommands.CreateImport(factory));
         root.Subcommands.Add(ServerCommands.CreateServe(factory));

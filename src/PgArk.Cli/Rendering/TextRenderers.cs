@@ -32,6 +32,8 @@ internal static partial class TextRenderers
         [typeof(VerifyStoreResult)] = (context, result) => VerifiedStoreAsync(context.Out, (VerifyStoreResult)result),
         [typeof(InfoResult)] = (context, result) => InfoAsync(context.Out, (InfoResult)result),
         [typeof(Core.Logical.DumpManifest)] = (context, result) => DumpedAsync(context.Out, (Core.Logical.DumpManifest)result),
+        [typeof(VerifyDumpRestoreResult)] = (context, result) => VerifiedDumpRestoreAsync(context.Out, (VerifyDumpRestoreResult)result),
+        [typeof(Core.Logical.DumpRestoreResult)] = (context, result) => RestoredDumpAsync(context.Out, (Core.Logical.DumpRestoreResult)result),
         [typeof(ExpireResult)] = (context, result) => ExpiredAsync(context.Out, (ExpireResult)result),
         [typeof(ExpireDumpsResult)] = (context, result) => ExpiredDumpsAsync(context.Out, (ExpireDumpsResult)result),
     };

@@ -60,7 +60,16 @@ public sealed record DumpRestoreInput(
     [property: Input("Drop and recreate the target database first.")] bool Create = false,
     [property: Input(InputText.Tables, Aliases = ["--table", "-t"])] IReadOnlyList<string>? Tables = null,
     [property: Input("Parallel pg_restore workers.", Aliases = ["-j"])] int Jobs = 0,
-    [property: Input(InputText.Confirm, Aliases = ["--yes", "-y"])] bool Confirm = false) : IServerInput, IDatabaseInput, IConfirmedInput;
+    [property: Input("Must be true with create (it drops the target database) and when restored tables already exist; "
+        + "a restore into a database or tables that do not exist needs none.", Aliases = ["--yes", "-y"])] bool Confirm = false)
+    : IServerInput, IDatabaseInput, IConfirmedInput, IConfirmationPolicy
+{
+    /// <summary>
+    /// With create, always (the target is dropped first). Otherwise only when tables already exist, which only the restorer
+    /// can see: it refuses then without confirm, before it changes anything (README's dump-restore --into has no --yes).
+    /// </summary>
+    bool IConfirmationPolicy.NeedsConfirmation => Create;
+}
 
 /// <summary>Restores a dump (the newest of the database unless one is named) into that database or another.</summary>
 public sealed class DumpRestoreOperation : Operation<DumpRestoreInput, DumpRestoreResult>

@@ -54,7 +54,9 @@ public sealed class DumpTests(LogicalHarnessFixture fixture) : IClassFixture<Log
         // Replacing an existing database needs --create and --yes.
         var refused = await H.RunAsync("dump-restore", "--server", PgArkHarness.Server, "--database", source, "--create");
         Assert.Equal(4, refused.ExitCode);
-        Assert.Contains("add --yes to confirm", refused.Stderr);
+        // Refused by the registry before anything runs (--create always needs confirmation), with the command line's hint.
+        Assert.Contains("'dump-restore' is destructive and needs confirmation", refused.Stderr);
+        Assert.Contains("add --yes", refused.Stderr);
         var exists = await H.RunAsync("dump-restore", "--server", PgArkHarness.Server, "--database", source);
         Assert.Equal(4, exists.ExitCode);
         Assert.Contains($"database '{source}' already exists", exists.Stderr);
