@@ -53,6 +53,19 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         return (playwright, browser);
     }
 
+    /// <summary>
+    /// The page moves to the jobs page once the service accepted the job, or writes "Refused: …" under the buttons:
+    /// either ends the wait, and a refusal fails the test with the service's own message instead of a navigation timeout.
+    /// </summary>
+    private static async Task WaitForJobsPageAsync(IPage page)
+    {
+        await page.WaitForFunctionAsync(
+            "() => location.hash === '#/jobs' || (document.querySelector('#action-result')?.textContent ?? '').startsWith('Refused')",
+            null, new PageWaitForFunctionOptions { Timeout = 120_000 });
+        var hash = await page.EvaluateAsync<string>("location.hash");
+        Assert.True(hash == "#/jobs", await page.EvaluateAsync<string>("document.querySelector('#action-result')?.textContent ?? ''"));
+    }
+
     internal static async Task ScreenshotAsync(IPage page, string name)
     {
         Directory.CreateDirectory(Artifacts);
@@ -114,7 +127,7 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         await page.Locator($"#backups tr[data-backup-id='{fixture.FullBackupId}']").WaitForAsync();
         Assert.Equal(1, await page.Locator("#restore-open").CountAsync());
         await page.ClickAsync("#backup-now");
-        await page.WaitForURLAsync("**/#/jobs");
+        await WaitForJobsPageAsync(page);
         // Other tests of this class leave jobs of their own (a restore dry run): follow this backup's job, by its id.
         var jobs = JsonNode.Parse(await page.EvaluateAsync<string>("fetch('/api/jobs').then(r => r.text())"))!["jobs"]!.AsArray();
         var jobId = jobs.Single(j => j!["operation"]!.GetValue<string>() == "backup")!["id"]!.GetValue<string>();
@@ -216,7 +229,7 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         var before = (await RestoreJobsAsync(page)).Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
         await page.FillAsync("#restore-confirm", ServerFixture.Database);
         await page.ClickAsync("#restore-run");
-        await page.WaitForURLAsync("**/#/jobs");
+        await WaitForJobsPageAsync(page);
         var jobId = Assert.Single(await RestoreJobsAsync(page), j => !before.Contains(j.Id)).Id;
         var state = page.Locator("#jobs tr", new PageLocatorOptions { HasText = jobId }).Locator(".job-state");
         await Assertions.Expect(state).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(succeeded|failed|cancelled)"),
