@@ -34,7 +34,11 @@ public sealed class ExpireRunner(Repository repository, ILogger logger)
             await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
             await repository.Storage.DeleteFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
         }
-        await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupsFolder(server), cancellationToken).ConfigureAwait(false);
+        if (plan.Backups.Count > 0)
+        {
+            // Only a removal needs the listing folder synced; a server with dumps only has no backups folder at all.
+            await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupsFolder(server), cancellationToken).ConfigureAwait(false);
+        }
 
         // Oldest first, so the archive stays one contiguous range if interrupted.
         foreach (var file in plan.WalFiles)
