@@ -127,6 +127,18 @@ public sealed class Repository
         return result;
     }
 
+    /// <summary>
+    /// Removes one backup so that a crash at any point leaves the repository readable: the manifest goes first (from then on
+    /// the backup is no longer listed and the rest is an incomplete folder the next backup or expire removes), that removal
+    /// is made durable, then the folder goes. Callers hold the server's backup lock and have checked dependents.
+    /// </summary>
+    public async Task DeleteBackupAsync(string server, BackupId id, CancellationToken cancellationToken)
+    {
+        await Storage.DeleteAsync(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false);
+        await Storage.SyncFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
+        await Storage.DeleteFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<BackupManifest> ReadManifestAsync(string server, BackupId id, CancellationToken cancellationToken) => CheckId(server, id,
         await ReadJsonAsync<BackupManifest>(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false)
         ?? throw new NotFoundException($"backup '{id}' of server '{server}' not found in repository '{Name}'", "see 'pgark info' for the backups"));

@@ -28,11 +28,7 @@ public sealed class ExpireRunner(Repository repository, ILogger logger)
         {
             var id = BackupId.Parse(backup.Id);
             logger.LogInformation("expiring backup {Id} of server '{Server}': {Reason}", backup.Id, server, backup.Reason);
-            // The manifest first: from then on the backup is no longer listed, and the rest of the folder is an incomplete
-            // backup that the next backup or expire removes.
-            await repository.Storage.DeleteAsync(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false);
-            await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
-            await repository.Storage.DeleteFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
+            await repository.DeleteBackupAsync(server, id, cancellationToken).ConfigureAwait(false);
         }
         if (plan.Backups.Count > 0)
         {
