@@ -2,8 +2,8 @@ using System.Text.Json;
 using PgArk.Core.Codecs;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 using PgArk.Core.Storage;
-using PgArk.Core.Wal;
 
 namespace PgArk.Core.Catalog;
 

@@ -2,6 +2,7 @@ using PgArk.Core.Catalog;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
+using PgArk.Core.Postgres;
 using PgArk.Core.Restore;
 using PgArk.Core.Wal;
 

@@ -7,7 +7,6 @@ using PgArk.Core.Codecs;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Postgres;
-using PgArk.Core.Wal;
 
 namespace PgArk.Core.Restore;
 
