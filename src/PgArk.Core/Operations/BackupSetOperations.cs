@@ -1,6 +1,7 @@
 using System.Globalization;
 using PgArk.Core.Catalog;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Operations.Runs;
 using PgArk.Core.Restore;

@@ -49,7 +49,6 @@ public partial class LayeringTests
         "Common -> Scheduling",
         "Common -> Storage",
         "Configuration -> Logical", // ScheduleOptions uses DumpMode
-        "Configuration -> Operations", // ApiOptions / ConfigParser use OperationRole
         "Configuration -> Scheduling", // ScheduleOptions uses the cron parser
         "Configuration -> Storage", // S3 and encryption options live in Storage
         "Notifications -> Operations", // AlertFactsReader reads run history, NotificationTester

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 
 namespace PgArk.Core.Operations.Registry;
 
