@@ -27,6 +27,12 @@ public sealed class Repository
     public int CompressionLevel { get; }
     public string Extension => CompressionCodec.FileExtension(Compression);
 
+    /// <summary>
+    /// Rollback detection for the files rewritten in place (<see cref="RollbackGuard"/>); null: none. Set for encrypted
+    /// repositories only, where the generation a file carries is authenticated.
+    /// </summary>
+    public RollbackGuard? Rollback { get; init; }
+
     public async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken) where T : class
     {
         if (await Storage.GetInfoAsync(path, cancellationToken).ConfigureAwait(false) is null)
@@ -38,6 +44,11 @@ public sealed class Repository
         {
             using var buffer = new MemoryStream();
             await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (Rollback is not null && RollbackGuard.IsMutable(path))
+            {
+                await Rollback.CheckAsync(Storage.Location, path, RollbackGuard.GenerationOf(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)),
+                    cancellationToken).ConfigureAwait(false);
+            }
             try
             {
                 return PgArkJson.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
@@ -52,11 +63,46 @@ public sealed class Repository
     public async Task WriteJsonAsync<T>(string path, T value, CancellationToken cancellationToken)
     {
         var bytes = PgArkJson.Serialize(value);
+        long? generation = null;
+        if (Rollback is not null && RollbackGuard.IsMutable(path))
+        {
+            // One above both what the repository holds (another machine may have written it) and what this one has seen.
+            generation = Math.Max(await StoredGenerationAsync(path, cancellationToken).ConfigureAwait(false),
+                await Rollback.GetAsync(Storage.Location, path, cancellationToken).ConfigureAwait(false)) + 1;
+            bytes = RollbackGuard.WithGeneration(bytes, generation.Value);
+        }
         var stream = await Storage.OpenWriteAsync(path, WriteOptions.Default, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
             await stream.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (generation is { } written)
+        {
+            await Rollback!.RaiseAsync(Storage.Location, path, written, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The generation of the stored file; 0 when absent or unreadable (it is being replaced anyway).</summary>
+    private async Task<long> StoredGenerationAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await Storage.GetInfoAsync(path, cancellationToken).ConfigureAwait(false) is null)
+            {
+                return 0;
+            }
+            var stream = await Storage.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                using var buffer = new MemoryStream();
+                await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                return RollbackGuard.GenerationOf(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            }
+        }
+        catch (Exception ex) when (ex is PgArkException or IOException or JsonException)
+        {
+            return 0;
         }
     }
 

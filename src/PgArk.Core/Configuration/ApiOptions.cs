@@ -34,7 +34,13 @@ public sealed record ApiOptions(string? Urls, IReadOnlyList<ApiKeyOptions> Keys)
 /// <param name="RunningJobsPerKey">The same, per API key (with --no-auth all callers share one count).</param>
 /// <param name="ConcurrentMcpCalls">MCP tool calls in progress at once, per MCP server (each stdio process, or /mcp of the service).</param>
 /// <param name="MaxParallelWorkers">Largest <c>jobs</c> argument (parallel workers: backup, verify, dump, restore) a network caller may give.</param>
-public sealed record ApiLimits(int RunningJobs = 8, int RunningJobsPerKey = 4, int ConcurrentMcpCalls = 8, int MaxParallelWorkers = 8)
+/// <param name="McpSessions">
+/// MCP sessions of <c>/mcp</c> kept at once (each holds a small MCP server in memory); only clients that declare
+/// elicitation get one, so that the service can ask their user to confirm a destructive tool.
+/// </param>
+/// <param name="McpSessionIdleMinutes">An MCP session nobody used for this long is ended (the client must initialize again).</param>
+public sealed record ApiLimits(int RunningJobs = 8, int RunningJobsPerKey = 4, int ConcurrentMcpCalls = 8, int MaxParallelWorkers = 8,
+    int McpSessions = 32, int McpSessionIdleMinutes = 30)
 {
     public static ApiLimits Default { get; } = new();
 }

@@ -15,7 +15,7 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private static readonly string[] s_rootKeys = ["lockPath", "repositories", "servers", "api", "agents", "assistant", "notifications", "catalog", "exports", "restore", "stores", "backupSet"];
     private static readonly string[] s_rootReserved = [];
     private static readonly string[] s_apiKeys = ["urls", "keys", "allowedOrigins", "allowedHosts", "limits"];
-    private static readonly string[] s_apiLimitKeys = ["runningJobs", "runningJobsPerKey", "concurrentMcpCalls", "maxParallelWorkers"];
+    private static readonly string[] s_apiLimitKeys = ["runningJobs", "runningJobsPerKey", "concurrentMcpCalls", "maxParallelWorkers", "mcpSessions", "mcpSessionIdleMinutes"];
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
     private static readonly (string, OperationRole)[] s_roles =
         [("viewer", OperationRole.Viewer), ("operator", OperationRole.Operator), ("admin", OperationRole.Admin)];
@@ -428,7 +428,9 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
             reader.PositiveInt("runningJobs") ?? defaults.RunningJobs,
             reader.PositiveInt("runningJobsPerKey") ?? defaults.RunningJobsPerKey,
             reader.PositiveInt("concurrentMcpCalls") ?? defaults.ConcurrentMcpCalls,
-            reader.PositiveInt("maxParallelWorkers") ?? defaults.MaxParallelWorkers);
+            reader.PositiveInt("maxParallelWorkers") ?? defaults.MaxParallelWorkers,
+            reader.PositiveInt("mcpSessions") ?? defaults.McpSessions,
+            reader.PositiveInt("mcpSessionIdleMinutes") ?? defaults.McpSessionIdleMinutes);
     }
 
     internal static bool IsValidName(string name) =>

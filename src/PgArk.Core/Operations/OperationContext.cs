@@ -75,7 +75,11 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
         storage = repository.Encryption is { } encryption
             ? new EncryptedStorage(storage, encryption.Key, encryption.Iterations, repository.Name)
             : new PlaintextGuardStorage(storage, repository.Name);
-        return new Repository(repository.Name, storage, repository.Compression, repository.CompressionLevel);
+        return new Repository(repository.Name, storage, repository.Compression, repository.CompressionLevel)
+        {
+            // Only where a file's content is authenticated can its generation be trusted (docs/repository-format.md).
+            Rollback = repository.Encryption is null ? null : new RollbackGuard(RollbackGuard.DefaultFolder()),
+        };
     }
 
     /// <summary>The restore_command a restored cluster of <paramref name="server"/> uses to fetch WAL through this program.</summary>

@@ -56,7 +56,7 @@ public static class ApiHost
         new MetricsEndpoints(endpoints, context, stopping, alerts).Map(app);
         new ResourceEndpoints(endpoints, context, registry, jobs, stopping).Map(app);
         new JobEndpoints(endpoints, jobs).Map(app);
-        new McpHttpEndpoint(endpoints, context, registry, loggers).Map(app);
+        new McpHttpEndpoint(endpoints, context, registry, loggers, stopping).Map(app);
         return app;
     }
 

@@ -78,10 +78,18 @@ internal sealed class RequestGuard
     private static bool IsSameOrigin(HttpRequest request, string origin) =>
         string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase);
 
-    // /mcp takes only POST (so it is covered here); a GET there must keep its 405, which MCP clients read as "no SSE stream".
+    // /mcp takes POST (so it is covered here) and DELETE; a GET there must keep its 405, which MCP clients read as "no SSE
+    // stream". MCP clients end a session with a bodiless DELETE carrying Mcp-Session-Id: no page can send that without a
+    // CORS preflight (neither the method nor the header is CORS-safelisted), so it needs no JSON body to be safe; the Host
+    // and Origin checks above still apply.
     private static bool NeedsJson(HttpRequest request) =>
         HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method)
-        || HttpMethods.IsDelete(request.Method);
+        || (HttpMethods.IsDelete(request.Method) && !IsMcpSessionEnd(request));
+
+    private static bool IsMcpSessionEnd(HttpRequest request) =>
+        request.Path.Equals(Mcp.McpHttpEndpoint.Path, StringComparison.OrdinalIgnoreCase)
+        && request.Headers[Mcp.McpHttpEndpoint.SessionIdHeader].Count == 1
+        && request.ContentLength is null or 0 && !request.Headers.ContentType.Any();
 
     private static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed)

@@ -17,17 +17,30 @@ using PgArk.Server.Auth;
 namespace PgArk.Server.Mcp;
 
 /// <summary>
-/// MCP over Streamable HTTP at <c>/mcp</c>, stateless: every POST carries one JSON-RPC message, is served by a fresh
-/// MCP server on the SDK's <see cref="StreamableHttpServerTransport"/>, and answers with an SSE stream (progress
-/// notifications, then the response). Stateless means no session to keep, so GET (server-initiated stream) and DELETE
-/// (end session) are not offered. (ModelContextProtocol.AspNetCore, which wraps the same transport, is not in the
-/// package mirror; this is the part of it PgArk needs.) Authentication and roles are REST's: 401 without a valid key,
-/// 403 for a tools/call above the key's role — and the tool handler checks the role again.
+/// MCP over Streamable HTTP at <c>/mcp</c>, on the SDK's <see cref="StreamableHttpServerTransport"/>. Two ways:
+/// <list type="bullet">
+/// <item>Stateless (every client that does not declare elicitation, and every 2026-07-28 request): each POST carries one
+/// JSON-RPC message, is served by a fresh MCP server and answered with an SSE stream (progress, then the response).</item>
+/// <item>A session, for a client whose <c>initialize</c> declares elicitation: the answer carries <c>Mcp-Session-Id</c>,
+/// one MCP server lives for the session, and a destructive tool call asks the user through an elicitation request sent on
+/// that call's SSE stream; the client's answer comes back as a POST with the session id. Sessions are bounded
+/// (<c>api.limits.mcpSessions</c>, 503 over it), end after <c>api.limits.mcpSessionIdleMinutes</c> unused or on DELETE,
+/// and belong to the key that opened them (another key gets 403).</item>
+/// </list>
+/// GET (the optional server-initiated stream) is not offered: 405, which clients read as "no such stream"; elicitation
+/// needs none, it goes out on the tool call's own stream. (ModelContextProtocol.AspNetCore wraps the same transport; this
+/// keeps PgArk's own checks in front of it.) Authentication and roles are REST's: 401 without a valid key, 403 for a
+/// tools/call above the key's role — and the tool handler checks the role again. The RequestGuard middleware (Host,
+/// Origin, Content-Type) runs before all of it.
 /// </summary>
-internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context, OperationRegistry registry, ILoggerFactory loggerFactory)
+internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context, OperationRegistry registry, ILoggerFactory loggerFactory,
+    CancellationToken stopping, TimeProvider? time = null)
 {
     public const string Path = "/mcp";
+    public const string SessionIdHeader = "Mcp-Session-Id";
     private const string ProtocolVersionHeader = "MCP-Protocol-Version";
+    // JSON-RPC code the SDK's own server answers an unknown session with (clients recognise it).
+    private const int SessionNotFoundCode = -32001;
 
     private static readonly JsonTypeInfo<JsonRpcMessage> s_messageType =
         (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage));
@@ -37,7 +50,37 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
     // One cap for the endpoint: every message gets a fresh MCP server (stateless), but they all count here.
     private readonly McpCallGate _calls = McpCallGate.For(context);
 
-    public void Map(IEndpointRouteBuilder app) => app.MapPost(Path, (RequestDelegate)PostAsync);
+    private readonly McpSessionTable<McpHttpSession> _sessions = new(
+        (context.Options.Api?.Limits ?? Core.Configuration.ApiLimits.Default).McpSessions,
+        TimeSpan.FromMinutes((context.Options.Api?.Limits ?? Core.Configuration.ApiLimits.Default).McpSessionIdleMinutes),
+        time ?? TimeProvider.System);
+
+    public void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost(Path, (RequestDelegate)PostAsync);
+        app.MapDelete(Path, (RequestDelegate)DeleteAsync);
+        // Expired sessions end on a timer as well as when a new one is opened, so an idle client does not hold a server
+        // in memory until the next client comes.
+        var period = _sessions.IdleTimeout < TimeSpan.FromMinutes(2) ? _sessions.IdleTimeout / 2 : TimeSpan.FromMinutes(1);
+        var timer = (time ?? TimeProvider.System).CreateTimer(_ => _ = PruneQuietlyAsync(), null, period, period);
+        stopping.Register(() =>
+        {
+            timer.Dispose();
+            _ = _sessions.DisposeAsync().AsTask();
+        });
+    }
+
+    private async Task PruneQuietlyAsync()
+    {
+        try
+        {
+            await _sessions.PruneAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
+        {
+            // The service is stopping.
+        }
+    }
 
     private Task PostAsync(HttpContext http) => api.GuardAsync(http, async () =>
     {
@@ -74,12 +117,107 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
         {
             message.Context.User = ApiCaller.ToPrincipal(caller);
         }
-        if (http.Request.Headers[ProtocolVersionHeader].ToString() is { Length: > 0 } version)
+        if (http.Request.Headers[SessionIdHeader].ToString() is { Length: > 0 } sessionId)
+        {
+            await ServeInSessionAsync(http, message, sessionId, caller?.Name).ConfigureAwait(false);
+            return;
+        }
+        var version = http.Request.Headers[ProtocolVersionHeader].ToString();
+        if (version.Length == 0 && message is JsonRpcRequest { Method: RequestMethods.Initialize, Params: JsonObject init }
+            && init["capabilities"] is JsonObject capabilities && capabilities["elicitation"] is JsonObject)
+        {
+            await OpenSessionAsync(http, message, caller?.Name).ConfigureAwait(false);
+            return;
+        }
+        if (version.Length > 0)
         {
             message.Context.ProtocolVersion = version;
         }
         await ServeAsync(http, message).ConfigureAwait(false);
     });
+
+    /// <summary>DELETE /mcp with Mcp-Session-Id: the client ends its session.</summary>
+    private Task DeleteAsync(HttpContext http) => api.GuardAsync(http, async () =>
+    {
+        var caller = api.Authenticate(http);
+        var sessionId = http.Request.Headers[SessionIdHeader].ToString();
+        var ended = sessionId.Length == 0
+            ? McpSessionTable<McpHttpSession>.Lookup.NotFound
+            : await _sessions.EndAsync(sessionId, caller?.Name).ConfigureAwait(false);
+        switch (ended)
+        {
+            case McpSessionTable<McpHttpSession>.Lookup.Found:
+                http.Response.StatusCode = StatusCodes.Status200OK;
+                break;
+            case McpSessionTable<McpHttpSession>.Lookup.OtherOwner:
+                await WriteJsonRpcErrorAsync(http, StatusCodes.Status403Forbidden, "Forbidden: the session belongs to another API key").ConfigureAwait(false);
+                break;
+            default:
+                await WriteJsonRpcErrorAsync(http, StatusCodes.Status404NotFound, "Session not found", (McpErrorCode)SessionNotFoundCode).ConfigureAwait(false);
+                break;
+        }
+    });
+
+    /// <summary>An initialize from a client that can elicit: a session of its own, so destructive tools can ask its user.</summary>
+    private async Task OpenSessionAsync(HttpContext http, JsonRpcMessage message, string? owner)
+    {
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var session = McpHttpSession.Start(id, McpToolServer.CreateOptions(context, registry, _calls, canElicit: true), loggerFactory);
+        var lease = await _sessions.TryAddAsync(id, owner, session).ConfigureAwait(false);
+        if (lease is null)
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            await WriteJsonRpcErrorAsync(http, StatusCodes.Status503ServiceUnavailable,
+                $"too many MCP sessions: at most {_sessions.Limit} are kept at once (api.limits.mcpSessions); try again when one has ended",
+                McpErrorCode.InternalError, ((JsonRpcRequest)message).Id).ConfigureAwait(false);
+            return;
+        }
+        using (lease)
+        {
+            await WriteOnSessionAsync(http, lease, message).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ServeInSessionAsync(HttpContext http, JsonRpcMessage message, string sessionId, string? owner)
+    {
+        var id = message is JsonRpcRequest request ? request.Id : default;
+        switch (_sessions.TryAcquire(sessionId, owner, out var lease))
+        {
+            case McpSessionTable<McpHttpSession>.Lookup.OtherOwner:
+                await WriteJsonRpcErrorAsync(http, StatusCodes.Status403Forbidden, "Forbidden: the session belongs to another API key",
+                    McpErrorCode.InvalidRequest, id).ConfigureAwait(false);
+                return;
+            case McpSessionTable<McpHttpSession>.Lookup.NotFound:
+                // Unknown, ended or expired: the client must initialize a new session (Streamable HTTP says 404).
+                await WriteJsonRpcErrorAsync(http, StatusCodes.Status404NotFound, "Session not found", (McpErrorCode)SessionNotFoundCode, id)
+                    .ConfigureAwait(false);
+                return;
+        }
+        using (lease)
+        {
+            await WriteOnSessionAsync(http, lease!, message).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteOnSessionAsync(HttpContext http, McpSessionTable<McpHttpSession>.Lease lease, JsonRpcMessage message)
+    {
+        http.Response.Headers[SessionIdHeader] = lease.Id;
+        StartEventStream(http);
+        if (!await lease.Value.Transport.HandlePostRequestAsync(message, http.Response.Body, http.RequestAborted).ConfigureAwait(false))
+        {
+            // A notification, or the client's answer to an elicitation: nothing to send back here.
+            http.Response.Headers.ContentType = (string?)null;
+            http.Response.StatusCode = StatusCodes.Status202Accepted;
+        }
+    }
+
+    private static void StartEventStream(HttpContext http)
+    {
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache,no-store";
+        http.Response.Headers.ContentEncoding = "identity";
+        http.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
+    }
 
     /// <summary>The operation a tool name (or seed 000 alias such as trigger_full_backup) runs; null when unknown (the handler reports it).</summary>
     private RegisteredOperation? Resolve(string tool)
@@ -102,10 +240,7 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
         var run = server.RunAsync(done.Token);
         try
         {
-            http.Response.Headers.ContentType = "text/event-stream";
-            http.Response.Headers.CacheControl = "no-cache,no-store";
-            http.Response.Headers.ContentEncoding = "identity";
-            http.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
+            StartEventStream(http);
             if (!await transport.HandlePostRequestAsync(message, http.Response.Body, http.RequestAborted).ConfigureAwait(false))
             {
                 // A notification or response from the client: nothing to answer.

@@ -35,8 +35,8 @@ public static class McpToolServer
     /// gets its own.
     /// </param>
     /// <param name="canElicit">
-    /// The transport can carry a request from server to client (stdio). Stateless /mcp cannot: there, destructive tools
-    /// keep trusting the <c>confirm</c> argument (docs/security.md).
+    /// The transport can carry a request from server to client (stdio, and a session of /mcp). Stateless /mcp cannot:
+    /// there, destructive tools keep trusting the <c>confirm</c> argument (docs/security.md).
     /// </param>
     public static McpServerOptions CreateOptions(OperationContext context, OperationRegistry registry, McpCallGate? calls = null,
         bool canElicit = false)

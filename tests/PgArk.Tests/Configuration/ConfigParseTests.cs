@@ -314,10 +314,13 @@ public class ConfigParseTests
         Assert.Equal(ApiLimits.Default, Parse(Minimal + "\napi:\n  urls: http://127.0.0.1:8001\n").Api!.Limits);
         Assert.Equal(new ApiLimits(RunningJobs: 3, RunningJobsPerKey: 1, ConcurrentMcpCalls: 8, MaxParallelWorkers: 2),
             Parse(Minimal + "\napi:\n  limits: { runningJobs: 3, runningJobsPerKey: 1, maxParallelWorkers: 2 }\n").Api!.Limits);
+        Assert.Equal(new ApiLimits(McpSessions: 4, McpSessionIdleMinutes: 5),
+            Parse(Minimal + "\napi:\n  limits: { mcpSessions: 4, mcpSessionIdleMinutes: 5 }\n").Api!.Limits);
 
-        var message = ParseError(Minimal + "\napi:\n  limits: { runningJobs: 0, queue: 5 }\n");
-        Assert.Contains("api.limits.queue: unknown key (known keys: runningJobs, runningJobsPerKey, concurrentMcpCalls, maxParallelWorkers)", message, StringComparison.Ordinal);
+        var message = ParseError(Minimal + "\napi:\n  limits: { runningJobs: 0, queue: 5, mcpSessions: 0 }\n");
+        Assert.Contains("api.limits.queue: unknown key (known keys: runningJobs, runningJobsPerKey, concurrentMcpCalls, maxParallelWorkers, mcpSessions, mcpSessionIdleMinutes)", message, StringComparison.Ordinal);
         Assert.Contains("api.limits.runningJobs:", message, StringComparison.Ordinal);
+        Assert.Contains("api.limits.mcpSessions:", message, StringComparison.Ordinal);
     }
 
     [Theory]

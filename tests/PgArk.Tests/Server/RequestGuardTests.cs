@@ -127,4 +127,25 @@ public class RequestGuardTests
         Assert.Null(guard.Refusal(Request("GET", "/api/servers", host: "pgark.lan:8001")));
         Assert.NotNull(guard.Refusal(Request("GET", "/api/servers", host: "0.0.0.0.attacker.example")));
     }
+
+    [Fact]
+    public void Refusal_McpSessionEnd_BodilessDeleteWithSessionIdPasses_OtherDeletesStill415_ForeignOrigin403()
+    {
+        static HttpRequest Delete(string path, string? session, string? contentType = null, string? origin = null)
+        {
+            var request = Request("DELETE", path, contentType: contentType, origin: origin);
+            if (session is not null)
+            {
+                request.Headers["Mcp-Session-Id"] = session;
+            }
+            return request;
+        }
+
+        Assert.Null(Guard().Refusal(Delete("/mcp", "abc")));
+        // Without the session header, with a body type a form can send, or on another route: the JSON rule holds.
+        Assert.Equal(StatusCodes.Status415UnsupportedMediaType, Guard().Refusal(Delete("/mcp", null))?.Status);
+        Assert.Equal(StatusCodes.Status415UnsupportedMediaType, Guard().Refusal(Delete("/mcp", "abc", "text/plain"))?.Status);
+        Assert.Equal(StatusCodes.Status415UnsupportedMediaType, Guard().Refusal(Delete("/api/jobs/abc", "abc"))?.Status);
+        Assert.Equal(StatusCodes.Status403Forbidden, Guard().Refusal(Delete("/mcp", "abc", origin: "https://evil.example"))?.Status);
+    }
 }
