@@ -23,7 +23,6 @@ internal static class PgArkCommandLine
         root.Options.Add(GlobalOptions.LogLevel);
         var factory = new CommandFactory(stdout, stderr);
         root.Subcommands.Add(QuickstartCommand.Create(factory));
-        root.Subcommands.Add(BackupCommand.Create(factory));
         root.Subcommands.Add(RestoreCommand.Create(factory));
         root.Subcommands.Add(RestoreDatabaseCommand.Create(factory));
         root.Subcommands.Add(RestoreTableCommand.Create(factory));

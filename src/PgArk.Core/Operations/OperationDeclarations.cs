@@ -114,3 +114,15 @@ public static class InputText
     public const string Tables = "Only these tables (schema.table or table); empty means the whole database.";
     public const string ArchiveTimeout = "Seconds to wait for WAL to be archived (default 60).";
 }
+
+/// <summary>Turns JSON-native input values into what the work below the operations takes, with errors that name the argument.</summary>
+internal static class InputValues
+{
+    /// <summary>Whole seconds (1 or more) as a time span; null stays null (the default applies).</summary>
+    public static TimeSpan? Seconds(int? value, string name) => value switch
+    {
+        null => null,
+        < 1 => throw new UsageException($"argument '{name}': must be 1 or more (got {value})"),
+        _ => TimeSpan.FromSeconds(value.Value),
+    };
+}
