@@ -29,7 +29,6 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePusher(factory));
-        root.Subcommands.Add(VerifyRestoreCommand.Create(factory));
         root.Subcommands.Add(ExportImportCommands.CreateExport(factory));
         root.Subcommands.Add(ExportImportCommands.CreateImport(factory));
         root.Subcommands.Add(ServerCommands.CreateServe(factory));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PgArk.Core.Catalog;
 using PgArk.Core.Physical;
 
 namespace PgArk.Cli.Rendering;
@@ -31,5 +32,21 @@ internal static partial class TextRenderers
                 $"backup {one.BackupId} ({one.Type.ToString().ToLowerInvariant()}) of server '{one.Server}'{where} complete: " +
                 $"{sizes}, {one.Files} files, WAL {one.StartWal}..{one.StopWal}{based}");
         }
+    }
+
+    /// <summary>
+    /// <c>pgark verify-restore</c>: the checks and the timings (RTO). A failed run never gets here: the operation throws,
+    /// and the error names every failed check.
+    /// </summary>
+    private static async Task VerifiedRestoreAsync(TextWriter output, VerifyRestoreRecord record)
+    {
+        await output.WriteLineAsync($"verify-restore of backup {record.BackupId} of server {record.Server}: {(record.Passed ? "passed" : "FAILED")}");
+        foreach (var check in record.Checks)
+        {
+            await output.WriteLineAsync($"  {(check.Passed ? "ok" : "FAIL")}  {check.Name}: {check.Detail}");
+        }
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"  restore {record.RestoreSeconds:0.00} s, start and recovery {record.RecoverySeconds:0.00} s (RTO {record.RtoSeconds:0.00} s), " +
+            $"checks {record.ChecksSeconds:0.00} s, total {record.TotalSeconds:0.00} s"));
     }
 }

@@ -37,6 +37,7 @@ internal static partial class TextRenderers
         [typeof(ExpireResult)] = (context, result) => ExpiredAsync(context.Out, (ExpireResult)result),
         [typeof(ExpireDumpsResult)] = (context, result) => ExpiredDumpsAsync(context.Out, (ExpireDumpsResult)result),
         [typeof(Core.Physical.BackupResult)] = (context, result) => BackedUpAsync(context, (Core.Physical.BackupResult)result),
+        [typeof(Core.Catalog.VerifyRestoreRecord)] = (context, result) => VerifiedRestoreAsync(context.Out, (Core.Catalog.VerifyRestoreRecord)result),
     };
 
     private static async Task StoreBackupAsync(TextWriter output, BackupStoreResult r)

@@ -17,6 +17,13 @@ public sealed class InputAttribute(string description) : Attribute
 
     /// <summary>The command line takes this value as a positional argument (in declaration order).</summary>
     public bool Positional { get; init; }
+
+    /// <summary>
+    /// Only the command line offers it (<see cref="OperationCaller.Local"/>): a path on this host that the operator at the
+    /// shell names, such as a sandbox folder. It is left out of the JSON schema (MCP, OpenAPI), and a REST or MCP caller
+    /// that passes it is refused as with any unknown argument, so a network caller cannot choose where pgark writes.
+    /// </summary>
+    public bool LocalOnly { get; init; }
 }
 
 /// <summary>An input that names the configured server it works on (recorded in the run's history).</summary>

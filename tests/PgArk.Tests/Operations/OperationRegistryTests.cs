@@ -127,6 +127,22 @@ public class OperationRegistryTests
     }
 
     [Fact]
+    public async Task VerifyRestore_SandboxDir_OnlyForTheCommandLine()
+    {
+        var operation = OperationRegistry.Default.Get("verify_restore");
+        Assert.DoesNotContain("sandbox_dir", operation.ArgumentNames);
+        Assert.Null(operation.InputSchema["properties"]!["sandbox_dir"]);
+        Assert.NotNull(operation.LocalInputSchema["properties"]!["sandbox_dir"]);
+
+        var (_, local) = await PrepareAsync("verify_restore", """{"server":"pg1","backup_id":"20261121-103000F","sandbox_dir":"/srv/sandboxes"}""");
+        Assert.Equal(new VerifyRestoreInput("pg1", "20261121-103000F", "/srv/sandboxes"), local);
+
+        var e = await Assert.ThrowsAsync<UsageException>(() => OperationRegistry.Default.PrepareAsync(s_context.For(OperationCaller.Remote),
+            "verify_restore", Json("""{"server":"pg1","sandbox_dir":"/etc"}"""), CancellationToken.None));
+        Assert.StartsWith("unknown argument 'sandbox_dir' for 'verify_restore'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prepare_TriggerIncrementalBackup_IsBackupTypeIncr_DbNameDroppedWhenServerGiven()
     {
         var (operation, arguments) = await PrepareAsync("trigger_incremental_backup", """{"db_name":"analytics_db","server":"pg1"}""");

@@ -57,11 +57,6 @@ public sealed record RestoreArguments(
     }
 }
 
-/// <summary>verify_restore through the API: the sandbox goes in the default place (no caller-chosen paths).</summary>
-public sealed record VerifyRestoreArguments(
-    [property: Input(InputText.Server)] string Server,
-    [property: Input("Backup to test (default: the newest).")] string? BackupId = null) : IServerInput;
-
 /// <summary>What <c>restore</c> returns through the API.</summary>
 public sealed record RestoreOutcome(string BackupId, string DataDirectory, string Target, int Files, long Bytes, double DurationSeconds)
 {
