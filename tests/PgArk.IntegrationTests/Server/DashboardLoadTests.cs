@@ -25,7 +25,7 @@ public sealed class DashboardLoadTests(ITestOutputHelper output)
         await using var harness = await PgArkHarness.CreateAsync();
         var backup = await harness.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", "full");
         Assert.True(backup.ExitCode == 0, backup.ToString());
-        var realId = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("id").GetString()!;
+        var realId = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("backup_id").GetString()!;
         var folder = Path.Combine(harness.RepositoryPath, "servers", PgArkHarness.Server, "backups");
         var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, realId, "manifest.json")))!.AsObject();
         var start = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
