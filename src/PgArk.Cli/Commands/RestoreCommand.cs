@@ -2,7 +2,6 @@ using System.CommandLine;
 using PgArk.Cli.Rendering;
 using PgArk.Core.Errors;
 using PgArk.Core.Operations;
-using PgArk.Core.Postgres;
 using PgArk.Core.Restore;
 
 namespace PgArk.Cli.Commands;
@@ -30,7 +29,8 @@ internal static class RestoreCommand
         return factory.Create("restore", "Restore a physical backup, to a point in time", async (context, ct) =>
         {
             var p = context.ParseResult;
-            var restoreTarget = ParseTarget(p.GetValue(time), p.GetValue(lsn), p.GetValue(xid), p.GetValue(name), p.GetValue(target));
+            var restoreTarget = RestoreTarget.Parse(p.GetValue(target), p.GetValue(time), p.GetValue(lsn),
+                p.GetValue(xid) is { } x ? RestoreTarget.ParseXid(x) : null, p.GetValue(name));
             var map = ParseMap(p.GetValue(tablespaceMap) ?? []);
             var operationContext = context.LoadOperationContext();
             var input = new RestoreInput(p.GetValue(server)!, p.GetValue(pgdata)!, restoreTarget, p.GetValue(backup), p.GetValue(action), map, p.GetValue(jobs), p.GetValue(delta), p.GetValue(repo),
@@ -65,37 +65,6 @@ internal static class RestoreCommand
             }
             return 0;
         }, server, pgdata, backup, time, lsn, xid, name, target, action, tablespaceMap, delta, jobs, repo, timeline, walDir);
-    }
-
-    public static RestoreTarget ParseTarget(string? time, string? lsn, string? xid, string? name, string? target)
-    {
-        var given = new[] { time, lsn, xid, name, target }.Count(v => v is not null);
-        if (given > 1)
-        {
-            throw new UsageException("give only one of --target-time, --target-lsn, --target-xid, --target-name and --target");
-        }
-        if (time is not null)
-        {
-            return RestoreTarget.AtTime(RestoreTarget.ParseTime(time));
-        }
-        if (lsn is not null)
-        {
-            return RestoreTarget.AtLsn(Lsn.Parse(lsn));
-        }
-        if (xid is not null)
-        {
-            return RestoreTarget.AtXid(RestoreTarget.ParseXid(xid));
-        }
-        if (name is not null)
-        {
-            return RestoreTarget.AtName(name);
-        }
-        return target switch
-        {
-            null or "latest" => RestoreTarget.Latest,
-            "immediate" => RestoreTarget.Immediate,
-            _ => throw new UsageException($"--target '{target}' is not valid", "use immediate or latest (or --target-time/-lsn/-xid/-name)"),
-        };
     }
 
     private static Dictionary<string, string>? ParseMap(string[] entries)

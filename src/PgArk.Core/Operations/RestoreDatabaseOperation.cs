@@ -17,17 +17,7 @@ public sealed record RestoreDatabaseInput(
     [property: Input("Parallel pg_dump/pg_restore jobs moving the database out of the sandbox (0: one per core, at most 8).")] int Jobs = 0)
     : IServerInput, IDatabaseInput, IDryRunInput, IConfirmedInput
 {
-    internal RestoreTarget ParseTarget() => ParseTarget(TargetTime, Target);
-
-    /// <summary>The target of a database- or table-level restore: a time, or "latest".</summary>
-    internal static RestoreTarget ParseTarget(string? targetTime, string? target) => (targetTime, target) switch
-    {
-        (not null, not null) => throw new UsageException("give either a target time or target 'latest', not both"),
-        (not null, null) => RestoreTarget.AtTime(RestoreTarget.ParseTime(targetTime)),
-        (null, "latest") => RestoreTarget.Latest,
-        (null, null) => throw new UsageException("a target is required: a target time (ISO 8601) or target 'latest'"),
-        _ => throw new UsageException($"target '{target}' is not supported here: use 'latest' or a target time"),
-    };
+    internal RestoreTarget ParseTarget() => RestoreTarget.Parse(Target, TargetTime, allowed: RestoreTargetRule.TimeOrLatest);
 }
 
 /// <summary>

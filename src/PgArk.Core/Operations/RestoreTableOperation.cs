@@ -47,7 +47,7 @@ public sealed class RestoreTableOperation : Operation<RestoreTableInput, TableRe
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var request = new TableRestoreRequest(input.Database, input.Tables ?? [], RestoreDatabaseInput.ParseTarget(input.TargetTime, input.Target),
+        var request = new TableRestoreRequest(input.Database, input.Tables ?? [], RestoreTarget.Parse(input.Target, input.TargetTime, allowed: RestoreTargetRule.TimeOrLatest),
             input.Into, input.Replace);
         var runner = new TableRestoreRunner(server, context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Restore"));
         progress?.Report(new OperationProgress("plan", 0, 0));

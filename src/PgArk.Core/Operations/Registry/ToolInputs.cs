@@ -1,7 +1,6 @@
 using PgArk.Core.Catalog;
 using PgArk.Core.Errors;
 using PgArk.Core.Physical;
-using PgArk.Core.Postgres;
 using PgArk.Core.Restore;
 
 namespace PgArk.Core.Operations.Registry;
@@ -51,26 +50,7 @@ public sealed record RestoreArguments(
 {
     internal RestoreInput ToInput()
     {
-        var given = new (string Name, bool Present)[]
-        {
-            ("target", Target is not null), ("target_time", TargetTime is not null), ("target_lsn", TargetLsn is not null),
-            ("target_xid", TargetXid is not null), ("target_name", TargetName is not null),
-        }.Where(g => g.Present).Select(g => g.Name).ToList();
-        if (given.Count > 1)
-        {
-            throw new UsageException($"arguments {string.Join(", ", given)} are exclusive: give at most one restore target");
-        }
-        var target = Target switch
-        {
-            null or "latest" when TargetTime is null && TargetLsn is null && TargetXid is null && TargetName is null => RestoreTarget.Latest,
-            "immediate" => RestoreTarget.Immediate,
-            null when TargetTime is not null => RestoreTarget.AtTime(RestoreTarget.ParseTime(TargetTime)),
-            null when TargetLsn is not null => RestoreTarget.AtLsn(Lsn.TryParse(TargetLsn, out var lsn)
-                ? lsn : throw new UsageException($"argument 'target_lsn': '{TargetLsn}' is not an LSN (e.g. 0/3000060)")),
-            null when TargetXid is not null => RestoreTarget.AtXid(TargetXid.Value),
-            null when TargetName is not null => RestoreTarget.AtName(TargetName),
-            _ => throw new UsageException($"argument 'target': '{Target}' is not one of latest, immediate"),
-        };
+        var target = RestoreTarget.Parse(Target, TargetTime, TargetLsn, TargetXid, TargetName);
         return new RestoreInput(Server, Pgdata, target, BackupId, TargetAction, TablespaceMap, Jobs, Delta);
     }
 }
