@@ -24,7 +24,6 @@ internal static class PgArkCommandLine
         var factory = new CommandFactory(stdout, stderr);
         root.Subcommands.Add(QuickstartCommand.Create(factory));
         root.Subcommands.Add(BackupCommand.Create(factory));
-        root.Subcommands.Add(RestoreCommand.Create(factory));
         root.Subcommands.Add(RestoreDatabaseCommand.Create(factory));
         root.Subcommands.Add(RestoreTableCommand.Create(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));

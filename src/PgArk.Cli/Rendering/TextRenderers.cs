@@ -34,6 +34,7 @@ internal static partial class TextRenderers
         [typeof(Core.Logical.DumpManifest)] = (context, result) => DumpedAsync(context.Out, (Core.Logical.DumpManifest)result),
         [typeof(VerifyDumpRestoreResult)] = (context, result) => VerifiedDumpRestoreAsync(context.Out, (VerifyDumpRestoreResult)result),
         [typeof(Core.Logical.DumpRestoreResult)] = (context, result) => RestoredDumpAsync(context.Out, (Core.Logical.DumpRestoreResult)result),
+        [typeof(Core.Restore.RestoreResult)] = (context, result) => RestoredAsync(context.Out, (Core.Restore.RestoreResult)result),
         [typeof(ExpireResult)] = (context, result) => ExpiredAsync(context.Out, (ExpireResult)result),
         [typeof(ExpireDumpsResult)] = (context, result) => ExpiredDumpsAsync(context.Out, (ExpireDumpsResult)result),
     };

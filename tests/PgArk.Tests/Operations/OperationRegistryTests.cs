@@ -209,9 +209,31 @@ public class OperationRegistryTests
     [InlineData("""{"server":"pg1","pgdata":"/tmp/x","confirm":false}""")]
     public async Task Prepare_DestructiveWithoutConfirm_Refused(string arguments)
     {
-        var e = await Assert.ThrowsAsync<ConfirmationRequiredException>(() => PrepareAsync("restore", arguments));
+        var e = await Assert.ThrowsAsync<ConfirmationRequiredException>(() =>
+            OperationRegistry.Default.PrepareAsync(s_context.For(OperationCaller.Remote), "restore", Json(arguments), CancellationToken.None));
         Assert.Equal("'restore' is destructive and needs confirmation", e.Message);
         Assert.Equal(4, e.ExitCode);
+    }
+
+    [Fact]
+    public async Task Prepare_Restore_FromTheCommandLine_NeedsNoConfirm_FromTheApiItDoes()
+    {
+        // README's `pgark restore --pgdata DIR` has no --yes: the restorer refuses a folder that is not empty before it writes.
+        var (operation, bound) = await PrepareAsync("restore", """{"server":"pg1","pgdata":"/tmp/x"}""");
+        Assert.False(operation.NeedsConfirmation(bound, OperationCaller.Local));
+        Assert.True(operation.NeedsConfirmation(bound, OperationCaller.Remote));
+        Assert.Contains("confirm", ((JsonArray)operation.InputSchema["required"]!).Select(n => n!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Prepare_LocalOnlyArgument_RefusedForApiCallers_AcceptedLocally()
+    {
+        const string arguments = """{"server":"pg1","pgdata":"/tmp/x","waldir":"/srv/wal","confirm":true}""";
+        var e = await Assert.ThrowsAsync<PermissionDeniedException>(() =>
+            OperationRegistry.Default.PrepareAsync(s_context.For(OperationCaller.Remote), "restore", Json(arguments), CancellationToken.None));
+        Assert.StartsWith("argument 'waldir' of 'restore' is for the command line only", e.Message, StringComparison.Ordinal);
+        var (_, bound) = await PrepareAsync("restore", arguments);
+        Assert.Equal("/srv/wal", ((RestoreInput)bound).Waldir);
     }
 
     [Fact]
@@ -240,9 +262,9 @@ public class OperationRegistryTests
     public async Task Prepare_DestructiveWithConfirm_Binds()
     {
         var (_, arguments) = await PrepareAsync("restore", """{"server":"pg1","pgdata":"/tmp/x","target_time":"2026-11-21T10:30:00Z","confirm":true}""");
-        var input = ((RestoreArguments)arguments).ToInput();
-        Assert.Equal(PgArk.Core.Restore.RestoreTargetKind.Time, input.Target.Kind);
-        Assert.Equal("/tmp/x", input.DataDirectory);
+        var input = (RestoreInput)arguments;
+        Assert.Equal(PgArk.Core.Restore.RestoreTargetKind.Time, input.ParseTarget().Kind);
+        Assert.Equal("/tmp/x", input.Pgdata);
     }
 
     [Fact]

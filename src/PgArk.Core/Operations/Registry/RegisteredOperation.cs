@@ -12,6 +12,7 @@ namespace PgArk.Core.Operations.Registry;
 public abstract class RegisteredOperation
 {
     private JsonObject? _schema;
+    private IReadOnlyList<string>? _localOnly;
     private readonly IOperation _operation;
 
     private protected RegisteredOperation(IOperation operation, Type argumentsType, Type resultType)
@@ -58,13 +59,23 @@ public abstract class RegisteredOperation
     public bool ConfirmationDependsOnInput => Destructive
         && (typeof(IDryRunInput).IsAssignableFrom(ArgumentsType) || typeof(IConfirmationPolicy).IsAssignableFrom(ArgumentsType));
 
-    /// <summary>Whether a run with these bound arguments needs confirmation: destructive, and not a dry run or a routine run.</summary>
-    public bool NeedsConfirmation(object arguments) => Destructive && arguments switch
+    /// <summary>
+    /// Whether a run with these bound arguments needs confirmation from <paramref name="caller"/>: destructive, and not a
+    /// dry run, a routine run, or a command-line run of an <see cref="ILocallyConfirmedInput"/>.
+    /// </summary>
+    public bool NeedsConfirmation(object arguments, OperationCaller caller = OperationCaller.Remote) => Destructive
+        && !(caller == OperationCaller.Local && arguments is ILocallyConfirmedInput) && arguments switch
     {
         IConfirmationPolicy policy => policy.NeedsConfirmation,
         IDryRunInput { DryRun: true } => false,
         _ => true,
     };
+
+    /// <summary>Arguments (snake_case) only the command line may give (<see cref="InputAttribute.LocalOnly"/>).</summary>
+    public IReadOnlyList<string> LocalOnlyArguments => _localOnly ??= ArgumentsType
+        .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+        .Where(p => p.GetCustomAttributes(typeof(InputAttribute), true) is [InputAttribute { LocalOnly: true }, ..])
+        .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).ToList();
 
     /// <summary>The operation's verdict on a result one of its runs returned.</summary>
     public OperationVerdict VerdictOf(object? result) => _operation.VerdictOf(result);
@@ -100,7 +111,8 @@ public abstract class RegisteredOperation
             {
                 ["type"] = "boolean",
                 ["description"] = properties[OperationRegistry.ConfirmArgument]?["description"]?.DeepClone()
-                    ?? (ConfirmationDependsOnInput ? InputText.ConfirmUnlessRoutine : InputText.Confirm),
+                    ?? (ConfirmationDependsOnInput ? InputText.ConfirmUnlessRoutine
+                        : typeof(ILocallyConfirmedInput).IsAssignableFrom(ArgumentsType) ? InputText.ConfirmUnlessLocal : InputText.Confirm),
             };
             properties[OperationRegistry.ConfirmArgument] = confirm;
             var required = schema["required"] as JsonArray ?? [];
