@@ -35,7 +35,7 @@ public class OperationRegistryTests
         Assert.True(operation.Destructive);
         Assert.True(operation.LongRunning);
         Assert.Equal(OperationRole.Admin, operation.Role);
-        Assert.Equal(["server", "database", "target_time", "target", "into", "replace", "dry_run", "jobs"], operation.ArgumentNames);
+        Assert.Equal(["server", "database", "target_time", "target", "into", "replace", "dry_run", "jobs", "sandbox_dir"], operation.ArgumentNames);
 
         var (_, arguments) = await PrepareAsync("restore_database",
             """{"server": "pg1", "database": "customer_db", "target_time": "2026-11-21T10:30:00+01:00", "replace": true, "confirm": true}""");
@@ -52,7 +52,7 @@ public class OperationRegistryTests
         var operation = OperationRegistry.Default.Get("restore_table");
         Assert.True(operation.Destructive);
         Assert.Equal(OperationRole.Admin, operation.Role);
-        Assert.Equal(["server", "database", "tables", "target_time", "target", "into", "replace", "dry_run"], operation.ArgumentNames);
+        Assert.Equal(["server", "database", "tables", "target_time", "target", "into", "replace", "dry_run", "sandbox_dir"], operation.ArgumentNames);
 
         var (_, arguments) = await PrepareAsync("restore_table",
             """{"server": "pg1", "database": "customer_db", "tables": ["orders", "Sales.Quarter Totals"], "target_time": "2026-11-21T10:30:00Z", "confirm": true}""");
@@ -223,6 +223,20 @@ public class OperationRegistryTests
         Assert.False(operation.NeedsConfirmation(bound, OperationCaller.Local));
         Assert.True(operation.NeedsConfirmation(bound, OperationCaller.Remote));
         Assert.Contains("confirm", ((JsonArray)operation.InputSchema["required"]!).Select(n => n!.GetValue<string>()));
+    }
+
+    [Theory]
+    [InlineData("restore_database", """{"server":"pg1","database":"sales_db","target":"latest","sandbox_dir":"/etc","confirm":true}""")]
+    [InlineData("restore_table", """{"server":"pg1","database":"sales_db","tables":["orders"],"target":"latest","sandbox_dir":"/etc","dry_run":true}""")]
+    public async Task Prepare_SandboxDir_IsTheCommandLinesOnly_ApiCallersCannotChooseWhereTheSandboxGoes(string tool, string arguments)
+    {
+        Assert.Contains("sandbox_dir", OperationRegistry.Default.Get(tool).LocalOnlyArguments);
+        var e = await Assert.ThrowsAsync<PermissionDeniedException>(() =>
+            OperationRegistry.Default.PrepareAsync(s_context.For(OperationCaller.Remote), tool, Json(arguments), CancellationToken.None));
+        Assert.Equal($"argument 'sandbox_dir' of '{tool}' is for the command line only: an API caller may not choose it", e.Message);
+        Assert.Equal(4, e.ExitCode);
+        var (_, bound) = await PrepareAsync(tool, arguments);
+        Assert.Equal("/etc", bound switch { RestoreDatabaseInput d => d.SandboxDir, RestoreTableInput t => t.SandboxDir, _ => null });
     }
 
     [Fact]
