@@ -18,6 +18,8 @@ namespace PgArk.Cli.Commands;
 /// </summary>
 internal static class OperationCommands
 {
+    private const string DryRunArgument = "dry_run";
+
     /// <summary>The command name of an operation: its registry name in kebab case (list_dumps → list-dumps).</summary>
     public static string CommandName(RegisteredOperation operation) => operation.Name.Replace('_', '-');
 
@@ -88,7 +90,14 @@ internal static class OperationCommands
             catch (ConfirmationRequiredException) when (arguments[OperationRegistry.ConfirmArgument] is null)
             {
                 // The registry refused before anything ran (the input says whether this run needs confirmation; a dry run
-                // never does). On a terminal the user is asked; elsewhere the command line's word for it is --yes.
+                // never does). An operation that can plan shows what --yes would do first (restore-database prints its
+                // plan); then on a terminal the user is asked, and elsewhere the command line's word for it is --yes.
+                if (operation.ArgumentNames.Contains(DryRunArgument) && arguments[DryRunArgument] is null)
+                {
+                    var plan = (JsonObject)arguments.DeepClone();
+                    plan[DryRunArgument] = true;
+                    await RenderAsync(context, await RunAsync(context, registry, operation, operationContext, plan, ct));
+                }
                 if (!await ConfirmAsync(context, commandName))
                 {
                     throw new ConfirmationRequiredException($"'{commandName}' is destructive and needs confirmation", "add --yes to go ahead");
@@ -96,14 +105,7 @@ internal static class OperationCommands
                 arguments[OperationRegistry.ConfirmArgument] = true;
                 invocation = await RunAsync(context, registry, operation, operationContext, arguments, ct);
             }
-            if (context.Format == OutputFormat.Json)
-            {
-                await context.Out.WriteLineAsync(invocation.Result?.ToJsonString(ArgumentBinder.Options) ?? "null");
-            }
-            else
-            {
-                await TextRenderers.RenderAsync(context, invocation);
-            }
+            await RenderAsync(context, invocation);
             return invocation.Verdict.Failed ? throw new PgArkException(invocation.Verdict.Kind!.Value, invocation.Verdict.Failure!) : 0;
         }, bindings.Select(b => b.Symbol).ToArray());
         foreach (var alias in operation.CommandAliases)
@@ -111,6 +113,19 @@ internal static class OperationCommands
             command.Aliases.Add(alias);
         }
         return command;
+    }
+
+    /// <summary>With <c>--output json</c> exactly the JSON REST and MCP return; else the result's text renderer.</summary>
+    private static async Task RenderAsync(CliContext context, OperationInvocation invocation)
+    {
+        if (context.Format == OutputFormat.Json)
+        {
+            await context.Out.WriteLineAsync(invocation.Result?.ToJsonString(ArgumentBinder.Options) ?? "null");
+        }
+        else
+        {
+            await TextRenderers.RenderAsync(context, invocation);
+        }
     }
 
     private static async Task<OperationInvocation> RunAsync(CliContext context, OperationRegistry registry, RegisteredOperation operation,
@@ -139,8 +154,7 @@ internal static class OperationCommands
 
     private static IEnumerable<Binding> Bindings(RegisteredOperation operation)
     {
-        // The command line is a local caller: it also offers the arguments REST and MCP are not (a sandbox folder).
-        var schema = operation.LocalInputSchema;
+        var schema = operation.InputSchema;
         var properties = (JsonObject?)schema["properties"] ?? [];
         var required = ((JsonArray?)schema["required"])?.Select(r => r!.GetValue<string>()).ToHashSet(StringComparer.Ordinal) ?? [];
         var declared = operation.ArgumentsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
@@ -167,6 +181,16 @@ internal static class OperationCommands
             {
                 var flag = new Option<bool>(optionName, aliases) { Description = description };
                 yield return new Binding(name, flag, p => p.GetValue(flag) ? JsonValue.Create(true) : null);
+            }
+            else if (types.Contains("object") && property["additionalProperties"] is JsonObject { } valueSchema
+                && Types(valueSchema).Contains("string"))
+            {
+                // A map of names to strings (restore's tablespace_map) reads best as repeated KEY=VALUE.
+                var map = new Option<string[]>(optionName, aliases)
+                {
+                    Description = description + " KEY=VALUE; repeat for more.", Required = required.Contains(name), AllowMultipleArgumentsPerToken = false,
+                };
+                yield return new Binding(name, map, p => p.GetValue(map) is { Length: > 0 } entries ? Map(optionName, entries) : null);
             }
             else if (types.Contains("array"))
             {
@@ -197,6 +221,21 @@ internal static class OperationCommands
         JsonArray several => several.Select(t => t!.GetValue<string>()).ToArray(),
         _ => ["string"],
     };
+
+    private static JsonObject Map(string option, string[] entries)
+    {
+        var map = new JsonObject();
+        foreach (var entry in entries)
+        {
+            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || eq == entry.Length - 1)
+            {
+                throw new UsageException($"{option} '{entry}' is not KEY=VALUE");
+            }
+            map[entry[..eq]] = entry[(eq + 1)..];
+        }
+        return map;
+    }
 
     /// <summary>Command-line text to the JSON type the schema gives the argument; the registry's binder checks the rest.</summary>
     private static JsonNode? Convert(string name, string text, string[] types)

@@ -19,9 +19,10 @@ public sealed class InputAttribute(string description) : Attribute
     public bool Positional { get; init; }
 
     /// <summary>
-    /// Only the command line offers it (<see cref="OperationCaller.Local"/>): a path on this host that the operator at the
-    /// shell names, such as a sandbox folder. It is left out of the JSON schema (MCP, OpenAPI), and a REST or MCP caller
-    /// that passes it is refused as with any unknown argument, so a network caller cannot choose where pgark writes.
+    /// Only the command line may give this argument: it names a host folder the operator at the shell chooses (where a
+    /// sandbox cluster or pg_wal goes), which a network caller must not pick. The registry refuses it from REST, MCP and
+    /// the dashboard (<see cref="OperationCaller.Remote"/>) with a permission error before anything runs; say so in the
+    /// description, which the schema those callers read carries.
     /// </summary>
     public bool LocalOnly { get; init; }
 }
@@ -58,6 +59,17 @@ public interface IConfirmationPolicy
 {
     /// <summary>Whether this run needs confirmation (false: a dry run, or a run the operation declares routine).</summary>
     bool NeedsConfirmation { get; }
+}
+
+/// <summary>
+/// The input of a destructive operation whose command-line runs (<see cref="OperationCaller.Local"/>) need no confirmation:
+/// the command is the operator's explicit choice, and the operation itself refuses, before it changes anything, whatever
+/// would destroy data (a physical restore refuses a folder that is not empty, a running server's or another cluster's data
+/// directory: exit 4). Network callers (REST, MCP, the dashboard) still need <c>confirm: true</c>, and the JSON schema they
+/// read requires it. README's <c>pgark restore --pgdata DIR</c> has no <c>--yes</c>.
+/// </summary>
+public interface ILocallyConfirmedInput
+{
 }
 
 /// <summary>
@@ -116,6 +128,7 @@ public static class InputText
     public const string Confirm = "Must be true: this operation is destructive.";
     public const string ConfirmUnlessRoutine =
         "Must be true to go ahead (this operation is destructive); not needed for a dry run or a run the description calls routine.";
+    public const string ConfirmUnlessLocal = "Must be true: this operation is destructive (the command line needs no --yes).";
     public const string DryRun = "Only plan: report what would happen and change nothing.";
     public const string Label = "Free text stored with the backup or dump.";
     public const string Tables = "Only these tables (schema.table or table); empty means the whole database.";

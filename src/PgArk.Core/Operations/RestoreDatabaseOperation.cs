@@ -8,27 +8,20 @@ namespace PgArk.Core.Operations;
 /// <summary>Arguments of <c>restore_database</c> (snake_case through the API).</summary>
 public sealed record RestoreDatabaseInput(
     [property: Input(InputText.Server)] string Server,
-    [property: Input("The database to restore.")] string Database,
+    [property: Input("The database to restore.", Aliases = ["-d"])] string Database,
     [property: Input("ISO 8601 time with an offset, e.g. 2026-11-21T10:30:00Z; give this or target.")] string? TargetTime = null,
     [property: Input("\"latest\": the end of the archived WAL.")] string? Target = null,
     [property: Input("Restore into this new database and leave the live one alone.")] string? Into = null,
     [property: Input("Drop the live database after the swap instead of keeping it as <db>_before_restore_<ts>.")] bool Replace = false,
     [property: Input(InputText.DryRun)] bool DryRun = false,
     [property: Input("Must be true to run (it replaces a live database); not needed for a dry run.")] bool Confirm = false,
-    [property: Input("Parallel pg_dump/pg_restore jobs moving the database out of the sandbox (0: one per core, at most 8).")] int Jobs = 0)
+    [property: Input("Parallel pg_dump/pg_restore jobs moving the database out of the sandbox (0: one per core, at most 8).", Aliases = ["-j"])]
+    int Jobs = 0,
+    [property: Input("Folder for the temporary sandbox cluster (default: the system temp folder). Command line only: refused for API "
+        + "callers, who may not choose where PgArk creates a cluster.", LocalOnly = true)] string? SandboxDir = null)
     : IServerInput, IDatabaseInput, IDryRunInput, IConfirmedInput
 {
-    internal RestoreTarget ParseTarget() => ParseTarget(TargetTime, Target);
-
-    /// <summary>The target of a database- or table-level restore: a time, or "latest".</summary>
-    internal static RestoreTarget ParseTarget(string? targetTime, string? target) => (targetTime, target) switch
-    {
-        (not null, not null) => throw new UsageException("give either a target time or target 'latest', not both"),
-        (not null, null) => RestoreTarget.AtTime(RestoreTarget.ParseTime(targetTime)),
-        (null, "latest") => RestoreTarget.Latest,
-        (null, null) => throw new UsageException("a target is required: a target time (ISO 8601) or target 'latest'"),
-        _ => throw new UsageException($"target '{target}' is not supported here: use 'latest' or a target time"),
-    };
+    internal RestoreTarget ParseTarget() => RestoreTarget.Parse(Target, TargetTime, allowed: RestoreTargetRule.TimeOrLatest);
 }
 
 /// <summary>
@@ -49,9 +42,6 @@ public sealed class RestoreDatabaseOperation : Operation<RestoreDatabaseInput, D
 
     public override Runs.RunFacts Facts(RestoreDatabaseInput input, DatabaseRestoreResult? result) =>
         Runs.RunFacts.Of(input) with { BackupId = result?.Plan.Backup.Id };
-
-    /// <summary>Folder the sandbox is created in (CLI only; the API always uses the system temp folder).</summary>
-    public string? SandboxParent { get; init; }
 
     protected override async Task<DatabaseRestoreResult> ExecuteAsync(OperationContext context, RestoreDatabaseInput input,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
@@ -76,7 +66,7 @@ public sealed class RestoreDatabaseOperation : Operation<RestoreDatabaseInput, D
         {
             throw new UsageException($"jobs must be 0 (one per core) or more, not {input.Jobs}");
         }
-        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), SandboxParent, input.Jobs, progress, cancellationToken)
+        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), input.SandboxDir, input.Jobs, progress, cancellationToken)
             .ConfigureAwait(false);
         return result with { Phases = [planPhase, .. result.Phases], TotalSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3) };
     }

@@ -8,8 +8,9 @@ namespace PgArk.Core.Operations;
 /// <summary>Arguments of <c>restore_table</c> (snake_case through the API).</summary>
 public sealed record RestoreTableInput(
     [property: Input(InputText.Server)] string Server,
-    [property: Input("The database the tables belong to.")] string Database,
-    [property: Input("Tables to restore: schema.table, or table (ambiguous names must be qualified).")] IReadOnlyList<string> Tables,
+    [property: Input("The database the tables belong to.", Aliases = ["-d"])] string Database,
+    [property: Input("Tables to restore: schema.table, or table (ambiguous names must be qualified).", Aliases = ["--table", "-t"])]
+    IReadOnlyList<string> Tables,
     [property: Input("ISO 8601 time with an offset, e.g. 2026-11-21T10:30:00Z; give this or target.")] string? TargetTime = null,
     [property: Input("\"latest\": the end of the archived WAL (the live server's current WAL is archived first).")] string? Target = null,
     [property: Input("Name of the restored table beside the live one (one table; default <table>_restored_<target time>).")]
@@ -18,7 +19,9 @@ public sealed record RestoreTableInput(
         + "valid or the swap is refused).")] bool Replace = false,
     [property: Input("Only plan: which backup and WAL, the exact recovery target, the tables and their dependent foreign keys; "
         + "change nothing.")] bool DryRun = false,
-    [property: Input("Must be true to run; not needed for a dry run.")] bool Confirm = false)
+    [property: Input("Must be true to run; not needed for a dry run.")] bool Confirm = false,
+    [property: Input("Folder for the temporary sandbox cluster (default: the system temp folder). Command line only: refused for API "
+        + "callers, who may not choose where PgArk creates a cluster.", LocalOnly = true)] string? SandboxDir = null)
     : IServerInput, IDatabaseInput, IDryRunInput, IConfirmedInput;
 
 /// <summary>
@@ -41,14 +44,11 @@ public sealed class RestoreTableOperation : Operation<RestoreTableInput, TableRe
     public override Runs.RunFacts Facts(RestoreTableInput input, TableRestoreResult? result) =>
         Runs.RunFacts.Of(input) with { BackupId = result?.Plan.Recovery.Backup.Id };
 
-    /// <summary>Folder the sandbox is created in (CLI only; the API always uses the system temp folder).</summary>
-    public string? SandboxParent { get; init; }
-
     protected override async Task<TableRestoreResult> ExecuteAsync(OperationContext context, RestoreTableInput input,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var request = new TableRestoreRequest(input.Database, input.Tables ?? [], RestoreDatabaseInput.ParseTarget(input.TargetTime, input.Target),
+        var request = new TableRestoreRequest(input.Database, input.Tables ?? [], RestoreTarget.Parse(input.Target, input.TargetTime, allowed: RestoreTargetRule.TimeOrLatest),
             input.Into, input.Replace);
         var runner = new TableRestoreRunner(server, context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Restore"));
         progress?.Report(new OperationProgress("plan", 0, 0));
@@ -64,7 +64,7 @@ public sealed class RestoreTableOperation : Operation<RestoreTableInput, TableRe
             throw new RefusedException($"restoring {string.Join(", ", input.Tables ?? [])} of database '{input.Database}' changes the live database",
                 "add --yes (or \"confirm\": true) to go ahead, or --dry-run to see the plan");
         }
-        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), SandboxParent, progress, cancellationToken).ConfigureAwait(false);
+        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), input.SandboxDir, progress, cancellationToken).ConfigureAwait(false);
         return result with { Phases = [planPhase, .. result.Phases], TotalSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3) };
     }
 }

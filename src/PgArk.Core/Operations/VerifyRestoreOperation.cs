@@ -15,7 +15,8 @@ namespace PgArk.Core.Operations;
 public sealed record VerifyRestoreInput(
     [property: Input(InputText.Server)] string Server,
     [property: Input("Backup to test (default: the newest).", Aliases = ["--backup"])] string? BackupId = null,
-    [property: Input("Folder the temporary sandbox is created in (default: the system temp folder).", LocalOnly = true)] string? SandboxDir = null)
+    [property: Input("Folder the temporary sandbox is created in (default: the system temp folder). Command line only: refused "
+        + "for API callers, who may not choose where PgArk creates a cluster.", LocalOnly = true)] string? SandboxDir = null)
     : IServerInput;
 
 /// <summary>

@@ -126,7 +126,7 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
                     $"restore of backup {manifest.Id} (process start-up before the plan {startUp.TotalSeconds:0.000} s)", stopwatch.Elapsed,
                     options.EffectiveJobs));
             }
-            return new RestoreResult(manifest.Id, dataDirectory, options.Target, manifest.Files.Count, manifest.Size,
+            return new RestoreResult(manifest.Id, dataDirectory, options.Target.ToString(), manifest.Files.Count, manifest.Size,
                 Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings, written, bytesWritten, removed, delta, savedWal);
         }
         catch when (!delta)

@@ -40,12 +40,13 @@ public sealed record RestoreOptions(
     public int EffectiveJobs => Jobs > 0 ? Jobs : Environment.ProcessorCount;
 }
 
+/// <param name="Target">Where recovery stops, as the plan words it (e.g. "time 2026-11-21 10:30:00.000000 UTC").</param>
 /// <param name="FilesRewritten">Files written (all of them, except in a delta restore).</param>
 /// <param name="FilesRemoved">Delta restore: files and folders removed because the backup does not have them.</param>
 /// <param name="SavedWalFolder">Delta restore: where WAL files not marked as archived were moved (null when there were none).</param>
-public sealed record RestoreResult(string BackupId, string DataDirectory, RestoreTarget Target, int Files, long Bytes, double DurationSeconds,
+public sealed record RestoreResult(string BackupId, string DataDirectory, string Target, int Files, long Bytes, double DurationSeconds,
     IReadOnlyList<string> RecoverySettings, int FilesRewritten = 0, long BytesRewritten = 0, int FilesRemoved = 0, bool Delta = false,
     string? SavedWalFolder = null)
 {
-    public double MegabytesPerSecond => DurationSeconds <= 0 ? 0 : Bytes / 1048576.0 / DurationSeconds;
+    public double MegabytesPerSecond => DurationSeconds <= 0 ? 0 : Math.Round(Bytes / 1048576.0 / DurationSeconds, 1);
 }

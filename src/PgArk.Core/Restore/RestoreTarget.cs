@@ -66,9 +66,51 @@ public sealed record RestoreTarget
     }
 
     public static ulong ParseXid(string text) =>
-        ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var xid) && xid >= 3
-            ? xid
-            : throw new UsageException($"'{text}' is not a valid transaction id", "a transaction id is a positive integer (normal xids start at 3)");
+        ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var xid) && xid >= 3 ? xid : throw InvalidXid(text);
+
+    private static UsageException InvalidXid(string text) =>
+        new($"'{text}' is not a valid transaction id", "a transaction id is a positive integer (normal xids start at 3)");
+
+    /// <summary>
+    /// The one reading of a restore target from the arguments every front end passes (<c>restore</c>, <c>restore_database</c>,
+    /// <c>restore_table</c>; the CLI's <c>--target-time</c> is <c>target_time</c>): at most one of a time, an LSN, a transaction
+    /// id, a restore point name, or <paramref name="target"/> <c>immediate</c>/<c>latest</c>. Nothing given is
+    /// <see cref="Latest"/> unless <paramref name="allowed"/> says otherwise; a kind the operation cannot use is refused here,
+    /// with the same words on every front end.
+    /// </summary>
+    /// <param name="allowed">The kinds the operation supports and whether it needs one given (null: every kind, optional).</param>
+    public static RestoreTarget Parse(string? target, string? time = null, string? lsn = null, ulong? xid = null, string? name = null,
+        RestoreTargetRule? allowed = null)
+    {
+        var rule = allowed ?? RestoreTargetRule.Any;
+        var given = new (string Argument, bool Present)[]
+        {
+            ("target", target is not null), ("target_time", time is not null), ("target_lsn", lsn is not null),
+            ("target_xid", xid is not null), ("target_name", name is not null),
+        }.Where(g => g.Present).Select(g => g.Argument).ToList();
+        if (given.Count > 1)
+        {
+            throw new UsageException($"give one restore target, not {string.Join(" and ", given)}", rule.Hint);
+        }
+        var parsed = given.Count == 0 ? null
+            : time is not null ? AtTime(ParseTime(time))
+            : lsn is not null ? AtLsn(Postgres.Lsn.Parse(lsn))
+            : xid is not null ? AtXid(xid.Value >= 3 ? xid.Value : throw InvalidXid(xid.Value.ToString(CultureInfo.InvariantCulture)))
+            : name is not null ? AtName(name)
+            : target switch
+            {
+                "latest" => Latest,
+                "immediate" => Immediate,
+                _ => throw new UsageException($"restore target '{target}' is not valid", rule.Hint),
+            };
+        if (parsed is null)
+        {
+            return rule.Required ? throw new UsageException("a restore target is required", rule.Hint) : Latest;
+        }
+        return rule.Kinds.Contains(parsed.Kind)
+            ? parsed
+            : throw new UsageException($"restore target {parsed} is not supported here", rule.Hint);
+    }
 
     public override string ToString() => Kind switch
     {
@@ -80,4 +122,16 @@ public sealed record RestoreTarget
         RestoreTargetKind.Name => $"restore point '{Name}'",
         _ => Kind.ToString(),
     };
+}
+
+/// <summary>Which restore targets an operation takes, and the hint every refusal of <see cref="RestoreTarget.Parse"/> carries.</summary>
+public sealed record RestoreTargetRule(IReadOnlySet<RestoreTargetKind> Kinds, bool Required, string Hint)
+{
+    /// <summary>A physical restore: any target; none given is latest.</summary>
+    public static RestoreTargetRule Any { get; } = new(Enum.GetValues<RestoreTargetKind>().ToHashSet(), false,
+        "give one of target_time (ISO 8601), target_lsn, target_xid, target_name, or target immediate or latest (the default)");
+
+    /// <summary>A database- or table-level restore: a time or latest, given explicitly (the sandbox is promoted there).</summary>
+    public static RestoreTargetRule TimeOrLatest { get; } = new(new HashSet<RestoreTargetKind> { RestoreTargetKind.Time, RestoreTargetKind.Latest },
+        true, "give target_time (ISO 8601, e.g. 2026-11-21T10:30:00Z) or target latest");
 }

@@ -94,12 +94,12 @@ public class IncrementalBackupTests(ITestOutputHelper output)
         Assert.True(delta.ExitCode == 0, delta.ToString());
         using (var document = JsonDocument.Parse(delta.Stdout))
         {
-            var rewritten = document.RootElement.GetProperty("filesRewritten").GetInt32();
+            var rewritten = document.RootElement.GetProperty("files_rewritten").GetInt32();
             var total = document.RootElement.GetProperty("files").GetInt32();
-            output.WriteLine($"delta restore rewrote {rewritten} of {total} files, removed {document.RootElement.GetProperty("filesRemoved").GetInt32()}");
+            output.WriteLine($"delta restore rewrote {rewritten} of {total} files, removed {document.RootElement.GetProperty("files_removed").GetInt32()}");
             Assert.True(document.RootElement.GetProperty("delta").GetBoolean());
             Assert.InRange(rewritten, 1, total / 2);
-            Assert.True(document.RootElement.GetProperty("filesRemoved").GetInt32() >= 1);
+            Assert.True(document.RootElement.GetProperty("files_removed").GetInt32() >= 1);
         }
         Assert.False(File.Exists(Path.Combine(target, "base", "stray-file")));
         await using var deltaCluster = await TestCluster.AttachAsync(target, new TestClusterAttachOptions

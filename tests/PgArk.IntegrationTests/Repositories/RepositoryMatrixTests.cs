@@ -97,7 +97,7 @@ public sealed class RepositoryMatrixTests(S3rverFixture s3)
         using (var document = JsonDocument.Parse(delta.Stdout))
         {
             Assert.True(document.RootElement.GetProperty("delta").GetBoolean());
-            Assert.InRange(document.RootElement.GetProperty("filesRewritten").GetInt32(), 1, document.RootElement.GetProperty("files").GetInt32() - 1);
+            Assert.InRange(document.RootElement.GetProperty("files_rewritten").GetInt32(), 1, document.RootElement.GetProperty("files").GetInt32() - 1);
         }
 
         await using var cluster = await TestCluster.AttachAsync(target, new TestClusterAttachOptions

@@ -48,13 +48,13 @@ public class DatabaseRestoreTests(Seed000Topology topology) : IClassFixture<Seed
 
         (await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, Customer)).AssertSameContent(atT);
         var result = JsonDocument.Parse(run.Stdout).RootElement;
-        var keptAs = result.GetProperty("keptAs").GetString()!;
+        var keptAs = result.GetProperty("kept_as").GetString()!;
         Assert.StartsWith("customer_db_before_restore_", keptAs, StringComparison.Ordinal);
         (await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, keptAs)).AssertSameContent(afterT);
         (await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, "inventory_db")).AssertSameContent(inventory);
         (await TableSnapshot.CaptureDatabaseAsync(topology.Pg2, "hr_db")).AssertSameContent(hr);
-        Assert.Equal(afterT.Tables["public.customers"].Count, RowsOf(result.GetProperty("rowsBefore"), "public.customers"));
-        Assert.Equal(atT.Tables["public.customers"].Count, RowsOf(result.GetProperty("rowsAfter"), "public.customers"));
+        Assert.Equal(afterT.Tables["public.customers"].Count, RowsOf(result.GetProperty("rows_before"), "public.customers"));
+        Assert.Equal(atT.Tables["public.customers"].Count, RowsOf(result.GetProperty("rows_after"), "public.customers"));
         Assert.Equal(["cleanup", "compare rows", "dump/restore move", "plan", "recovery", "sandbox restore", "swap"],
             result.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("phase").GetString()!).Order(StringComparer.Ordinal));
         Assert.Empty(Directory.EnumerateFileSystemEntries(sandboxes));

@@ -117,7 +117,7 @@ public class RestoreSafetyTests
         string saved;
         using (var document = JsonDocument.Parse(delta.Stdout))
         {
-            saved = document.RootElement.GetProperty("savedWalFolder").GetString()!;
+            saved = document.RootElement.GetProperty("saved_wal_folder").GetString()!;
         }
         Assert.Equal(othersBefore, Tree(relocated, exclude: own));
         Assert.Equal(unarchivedSha, Sha256(Path.Combine(saved, Path.GetFileName(unarchived))));

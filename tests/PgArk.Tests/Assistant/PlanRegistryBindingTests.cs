@@ -45,7 +45,7 @@ public class PlanRegistryBindingTests
             {
                 arguments[OperationRegistry.ConfirmArgument] = true;
             }
-            var bound = ArgumentBinder.Bind(operation, arguments, OperationCaller.Remote);
+            var bound = ArgumentBinder.Bind(operation, arguments);
             if (bound is RestoreDatabaseInput restore)
             {
                 // The target the operation will actually use: a time it can parse, or "latest".

@@ -35,7 +35,7 @@ public class OperationRegistryTests
         Assert.True(operation.Destructive);
         Assert.True(operation.LongRunning);
         Assert.Equal(OperationRole.Admin, operation.Role);
-        Assert.Equal(["server", "database", "target_time", "target", "into", "replace", "dry_run", "jobs"], operation.ArgumentNames);
+        Assert.Equal(["server", "database", "target_time", "target", "into", "replace", "dry_run", "jobs", "sandbox_dir"], operation.ArgumentNames);
 
         var (_, arguments) = await PrepareAsync("restore_database",
             """{"server": "pg1", "database": "customer_db", "target_time": "2026-11-21T10:30:00+01:00", "replace": true, "confirm": true}""");
@@ -52,7 +52,7 @@ public class OperationRegistryTests
         var operation = OperationRegistry.Default.Get("restore_table");
         Assert.True(operation.Destructive);
         Assert.Equal(OperationRole.Admin, operation.Role);
-        Assert.Equal(["server", "database", "tables", "target_time", "target", "into", "replace", "dry_run"], operation.ArgumentNames);
+        Assert.Equal(["server", "database", "tables", "target_time", "target", "into", "replace", "dry_run", "sandbox_dir"], operation.ArgumentNames);
 
         var (_, arguments) = await PrepareAsync("restore_table",
             """{"server": "pg1", "database": "customer_db", "tables": ["orders", "Sales.Quarter Totals"], "target_time": "2026-11-21T10:30:00Z", "confirm": true}""");
@@ -130,16 +130,16 @@ public class OperationRegistryTests
     public async Task VerifyRestore_SandboxDir_OnlyForTheCommandLine()
     {
         var operation = OperationRegistry.Default.Get("verify_restore");
-        Assert.DoesNotContain("sandbox_dir", operation.ArgumentNames);
-        Assert.Null(operation.InputSchema["properties"]!["sandbox_dir"]);
-        Assert.NotNull(operation.LocalInputSchema["properties"]!["sandbox_dir"]);
+        Assert.Contains("sandbox_dir", operation.LocalOnlyArguments);
+        Assert.Contains("Command line only", operation.InputSchema["properties"]!["sandbox_dir"]!["description"]!.GetValue<string>(),
+            StringComparison.Ordinal);
 
         var (_, local) = await PrepareAsync("verify_restore", """{"server":"pg1","backup_id":"20261121-103000F","sandbox_dir":"/srv/sandboxes"}""");
         Assert.Equal(new VerifyRestoreInput("pg1", "20261121-103000F", "/srv/sandboxes"), local);
 
-        var e = await Assert.ThrowsAsync<UsageException>(() => OperationRegistry.Default.PrepareAsync(s_context.For(OperationCaller.Remote),
-            "verify_restore", Json("""{"server":"pg1","sandbox_dir":"/etc"}"""), CancellationToken.None));
-        Assert.StartsWith("unknown argument 'sandbox_dir' for 'verify_restore'", e.Message, StringComparison.Ordinal);
+        var e = await Assert.ThrowsAsync<PermissionDeniedException>(() => OperationRegistry.Default.PrepareAsync(
+            s_context.For(OperationCaller.Remote), "verify_restore", Json("""{"server":"pg1","sandbox_dir":"/etc"}"""), CancellationToken.None));
+        Assert.Equal("argument 'sandbox_dir' of 'verify_restore' is for the command line only: an API caller may not choose it", e.Message);
     }
 
     [Fact]
@@ -225,9 +225,45 @@ public class OperationRegistryTests
     [InlineData("""{"server":"pg1","pgdata":"/tmp/x","confirm":false}""")]
     public async Task Prepare_DestructiveWithoutConfirm_Refused(string arguments)
     {
-        var e = await Assert.ThrowsAsync<ConfirmationRequiredException>(() => PrepareAsync("restore", arguments));
+        var e = await Assert.ThrowsAsync<ConfirmationRequiredException>(() =>
+            OperationRegistry.Default.PrepareAsync(s_context.For(OperationCaller.Remote), "restore", Json(arguments), CancellationToken.None));
         Assert.Equal("'restore' is destructive and needs confirmation", e.Message);
         Assert.Equal(4, e.ExitCode);
+    }
+
+    [Fact]
+    public async Task Prepare_Restore_FromTheCommandLine_NeedsNoConfirm_FromTheApiItDoes()
+    {
+        // README's `pgark restore --pgdata DIR` has no --yes: the restorer refuses a folder that is not empty before it writes.
+        var (operation, bound) = await PrepareAsync("restore", """{"server":"pg1","pgdata":"/tmp/x"}""");
+        Assert.False(operation.NeedsConfirmation(bound, OperationCaller.Local));
+        Assert.True(operation.NeedsConfirmation(bound, OperationCaller.Remote));
+        Assert.Contains("confirm", ((JsonArray)operation.InputSchema["required"]!).Select(n => n!.GetValue<string>()));
+    }
+
+    [Theory]
+    [InlineData("restore_database", """{"server":"pg1","database":"sales_db","target":"latest","sandbox_dir":"/etc","confirm":true}""")]
+    [InlineData("restore_table", """{"server":"pg1","database":"sales_db","tables":["orders"],"target":"latest","sandbox_dir":"/etc","dry_run":true}""")]
+    public async Task Prepare_SandboxDir_IsTheCommandLinesOnly_ApiCallersCannotChooseWhereTheSandboxGoes(string tool, string arguments)
+    {
+        Assert.Contains("sandbox_dir", OperationRegistry.Default.Get(tool).LocalOnlyArguments);
+        var e = await Assert.ThrowsAsync<PermissionDeniedException>(() =>
+            OperationRegistry.Default.PrepareAsync(s_context.For(OperationCaller.Remote), tool, Json(arguments), CancellationToken.None));
+        Assert.Equal($"argument 'sandbox_dir' of '{tool}' is for the command line only: an API caller may not choose it", e.Message);
+        Assert.Equal(4, e.ExitCode);
+        var (_, bound) = await PrepareAsync(tool, arguments);
+        Assert.Equal("/etc", bound switch { RestoreDatabaseInput d => d.SandboxDir, RestoreTableInput t => t.SandboxDir, _ => null });
+    }
+
+    [Fact]
+    public async Task Prepare_LocalOnlyArgument_RefusedForApiCallers_AcceptedLocally()
+    {
+        const string arguments = """{"server":"pg1","pgdata":"/tmp/x","waldir":"/srv/wal","confirm":true}""";
+        var e = await Assert.ThrowsAsync<PermissionDeniedException>(() =>
+            OperationRegistry.Default.PrepareAsync(s_context.For(OperationCaller.Remote), "restore", Json(arguments), CancellationToken.None));
+        Assert.StartsWith("argument 'waldir' of 'restore' is for the command line only", e.Message, StringComparison.Ordinal);
+        var (_, bound) = await PrepareAsync("restore", arguments);
+        Assert.Equal("/srv/wal", ((RestoreInput)bound).Waldir);
     }
 
     [Fact]
@@ -256,9 +292,9 @@ public class OperationRegistryTests
     public async Task Prepare_DestructiveWithConfirm_Binds()
     {
         var (_, arguments) = await PrepareAsync("restore", """{"server":"pg1","pgdata":"/tmp/x","target_time":"2026-11-21T10:30:00Z","confirm":true}""");
-        var input = ((RestoreArguments)arguments).ToInput();
-        Assert.Equal(PgArk.Core.Restore.RestoreTargetKind.Time, input.Target.Kind);
-        Assert.Equal("/tmp/x", input.DataDirectory);
+        var input = (RestoreInput)arguments;
+        Assert.Equal(PgArk.Core.Restore.RestoreTargetKind.Time, input.ParseTarget().Kind);
+        Assert.Equal("/tmp/x", input.Pgdata);
     }
 
     [Fact]

@@ -31,15 +31,12 @@ public static class ArgumentBinder
         return options;
     }
 
-    /// <param name="caller">A local caller (the command line) may also pass the arguments only it is offered
-    /// (<see cref="InputAttribute.LocalOnly"/>); to a network caller they are unknown.</param>
-    internal static object Bind(RegisteredOperation operation, JsonObject arguments, OperationCaller caller)
+    internal static object Bind(RegisteredOperation operation, JsonObject arguments)
     {
         var known = operation.ArgumentNames;
         foreach (var (name, _) in arguments)
         {
-            if (!known.Contains(name, StringComparer.Ordinal) && !(name == OperationRegistry.ConfirmArgument && operation.TakesConfirm)
-                && !(caller == OperationCaller.Local && operation.LocalOnlyArguments.Contains(name, StringComparer.Ordinal)))
+            if (!known.Contains(name, StringComparer.Ordinal) && !(name == OperationRegistry.ConfirmArgument && operation.TakesConfirm))
             {
                 throw new UsageException($"unknown argument '{name}' for '{operation.Name}'",
                     known.Count == 0 ? $"'{operation.Name}' takes no arguments" : $"arguments: {string.Join(", ", known)}");

@@ -194,13 +194,14 @@ public sealed class OperationRegistry
             args.Remove("db_name");
             args[DatabaseArgument] = value;
         }
+        CheckLocalOnly(context, operation, args);
         var confirmed = CheckConfirmation(operation, args);
         CheckParallelWorkers(context, args);
         await ResolveDatabaseAsync(context, operation, args, cancellationToken).ConfigureAwait(false);
-        var bound = ArgumentBinder.Bind(operation, args, context.Caller);
+        var bound = ArgumentBinder.Bind(operation, args);
         // Whether this run needs confirmation is the input's to say (a dry run never does): checked on the bound input,
         // before anything runs, so that every front end refuses the same runs.
-        if (operation.NeedsConfirmation(bound) && !confirmed)
+        if (operation.NeedsConfirmation(bound, context.Caller) && !confirmed)
         {
             throw new ConfirmationRequiredException($"'{operation.Name}' is destructive and needs confirmation",
                 $"pass \"{ConfirmArgument}\": true to go ahead");
@@ -238,6 +239,19 @@ public sealed class OperationRegistry
         {
             throw new UsageException($"argument 'jobs' may be at most {limit} for a network caller (api.limits.maxParallelWorkers)",
                 "0 means one per core");
+        }
+    }
+
+    /// <summary>
+    /// A network caller may not give an argument that names a host folder only the operator at the shell may choose
+    /// (<see cref="InputAttribute.LocalOnly"/>: where restore_database puts its sandbox, where restore links pg_wal).
+    /// </summary>
+    private static void CheckLocalOnly(OperationContext context, RegisteredOperation operation, JsonObject args)
+    {
+        if (context.Caller == OperationCaller.Remote && operation.LocalOnlyArguments.FirstOrDefault(args.ContainsKey) is { } name)
+        {
+            throw new PermissionDeniedException($"argument '{name}' of '{operation.Name}' is for the command line only: an API caller may not choose it",
+                "leave it out; the default is used");
         }
     }
 

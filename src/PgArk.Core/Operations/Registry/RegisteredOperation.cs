@@ -13,7 +13,7 @@ namespace PgArk.Core.Operations.Registry;
 public abstract class RegisteredOperation
 {
     private JsonObject? _schema;
-    private JsonObject? _localSchema;
+    private IReadOnlyList<string>? _localOnly;
     private readonly IOperation _operation;
 
     private protected RegisteredOperation(IOperation operation, Type argumentsType, Type resultType)
@@ -60,36 +60,36 @@ public abstract class RegisteredOperation
     public bool ConfirmationDependsOnInput => Destructive
         && (typeof(IDryRunInput).IsAssignableFrom(ArgumentsType) || typeof(IConfirmationPolicy).IsAssignableFrom(ArgumentsType));
 
-    /// <summary>Whether a run with these bound arguments needs confirmation: destructive, and not a dry run or a routine run.</summary>
-    public bool NeedsConfirmation(object arguments) => Destructive && arguments switch
+    /// <summary>
+    /// Whether a run with these bound arguments needs confirmation from <paramref name="caller"/>: destructive, and not a
+    /// dry run, a routine run, or a command-line run of an <see cref="ILocallyConfirmedInput"/>.
+    /// </summary>
+    public bool NeedsConfirmation(object arguments, OperationCaller caller = OperationCaller.Remote) => Destructive
+        && !(caller == OperationCaller.Local && arguments is ILocallyConfirmedInput) && arguments switch
     {
         IConfirmationPolicy policy => policy.NeedsConfirmation,
         IDryRunInput { DryRun: true } => false,
         _ => true,
     };
 
+    /// <summary>Arguments (snake_case) only the command line may give (<see cref="InputAttribute.LocalOnly"/>).</summary>
+    public IReadOnlyList<string> LocalOnlyArguments => _localOnly ??= ArgumentsType
+        .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+        .Where(p => p.GetCustomAttributes(typeof(InputAttribute), true) is [InputAttribute { LocalOnly: true }, ..])
+        .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).ToList();
+
     /// <summary>The operation's verdict on a result one of its runs returned.</summary>
     public OperationVerdict VerdictOf(object? result) => _operation.VerdictOf(result);
 
     /// <summary>JSON schema of the arguments object; destructive operations also require <c>confirm: true</c>.</summary>
-    public JsonObject InputSchema => (JsonObject)(_schema ??= BuildSchema(local: false)).DeepClone();
-
-    /// <summary>
-    /// <see cref="InputSchema"/> plus the arguments only the command line offers (<see cref="InputAttribute.LocalOnly"/>):
-    /// what the generated CLI command binds.
-    /// </summary>
-    public JsonObject LocalInputSchema => (JsonObject)(_localSchema ??= BuildSchema(local: true)).DeepClone();
-
-    /// <summary>Argument names (snake_case) only a local caller may pass (<see cref="InputAttribute.LocalOnly"/>).</summary>
-    internal IReadOnlyList<string> LocalOnlyArguments => ((JsonObject?)(_localSchema ??= BuildSchema(local: true))["properties"])?
-        .Select(p => p.Key).Where(k => !ArgumentNames.Contains(k)).ToList() ?? [];
+    public JsonObject InputSchema => (JsonObject)(_schema ??= BuildSchema()).DeepClone();
 
     /// <summary>Argument names (snake_case) the operation accepts, besides <c>confirm</c>.</summary>
-    public IReadOnlyList<string> ArgumentNames => ((JsonObject?)(_schema ??= BuildSchema(local: false))["properties"])?.Select(p => p.Key)
+    public IReadOnlyList<string> ArgumentNames => ((JsonObject?)(_schema ??= BuildSchema())["properties"])?.Select(p => p.Key)
         .Where(k => k != OperationRegistry.ConfirmArgument).ToList() ?? [];
 
     /// <summary>Names of arguments without a default.</summary>
-    public IReadOnlyList<string> RequiredArguments => ((JsonArray?)(_schema ??= BuildSchema(local: false))["required"])?
+    public IReadOnlyList<string> RequiredArguments => ((JsonArray?)(_schema ??= BuildSchema())["required"])?
         .Select(n => n!.GetValue<string>()).Where(k => k != OperationRegistry.ConfirmArgument).ToList() ?? [];
 
     internal Task<object?> RunAsync(OperationContext context, object arguments, CancellationToken cancellationToken) =>
@@ -98,27 +98,12 @@ public abstract class RegisteredOperation
     internal abstract Task<object?> RunAsync(OperationContext context, object arguments, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken);
 
-    /// <param name="local">Keep the arguments only the command line offers (<see cref="InputAttribute.LocalOnly"/>).</param>
-    private JsonObject BuildSchema(bool local)
+    private JsonObject BuildSchema()
     {
         var node = ArgumentBinder.Options.GetJsonSchemaAsNode(ArgumentsType,
             new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true, TransformSchemaNode = Describe });
         var schema = node as JsonObject ?? new JsonObject { ["type"] = "object" };
         schema["properties"] ??= new JsonObject();
-        if (!local)
-        {
-            var localOnly = ArgumentsType.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
-                .Where(p => p.GetCustomAttributes(typeof(InputAttribute), true) is [InputAttribute { LocalOnly: true }, ..])
-                .Select(p => ArgumentBinder.Options.PropertyNamingPolicy!.ConvertName(p.Name)).ToList();
-            foreach (var name in localOnly)
-            {
-                ((JsonObject)schema["properties"]!).Remove(name);
-                if (schema["required"] is JsonArray required && required.FirstOrDefault(r => r?.GetValue<string>() == name) is { } entry)
-                {
-                    required.Remove(entry);
-                }
-            }
-        }
         schema["additionalProperties"] = false;
         if (Destructive || TakesConfirm)
         {
@@ -127,7 +112,8 @@ public abstract class RegisteredOperation
             {
                 ["type"] = "boolean",
                 ["description"] = properties[OperationRegistry.ConfirmArgument]?["description"]?.DeepClone()
-                    ?? (ConfirmationDependsOnInput ? InputText.ConfirmUnlessRoutine : InputText.Confirm),
+                    ?? (ConfirmationDependsOnInput ? InputText.ConfirmUnlessRoutine
+                        : typeof(ILocallyConfirmedInput).IsAssignableFrom(ArgumentsType) ? InputText.ConfirmUnlessLocal : InputText.Confirm),
             };
             properties[OperationRegistry.ConfirmArgument] = confirm;
             var required = schema["required"] as JsonArray ?? [];
