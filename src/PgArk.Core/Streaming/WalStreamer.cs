@@ -81,14 +81,39 @@ public sealed class WalStreamer
     /// <summary>Called after each advance of <see cref="FlushedLsn"/> (progress for the front ends).</summary>
     public Action<Lsn>? Flushed { get; init; }
 
-    /// <summary>Streams until <paramref name="stopToken"/> fires (then stores what was received and returns) or a failure that retrying cannot fix.</summary>
+    /// <summary>
+    /// Streams until <paramref name="stopToken"/> fires (then stores what was received and returns) or a failure that
+    /// retrying cannot fix. A timeline switch of the server (a promotion) is followed: see <see cref="SwitchTimelineAsync"/>.
+    /// </summary>
     public async Task<WalStreamSummary> RunAsync(CancellationToken stopToken)
     {
         var record = await _repositories[0].RequireServerRecordAsync(_server, stopToken).ConfigureAwait(false);
         _segmentSize = record.WalSegmentSize;
+        while (true)
+        {
+            var (fatal, next) = await StreamTimelineAsync(record, stopToken).ConfigureAwait(false);
+            if (fatal is not null)
+            {
+                throw fatal is PgArkException ? fatal : new OperationFailedException($"streaming of server '{_server}' stopped: {fatal.Message}", null, fatal);
+            }
+            if (next is null)
+            {
+                return new WalStreamSummary(Slot, _timeline, FlushedLsn.ToString(), _segmentsStored, _partialsStored, _reconnects);
+            }
+            await SwitchTimelineAsync(next, stopToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Streams the current timeline until a stop, a fatal failure, or the server's switch to another timeline; in each
+    /// case whatever was received is stored before returning.
+    /// </summary>
+    private async Task<(Exception? Fatal, TimelineSwitch? Next)> StreamTimelineAsync(ServerRecord record, CancellationToken stopToken)
+    {
         using var uploaderStop = new CancellationTokenSource();
         var uploader = Task.Run(() => UploadLoopAsync(uploaderStop.Token), CancellationToken.None);
         Exception? fatal = null;
+        TimelineSwitch? next = null;
         try
         {
             await ReceiveLoopAsync(record, stopToken).ConfigureAwait(false);
@@ -96,6 +121,10 @@ public sealed class WalStreamer
         catch (Exception) when (stopToken.IsCancellationRequested)
         {
             // Asked to stop: however the connection reported its cancellation, this is the normal end.
+        }
+        catch (TimelineSwitchException ex)
+        {
+            next = ex.Switch;
         }
         catch (Exception ex)
         {
@@ -114,13 +143,13 @@ public sealed class WalStreamer
             {
                 _logger.LogError("WAL received from server '{Server}' after {Lsn} could not be stored before stopping: {Message}", _server, FlushedLsn,
                     ex.Message);
+                // The old timeline's last segment is not all stored: following the new one would leave a hole before it.
+                fatal ??= next is null ? null : new StreamStoppedException(
+                    $"server '{_server}' switched to timeline {next.Timeline}, but the WAL of timeline {_timeline} up to the switch could not be stored: {ex.Message}",
+                    $"start 'pgark stream --server {_server}' again once the repository is writable");
             }
         }
-        if (fatal is not null)
-        {
-            throw fatal is PgArkException ? fatal : new OperationFailedException($"streaming of server '{_server}' stopped: {fatal.Message}", null, fatal);
-        }
-        return new WalStreamSummary(Slot, _timeline, FlushedLsn.ToString(), _segmentsStored, _partialsStored, _reconnects);
+        return (fatal, fatal is null ? next : null);
     }
 
     private async Task ReceiveLoopAsync(ServerRecord record, CancellationToken stopToken)
@@ -179,9 +208,16 @@ public sealed class WalStreamer
             }
             if (_timeline != 0 && system.Timeline != _timeline)
             {
-                throw new StreamStoppedException(
-                    $"server '{_server}' switched from timeline {_timeline} to {system.Timeline} (promotion or failover); pgark stream does not follow timeline switches",
-                    $"take a new full backup, then start 'pgark stream --server {_server}' again (it continues on timeline {system.Timeline})");
+                var next = await ReadTimelineSwitchAsync(system.Timeline, stopToken).ConfigureAwait(false);
+                if (ReceivedEnd() >= next.SwitchPoint)
+                {
+                    throw new TimelineSwitchException(next);
+                }
+                // WAL of the old timeline is still missing: the server streams it up to the switch point and ends the
+                // stream there (Npgsql reports that end as an unexpected CommandComplete: a retried error); the next
+                // connection switches.
+                _logger.LogInformation("server '{Server}' switched to timeline {Next} at {SwitchPoint}; storing timeline {Timeline} up to there first", _server,
+                    next.Timeline, next.SwitchPoint, _timeline);
             }
             ulong resume;
             lock (_gate)
@@ -215,6 +251,104 @@ public sealed class WalStreamer
                 Volatile.Write(ref _connection, null);
             }
         }
+    }
+
+    /// <summary>
+    /// Where the current timeline ended and which timeline followed it, from the history file of the server's timeline
+    /// <paramref name="serverTimeline"/> (lines "parent timeline, switch point, reason"; with several switches since,
+    /// the one after the current timeline is followed first, the others on later connections).
+    /// </summary>
+    private async Task<TimelineSwitch> ReadTimelineSwitchAsync(uint serverTimeline, CancellationToken cancellationToken)
+    {
+        var refusal = $"server '{_server}' is on timeline {serverTimeline}, which does not continue timeline {_timeline} that pgark stream was following";
+        var hint = $"if this is another cluster's history (a failover to a server that was not a standby of this one), take a new full backup, then start 'pgark stream --server {_server}' again";
+        if (serverTimeline < _timeline)
+        {
+            throw new StreamStoppedException(refusal, hint);
+        }
+        var session = await PostgresSession.OpenAsync(_server, _connectionString, cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var (name, content) = await ReadHistoryFileAsync(session, serverTimeline, cancellationToken).ConfigureAwait(false);
+            var entries = ParseTimelineHistory(System.Text.Encoding.ASCII.GetString(content));
+            var index = entries.FindIndex(e => e.Parent == _timeline);
+            if (index < 0)
+            {
+                throw new StreamStoppedException(refusal, hint);
+            }
+            if (index + 1 == entries.Count)
+            {
+                return new TimelineSwitch(serverTimeline, entries[index].SwitchPoint, name, content);
+            }
+            var next = entries[index + 1].Parent;
+            var (nextName, nextContent) = await ReadHistoryFileAsync(session, next, cancellationToken).ConfigureAwait(false);
+            return new TimelineSwitch(next, entries[index].SwitchPoint, nextName, nextContent);
+        }
+    }
+
+    /// <summary>
+    /// A timeline's history file, read from the server's pg_wal over an ordinary session: Npgsql's TIMELINE_HISTORY
+    /// reads the content column as bytea, but PostgreSQL 15 sends it as text, so that call always fails with a cast error.
+    /// </summary>
+    private async Task<(string Name, byte[] Content)> ReadHistoryFileAsync(PostgresSession session, uint timeline, CancellationToken cancellationToken)
+    {
+        var name = $"{timeline:X8}.history";
+        try
+        {
+            return (name, await session.ScalarAsync<byte[]>("SELECT pg_read_binary_file('pg_wal/' || $1)", cancellationToken, name).ConfigureAwait(false));
+        }
+        catch (OperationFailedException ex) when (ex.InnerException is PostgresException { SqlState: "42501" })
+        {
+            throw new StreamStoppedException(
+                $"server '{_server}' switched to timeline {timeline}, and its history file cannot be read to follow it: {ex.Message}",
+                "GRANT EXECUTE ON FUNCTION pg_read_binary_file(text) (or the pg_read_server_files role) to the streaming role, then start pgark stream again");
+        }
+    }
+
+    /// <summary>Parses a PostgreSQL timeline history file: one "parentTLI switchpoint reason" line per switch, # comments.</summary>
+    internal static List<(uint Parent, Lsn SwitchPoint)> ParseTimelineHistory(string content)
+    {
+        var entries = new List<(uint Parent, Lsn SwitchPoint)>();
+        foreach (var raw in content.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+            var fields = line.Split((char[]?)null, 3, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 2 || !uint.TryParse(fields[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parent)
+                || !Lsn.TryParse(fields[1], out var switchPoint))
+            {
+                throw new IntegrityException($"timeline history line '{line}' is not 'timeline switchpoint reason'");
+            }
+            entries.Add((parent, switchPoint));
+        }
+        return entries;
+    }
+
+    /// <summary>
+    /// Continues on the next timeline once everything received on the old one is stored (its last segment stays a
+    /// <c>.partial</c>, as PostgreSQL's own archiver leaves it): stores the new timeline's history file, which recovery
+    /// needs to follow the switch, then streams the new timeline from the start of the segment holding the switch point,
+    /// so its first segment is whole (the server serves the bytes before the switch point from the old timeline).
+    /// </summary>
+    private async Task SwitchTimelineAsync(TimelineSwitch next, CancellationToken stopToken)
+    {
+        await _archiver.PushAsync(_server, WalFileName.Parse(next.HistoryFileName), next.History, _repositories, stopToken).ConfigureAwait(false);
+        var start = next.SwitchPoint.SegmentNumber(_segmentSize) * (ulong)_segmentSize;
+        lock (_gate)
+        {
+            _current = new SegmentBuffer(start, new byte[_segmentSize]);
+            _timeline = next.Timeline;
+        }
+        _storedPartial = default;
+        _partialFloor = 0;
+        // Past the switch point the old timeline's WAL is not the new one's: nothing of the new timeline is durable yet.
+        Interlocked.Exchange(ref _flushed, Math.Min(Interlocked.Read(ref _flushed), (long)next.SwitchPoint.Value));
+        // A warning: a promotion or failover is worth an operator's look even though nothing is lost.
+        _logger.LogWarning("server '{Server}' switched to timeline {Timeline} at {SwitchPoint}; streaming it from {Start}", _server, next.Timeline,
+            next.SwitchPoint, new Lsn(start));
     }
 
     private Lsn ReceivedEnd()
@@ -387,5 +521,14 @@ public sealed class WalStreamer
     }
 }
 
-/// <summary>A condition under which streaming stops instead of reconnecting (a timeline switch).</summary>
+/// <summary>A condition under which streaming stops instead of reconnecting (a timeline that does not continue the streamed one).</summary>
 public sealed class StreamStoppedException(string message, string? hint = null) : PgArkException(ErrorKind.Failed, message, hint);
+
+/// <summary>The timeline a server switched to, where the previous one ended, and the new timeline's history file.</summary>
+internal sealed record TimelineSwitch(uint Timeline, Lsn SwitchPoint, string HistoryFileName, byte[] History);
+
+/// <summary>Ends a connection's streaming so that the streamer stores the old timeline and continues on the new one.</summary>
+internal sealed class TimelineSwitchException(TimelineSwitch next) : Exception($"switch to timeline {next.Timeline}")
+{
+    public TimelineSwitch Switch { get; } = next;
+}

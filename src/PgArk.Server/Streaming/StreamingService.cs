@@ -9,8 +9,9 @@ namespace PgArk.Server.Streaming;
 /// <summary>
 /// Runs <c>pgark stream</c> (the registry's stream operation, so runs are recorded and failures notified like any
 /// other) for every server with <c>stream: true</c> for as long as <c>pgark serve</c> runs. The streamer reconnects by
-/// itself; a failure it gives up on (a timeline switch, another cluster) is retried here after a growing pause, so a
-/// fixed cause needs no restart of serve.
+/// itself and follows a promotion; a failure it gives up on (a timeline that does not continue the streamed one,
+/// another cluster, an unwritable repository at a switch) is retried here after a growing pause, so a fixed cause
+/// needs no restart of serve.
 /// </summary>
 internal sealed class StreamingService(OperationContext context, ILogger logger) : BackgroundService
 {

@@ -6,9 +6,9 @@ namespace PgArk.IntegrationTests.Streaming;
 
 /// <summary>
 /// <c>pgark stream</c> on real clusters with archiving off: WAL reaches the repository only through the replication
-/// slot; a server restart, a killed walsender and a streamer killed with -9 under pgbench leave no gap; restore to
-/// latest from streamed WAL (including the newest partial segment) equals the source; as a synchronous standby no
-/// committed row is lost to a crash.
+/// slot; a server restart, a killed walsender, a streamer killed with -9 under pgbench and a promotion to a new timeline
+/// leave no gap; restore to latest from streamed WAL (including the newest partial segment) equals the source; as a
+/// synchronous standby no committed row is lost to a crash.
 /// </summary>
 public sealed class StreamingTests
 {
@@ -214,6 +214,59 @@ public sealed class StreamingTests
             if (bench is not null)
             {
                 await Task.WhenAny(bench);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Stream_ServerPromotedToNewTimeline_StreamerFollows_RestoreToLatestEqualsSource()
+    {
+        await using var h = await CreateStreamingHarnessAsync();
+        var streamer = StartStreamer(h);
+        try
+        {
+            var walsender = await WaitForStreamingAsync(h, streamer);
+            await h.Cluster.ExecuteAsync("CREATE TABLE t (i int PRIMARY KEY, h text)");
+            AssertOk(await h.RunAsync("backup", "--server", Server, "--type", "full"));
+            await InsertAsync(h, 1, 50000);
+
+            // The cluster comes back as a standby and is promoted: timeline 2 starts mid-segment; the slot is kept, and
+            // the promotion ends the streamer's connection (cascading walsenders stop).
+            await h.Cluster.StopAsync(CancellationToken.None);
+            var signal = Path.Combine(h.Cluster.DataDirectory, "standby.signal");
+            await File.WriteAllTextAsync(signal, "");
+            await Posix.ChownToPostgresAsync(signal, recursive: false, CancellationToken.None);
+            await h.Cluster.StartAsync(CancellationToken.None);
+            Assert.True(await h.Cluster.ScalarAsync<bool>("SELECT pg_promote(true, 600)"), "the promotion did not finish");
+            Assert.Equal("00000002", await h.Cluster.ScalarAsync<string>("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"));
+            await InsertAsync(h, 50001, 100000);
+            await WaitForStreamingAsync(h, streamer, notPid: walsender);
+            // The last rows stay in timeline 2's current segment: restore replays its partial copy.
+            await InsertAsync(h, 100001, 100100);
+
+            var expected = await TableSnapshot.CaptureDatabaseAsync(h.Cluster, "postgres", CancellationToken.None);
+            await WaitForFlushAsync(h);
+            var wal = Path.Combine(h.RepositoryPath, "servers", Server, "wal");
+            Assert.NotEmpty(Directory.EnumerateFiles(wal, "00000002.history*", SearchOption.AllDirectories));
+            Assert.NotEmpty(Directory.EnumerateFiles(wal, "00000002*.partial-*", SearchOption.AllDirectories));
+            await StopStreamerAsync(streamer);
+            Assert.Contains("switched to timeline 2", Output(streamer), StringComparison.Ordinal);
+
+            AssertOk(await h.RunAsync("verify", "--server", Server));
+            var (restore, restored) = await h.RestoreAndStartAsync("latest");
+            AssertOk(restore);
+            await using (restored!)
+            {
+                await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
+                expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
+                Assert.Equal(100100, await restored.ScalarAsync<long>("SELECT count(*) FROM t"));
+            }
+        }
+        finally
+        {
+            if (!streamer.HasExited)
+            {
+                streamer.Kill();
             }
         }
     }
