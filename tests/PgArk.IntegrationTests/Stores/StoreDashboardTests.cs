@@ -1,4 +1,3 @@
-using Microsoft.Playwright;
 using PgArk.Core.Configuration;
 using PgArk.Core.Operations;
 using PgArk.IntegrationTests.Harness;
@@ -31,14 +30,8 @@ public sealed class StoreDashboardTests
         var app = ApiHost.Build(new ApiHostOptions(new OperationContext(ConfigLoader.Load(harness.ConfigPath)), "http://127.0.0.1:0", NoAuth: true));
         await using var appScope = app;
         await app.StartAsync();
-        var (playwright, browser) = await DashboardBrowserTests.LaunchAsync();
-        using var playwrightScope = playwright;
-        await using var browserScope = browser;
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = ApiHost.ListeningAddress(app).ToString() });
-        await using var contextScope = context;
-        context.SetDefaultTimeout(120_000);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/");
+        await using var browser = await DashboardBrowser.OpenAsync(ApiHost.ListeningAddress(app));
+        var page = browser.Page;
 
         var row = page.Locator("#stores tr[data-store='vectors']");
         await row.WaitForAsync();
