@@ -2,10 +2,17 @@ using System.CommandLine;
 using PgArk.Cli.Rendering;
 using PgArk.Core.Logical;
 using PgArk.Core.Operations;
+using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Cli.Commands;
 
-/// <summary><c>pgark export</c> and <c>pgark import</c>: one table as JSON or CSV.</summary>
+/// <summary>
+/// <c>pgark export</c> and <c>pgark import</c>: one table as JSON or CSV. Still hand-written (export_table and
+/// import_table have generated, confined commands too): the command line reads and writes any path the operator names
+/// (export to stdout by default, <c>--where COL=VALUE</c>, <c>--no-header</c>, <c>--yes</c> only for an update import),
+/// while REST and MCP are confined to the export folder and always confirm an import; see docs/architecture.md.
+/// Their <c>--output json</c> is the REST/MCP result shape (snake_case).
+/// </summary>
 internal static class ExportImportCommands
 {
     public static Command CreateExport(CommandFactory factory)
@@ -37,7 +44,9 @@ internal static class ExportImportCommands
                 p.GetValue(format), filters, p.GetValue(limit), path), null, ct);
             if (context.Format == OutputFormat.Json)
             {
-                await Output.WriteJsonAsync(context.Out, new { table = r.Table, rows = r.Rows, file = Path.GetFullPath(path) });
+                // The shape export_table returns over REST and MCP; the file is the full path here (the API's is inside the export folder).
+                await context.Out.WriteLineAsync(ArgumentBinder.ToJson(new ExportTableOutcome(r.Table, r.Rows, Path.GetFullPath(path)))!
+                    .ToJsonString(ArgumentBinder.Options));
             }
             else
             {
@@ -64,7 +73,8 @@ internal static class ExportImportCommands
                 p.GetValue(table)!, p.GetValue(format), p.GetValue(from)!, p.GetValue(onConflict), p.GetValue(yes), !p.GetValue(noHeader)), null, ct);
             if (context.Format == OutputFormat.Json)
             {
-                await Output.WriteJsonAsync(context.Out, r);
+                // Exactly what import_table returns over REST and MCP (snake_case).
+                await context.Out.WriteLineAsync(ArgumentBinder.ToJson(r)!.ToJsonString(ArgumentBinder.Options));
                 return 0;
             }
             await context.Out.WriteLineAsync($"imported into {r.Table}: {r.Rows} rows read, {r.Inserted} inserted, {r.Updated} updated, {r.Skipped} skipped, " +

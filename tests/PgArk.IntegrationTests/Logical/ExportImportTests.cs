@@ -153,9 +153,15 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
 
         var headerless = H.Folder.Combine($"{database}-noheader.csv");
         await File.WriteAllTextAsync(headerless, "4,four,4\n5,,\n");
-        var noHeader = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", headerless,
-            "--no-header");
+        var noHeader = await H.RunAsync("--output", "json", "import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv",
+            "--from", headerless, "--no-header");
         Assert.True(noHeader.ExitCode == 0, noHeader.ToString());
+        // --output json is import_table's REST/MCP result (snake_case).
+        using (var json = System.Text.Json.JsonDocument.Parse(noHeader.Stdout))
+        {
+            Assert.Equal(("public.t", 2L, 0), (json.RootElement.GetProperty("table").GetString(), json.RootElement.GetProperty("inserted").GetInt64(),
+                json.RootElement.GetProperty("failures").GetArrayLength()));
+        }
         Assert.Equal("4:four:4|5::", await H.Cluster.ScalarAsync<string>(
             "SELECT string_agg(id || ':' || coalesce(name, '') || ':' || coalesce(n::text, ''), '|' ORDER BY id) FROM t WHERE id >= 4", database));
 
