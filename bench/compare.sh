@@ -67,7 +67,7 @@ if [[ "${PGARK_BENCH_LOGICAL:-on}" != off ]]; then
   echo "== logical: the same database as a directory dump; $RUNS interleaved rounds of restore with $JOBS jobs"
   mkdir -p "$WORK/tmp"; chown postgres:postgres "$WORK/tmp"
   as_pg "$PGARK" --config "$WORK/pgark.yaml" --output json dump --server bench --database postgres --format directory --jobs "$JOBS" > "$WORK/dump.json"
-  DUMP_ID=$(grep -o '"id": "[^"]*"' "$WORK/dump.json" | head -1 | cut -d'"' -f4)
+  DUMP_ID=$(grep -o '"id": *"[^"]*"' "$WORK/dump.json" | head -1 | cut -d'"' -f4)
   as_pg "$BIN/pg_dump" -h "$WORK" -p "$PORT" -U postgres -Fd -j "$JOBS" -f "$WORK/pgdump-dir" postgres
   for ((i = 1; i <= RUNS; i++)); do
     if ((i % 2)); then pgark_dump_restore; pg_restore_j; else pg_restore_j; pgark_dump_restore; fi

@@ -61,7 +61,7 @@ for c in $CASES; do
   sync
   t0=$(now); as_pg "$PGARK" --config "$WORK/pgark-$c.yaml" backup --server bench --jobs "$JOBS" --output json > "$WORK/$c-backup.json"; t1=$(now)
   BACKUP[$c]=$(elapsed "$t0" "$t1")
-  INNER[$c]=$(grep -o '"durationSeconds": [0-9.]*' "$WORK/$c-backup.json" | grep -o '[0-9.]*$')
+  INNER[$c]=$(grep -o '"duration_seconds": *[0-9.]*' "$WORK/$c-backup.json" | head -1 | grep -o '[0-9.]*$')
   rm -rf "$WORK/restore"; install -d -o postgres -g postgres -m 700 "$WORK/restore"
   sync
   t0=$(now); as_pg "$PGARK" --config "$WORK/pgark-$c.yaml" restore --server bench --pgdata "$WORK/restore" --target immediate --jobs "$JOBS" >/dev/null; t1=$(now)

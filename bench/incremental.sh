@@ -28,7 +28,7 @@ t0=$(now); as_pg "$PGARK" --config "$WORK/pgark.yaml" backup --server bench --ty
 wait_for_archiver
 sync
 t2=$(now); as_pg $PGBR backup --type=incr; t3=$(now)
-a_size=$(grep -o '"storedSize": [0-9]*' "$WORK/pgark-incr.json" | grep -o '[0-9]*')
+a_size=$(grep -o '"stored_size": *[0-9]*' "$WORK/pgark-incr.json" | head -1 | grep -o '[0-9]*$')
 b_size=$(as_pg $PGBR info --output=json | grep -o '"repository":{"delta":[0-9]*' | tail -1 | grep -o '[0-9]*$')
 ROWS+=("$(printf 'incr backup   pgark %6ss %8s MB | pgbackrest %6ss %8s MB | bytes ratio %s, time ratio %s' \
   "$(elapsed "$t0" "$t1")" "$(mb "$a_size")" "$(elapsed "$t2" "$t3")" "$(mb "$b_size")" "$(ratio "$a_size" "$b_size")" \

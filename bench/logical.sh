@@ -54,7 +54,7 @@ sync
 t0=$(now); as_pg "$PGARK" --config "$WORK/pgark.yaml" --output json dump --server bench --database bench --format directory --jobs "$JOBS" > "$WORK/pgark-dir.json"; t1=$(now)
 a=$(elapsed "$t0" "$t1"); b=$(elapsed "$t2" "$t3")
 a_size=$(grep -o '"stored_size": *[0-9]*' "$WORK/pgark-dir.json" | head -1 | grep -o '[0-9]*$')
-DIR_ID=$(grep -o '"id": "[^"]*"' "$WORK/pgark-dir.json" | cut -d'"' -f4)
+DIR_ID=$(grep -o '"id": *"[^"]*"' "$WORK/pgark-dir.json" | cut -d'"' -f4)
 ROWS+=("$(printf 'dump -Fd -j %s  pgark %7ss %8s MB | pg_dump -Fd -j %s    %7ss             | time ratio pgark/pg_dump %s' \
   "$JOBS" "$a" "$(mb "$a_size")" "$JOBS" "$b" "$(ratio "$a" "$b")")")
 
@@ -64,7 +64,7 @@ t2=$(now); as_pg "$BIN/pg_restore" -h "$WORK" -p "$PORT" -U postgres -j "$JOBS" 
 b=$(elapsed "$t2" "$t3")
 sync
 t0=$(now); TMPDIR="$WORK/tmp" as_pg env TMPDIR="$WORK/tmp" "$PGARK" --config "$WORK/pgark.yaml" dump-restore --server bench --database bench \
-  --dump "$(grep -o '"id": "[^"]*"' "$WORK/pgark-dump.json" | cut -d'"' -f4)" --into r_pgark --jobs "$JOBS" >/dev/null; t1=$(now)
+  --dump "$(grep -o '"id": *"[^"]*"' "$WORK/pgark-dump.json" | cut -d'"' -f4)" --into r_pgark --jobs "$JOBS" >/dev/null; t1=$(now)
 a=$(elapsed "$t0" "$t1")
 ROWS+=("$(printf 'restore custom pgark %7ss             | pg_restore -j %s     %7ss             | time ratio pgark/pg_restore %s' \
   "$a" "$JOBS" "$b" "$(ratio "$a" "$b")")")

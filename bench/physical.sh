@@ -22,7 +22,7 @@ run_pair() { # label pgark-type pgark-level pgbr-type pgbr-level
   sync
   t2=$(now); as_pg $PGBR backup --type=full; t3=$(now)
   local a_size b_size
-  a_size=$(grep -o '"storedSize": [0-9]*' "$WORK/pgark-backup.json" | grep -o '[0-9]*')
+  a_size=$(grep -o '"stored_size": *[0-9]*' "$WORK/pgark-backup.json" | head -1 | grep -o '[0-9]*$')
   b_size=$(as_pg $PGBR info --output=json | grep -o '"repository":{"delta":[0-9]*' | tail -1 | grep -o '[0-9]*$')
   local a_backup b_backup
   a_backup=$(elapsed "$t0" "$t1"); b_backup=$(elapsed "$t2" "$t3")

@@ -78,7 +78,7 @@ for repo in posix s3; do
   rm -rf "$WORK/restored"
 done
 
-STORED=$(grep -o '"storedSize": [0-9]*' "$WORK/s3-backup.json" | grep -o '[0-9]*')
+STORED=$(grep -o '"stored_size": *[0-9]*' "$WORK/s3-backup.json" | head -1 | grep -o '[0-9]*$')
 echo
 echo "pgbench scale $SCALE, $(mb "$DBSIZE") MB data directory, lz4 1, jobs $JOBS, $(mb "$STORED") MB stored; s3rver $(node -p "require('./tests/js/node_modules/s3rver/package.json').version") on loopback"
 for op in backup restore; do

@@ -23,14 +23,12 @@ internal static class PgArkCommandLine
         root.Options.Add(GlobalOptions.LogLevel);
         var factory = new CommandFactory(stdout, stderr);
         root.Subcommands.Add(QuickstartCommand.Create(factory));
-        root.Subcommands.Add(BackupCommand.Create(factory));
         root.Subcommands.Add(RestoreCommand.Create(factory));
         root.Subcommands.Add(RestoreDatabaseCommand.Create(factory));
         root.Subcommands.Add(RestoreTableCommand.Create(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePusher(factory));
-        root.Subcommands.Add(VerifyRestoreCommand.Create(factory));
         root.Subcommands.Add(ExportImportCommands.CreateExport(factory));
         root.Subcommands.Add(ExportImportCommands.CreateImport(factory));
         root.Subcommands.Add(ServerCommands.CreateServe(factory));

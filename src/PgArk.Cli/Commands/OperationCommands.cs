@@ -139,7 +139,8 @@ internal static class OperationCommands
 
     private static IEnumerable<Binding> Bindings(RegisteredOperation operation)
     {
-        var schema = operation.InputSchema;
+        // The command line is a local caller: it also offers the arguments REST and MCP are not (a sandbox folder).
+        var schema = operation.LocalInputSchema;
         var properties = (JsonObject?)schema["properties"] ?? [];
         var required = ((JsonArray?)schema["required"])?.Select(r => r!.GetValue<string>()).ToHashSet(StringComparer.Ordinal) ?? [];
         var declared = operation.ArgumentsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PgArk.Cli.Rendering;
+using PgArk.Core.Configuration;
 using PgArk.Core.Operations;
 using PgArk.Server.Api;
 using PgArk.Server.Auth;

@@ -36,6 +36,8 @@ internal static partial class TextRenderers
         [typeof(Core.Logical.DumpRestoreResult)] = (context, result) => RestoredDumpAsync(context.Out, (Core.Logical.DumpRestoreResult)result),
         [typeof(ExpireResult)] = (context, result) => ExpiredAsync(context.Out, (ExpireResult)result),
         [typeof(ExpireDumpsResult)] = (context, result) => ExpiredDumpsAsync(context.Out, (ExpireDumpsResult)result),
+        [typeof(Core.Physical.BackupResult)] = (context, result) => BackedUpAsync(context, (Core.Physical.BackupResult)result),
+        [typeof(Core.Catalog.VerifyRestoreRecord)] = (context, result) => VerifiedRestoreAsync(context.Out, (Core.Catalog.VerifyRestoreRecord)result),
     };
 
     private static async Task StoreBackupAsync(TextWriter output, BackupStoreResult r)

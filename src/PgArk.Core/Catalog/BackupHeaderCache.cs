@@ -65,7 +65,8 @@ internal static class BackupHeaderCache
         new Lazy<Task<BackupHeader?>>(async () =>
         {
             // CancellationToken.None: the read is shared by every listing waiting for it, not owned by the first.
-            var manifest = await repository.ReadJsonAsync<BackupManifest>(path, CancellationToken.None).ConfigureAwait(false);
-            return manifest is null ? null : BackupHeader.From(manifest);
+            // Only the header's fields: the file list is stepped over, not built (ManifestHeaderDocument).
+            var manifest = await repository.ReadJsonAsync<ManifestHeaderDocument>(path, CancellationToken.None).ConfigureAwait(false);
+            return manifest?.ToHeader();
         }));
 }

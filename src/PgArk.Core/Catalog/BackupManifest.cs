@@ -1,3 +1,4 @@
+using PgArk.Core.Postgres;
 namespace PgArk.Core.Catalog;
 
 /// <summary>
@@ -82,8 +83,8 @@ public sealed record BackupManifest
     public required IReadOnlyList<ManifestFile> Files { get; init; }
 
     /// <summary>Every WAL segment from <see cref="StartWal"/> to <see cref="StopWal"/>: what must be archived for the backup to be restorable.</summary>
-    public IReadOnlyList<string> RequiredWalSegments() => Wal.WalFileName.SegmentRange(Timeline,
-        Wal.WalFileName.Parse(StartWal).SegmentNumber(WalSegmentSize), Wal.WalFileName.Parse(StopWal).SegmentNumber(WalSegmentSize), WalSegmentSize);
+    public IReadOnlyList<string> RequiredWalSegments() => WalFileName.SegmentRange(Timeline,
+        WalFileName.Parse(StartWal).SegmentNumber(WalSegmentSize), WalFileName.Parse(StopWal).SegmentNumber(WalSegmentSize), WalSegmentSize);
 
     /// <summary>Pages whose checksum did not match while the backup read them (reported, not fatal).</summary>
     public IReadOnlyList<PageChecksumError> PageChecksumErrors { get; init; } = [];

@@ -2,8 +2,8 @@ using System.Text.Json;
 using PgArk.Core.Codecs;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 using PgArk.Core.Storage;
-using PgArk.Core.Wal;
 
 namespace PgArk.Core.Catalog;
 
@@ -171,6 +171,18 @@ public sealed class Repository
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// Removes one backup so that a crash at any point leaves the repository readable: the manifest goes first (from then on
+    /// the backup is no longer listed and the rest is an incomplete folder the next backup or expire removes), that removal
+    /// is made durable, then the folder goes. Callers hold the server's backup lock and have checked dependents.
+    /// </summary>
+    public async Task DeleteBackupAsync(string server, BackupId id, CancellationToken cancellationToken)
+    {
+        await Storage.DeleteAsync(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false);
+        await Storage.SyncFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
+        await Storage.DeleteFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<BackupManifest> ReadManifestAsync(string server, BackupId id, CancellationToken cancellationToken) => CheckId(server, id,

@@ -1,4 +1,4 @@
-using PgArk.Core.Wal;
+using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Catalog;
 

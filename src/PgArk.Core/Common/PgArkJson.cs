@@ -15,6 +15,7 @@ namespace PgArk.Core.Common;
     UseStringEnumConverter = true,
     NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(BackupManifest))]
+[JsonSerializable(typeof(ManifestHeaderDocument))]
 [JsonSerializable(typeof(ServerRecord))]
 [JsonSerializable(typeof(RepositoryMarker))]
 [JsonSerializable(typeof(VerifyRestoreRecord))]

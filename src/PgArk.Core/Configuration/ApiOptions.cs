@@ -1,4 +1,3 @@
-using PgArk.Core.Operations;
 
 namespace PgArk.Core.Configuration;
 

@@ -17,8 +17,8 @@ internal sealed partial class ConfigParser(string sourcePath, Func<string, strin
     private static readonly string[] s_apiKeys = ["urls", "keys", "allowedOrigins", "allowedHosts", "limits"];
     private static readonly string[] s_apiLimitKeys = ["runningJobs", "runningJobsPerKey", "concurrentMcpCalls", "maxParallelWorkers", "mcpSessions", "mcpSessionIdleMinutes"];
     private static readonly string[] s_apiKeyKeys = ["name", "sha256", "role"];
-    private static readonly (string, Operations.OperationRole)[] s_roles =
-        [("viewer", Operations.OperationRole.Viewer), ("operator", Operations.OperationRole.Operator), ("admin", Operations.OperationRole.Admin)];
+    private static readonly (string, OperationRole)[] s_roles =
+        [("viewer", OperationRole.Viewer), ("operator", OperationRole.Operator), ("admin", OperationRole.Admin)];
     private static readonly string[] s_repositoryKeys = ["name", "type", "path", "compression", "compressionLevel", "retention", "encryption", .. S3Keys];
     private static readonly string[] s_repositoryReserved = [];
     private static readonly string[] s_retentionKeys = ["full", "diff", "archiveDays", "logicalDays", "daily", "weekly", "monthly", "logicalKeep"];

@@ -1,21 +1,25 @@
 using PgArk.Core.Catalog;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
+using PgArk.Core.Errors;
 using PgArk.Core.Physical;
 
 using PgArk.Core.Operations.Runs;
-using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
-/// <param name="Repository">Only this repository of the server (default: each of them).</param>
+/// <summary>
+/// What <c>backup</c> takes on every front end (JSON arguments, the generated <c>pgark backup</c> options): JSON-native,
+/// so the archive timeout is whole seconds (<c>--archive-timeout</c> on the command line, as DESIGN.md documents it).
+/// </summary>
 public sealed record BackupInput(
     [property: Input(InputText.Server)] string Server,
-    [property: Input("full, diff (against the newest full) or incr (against the newest backup).")] BackupType Type = BackupType.Full,
+    [property: Input("full, diff (against the newest full) or incr (against the newest backup).", Aliases = ["-t"])] BackupType Type = BackupType.Full,
     [property: Input(InputText.Label)] string? Label = null,
-    [property: Input(InputText.Jobs)] int Jobs = 0,
-    [property: Input("How long to wait for the backup's WAL to be archived.")] TimeSpan? ArchiveTimeout = null,
-    [property: Input("Hash every file instead of trusting unchanged size and time.")] bool ChecksumAll = false,
-    [property: Input(InputText.Repository)] string? Repository = null) : IServerInput;
+    [property: Input(InputText.Jobs, Aliases = ["-j"])] int Jobs = 0,
+    [property: Input(InputText.ArchiveTimeout, Aliases = ["--archive-timeout"])] int? ArchiveTimeoutSeconds = null,
+    [property: Input("diff/incr: compare every file by content (SHA-256) instead of trusting unchanged size and time.")] bool ChecksumAll = false,
+    [property: Input(InputText.Repository, Aliases = ["--repo"])] string? Repository = null) : IServerInput;
 
 /// <summary>
 /// Takes a physical backup of a server into each of its repositories, one after the other in configuration order: every
@@ -39,19 +43,21 @@ public sealed class BackupOperation : Operation<BackupInput, BackupResult>
             Checksum = RunFacts.Sha256(PgArkJson.Serialize(result.Manifest)), StartLsn = result.Manifest.StartLsn, StopLsn = result.Manifest.StopLsn,
         };
 
-    internal override RegisteredOperation Register() => new RegisteredOperation<BackupArguments, BackupOutcome>(this,
-        async (c, a, p, ct) => BackupOutcome.From(await RunAsync(c, a.ToInput(), p, ct).ConfigureAwait(false)));
-
     protected override async Task<BackupResult> ExecuteAsync(OperationContext context, BackupInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
+        if (input.Jobs < 0)
+        {
+            throw new UsageException($"jobs must be 0 (one per core) or more, not {input.Jobs}");
+        }
+        var archiveTimeout = InputValues.Seconds(input.ArchiveTimeoutSeconds, "archive_timeout_seconds");
         var server = context.GetServer(input.Server);
         var logger = context.CreateLogger("PgArk.Backup");
         var attempts = await RepositoryFanOut.RunEachAsync(context.RepositoriesFor(server, input.Repository), async repository =>
         {
             var runner = new BaseBackupRunner(repository, logger);
             var result = await runner.RunAsync(new BackupTarget(server.Name, server.Connection, server.PgData, context.Options.LockPath),
-                new BackupOptions(input.Type, input.Label, input.Jobs, input.ArchiveTimeout, ChecksumAll: input.ChecksumAll), progress, cancellationToken)
+                new BackupOptions(input.Type, input.Label, input.Jobs, archiveTimeout, ChecksumAll: input.ChecksumAll), progress, cancellationToken)
                 .ConfigureAwait(false);
             return result with { Repository = repository.Name };
         }, logger, cancellationToken).ConfigureAwait(false);

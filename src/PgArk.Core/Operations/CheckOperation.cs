@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Postgres;
 using PgArk.Core.Wal;

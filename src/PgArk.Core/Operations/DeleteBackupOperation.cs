@@ -1,5 +1,6 @@
 using PgArk.Core.Catalog;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
 using PgArk.Core.Retention;
@@ -66,9 +67,7 @@ public sealed class DeleteBackupOperation : Operation<DeleteBackupInput, DeleteB
                 "delete those first, or let 'pgark expire' remove whole chains");
         }
         Confirm(input, $"deleting backup '{id}' of server '{server.Name}' cannot be undone");
-        await repository.Storage.DeleteAsync(RepositoryLayout.ManifestPath(server.Name, id), cancellationToken).ConfigureAwait(false);
-        await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupFolder(server.Name, id), cancellationToken).ConfigureAwait(false);
-        await repository.Storage.DeleteFolderAsync(RepositoryLayout.BackupFolder(server.Name, id), cancellationToken).ConfigureAwait(false);
+        await repository.DeleteBackupAsync(server.Name, id, cancellationToken).ConfigureAwait(false);
         return new DeleteBackupResult(server.Name, id.Value, "physical", null, target.StoredSize);
     }
 

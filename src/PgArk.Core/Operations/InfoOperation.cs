@@ -1,7 +1,9 @@
 using PgArk.Core.Catalog;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
+using PgArk.Core.Postgres;
 using PgArk.Core.Restore;
 using PgArk.Core.Wal;
 

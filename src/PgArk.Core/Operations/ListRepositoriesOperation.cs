@@ -1,3 +1,4 @@
+using PgArk.Core.Configuration;
 namespace PgArk.Core.Operations;
 
 public sealed record ListRepositoriesInput(

@@ -1,5 +1,6 @@
 using PgArk.Core.Catalog;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 
 namespace PgArk.Core.Operations;

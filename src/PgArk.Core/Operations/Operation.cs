@@ -1,16 +1,8 @@
 using PgArk.Core.Common;
-
+using PgArk.Core.Configuration;
 using PgArk.Core.Operations.Runs;
 
 namespace PgArk.Core.Operations;
-
-/// <summary>Who may run an operation through the API (DESIGN.md, "Security model").</summary>
-public enum OperationRole
-{
-    Viewer,
-    Operator,
-    Admin,
-}
 
 /// <summary>Metadata every front end needs to expose an operation.</summary>
 public interface IOperation

@@ -17,6 +17,13 @@ public sealed class InputAttribute(string description) : Attribute
 
     /// <summary>The command line takes this value as a positional argument (in declaration order).</summary>
     public bool Positional { get; init; }
+
+    /// <summary>
+    /// Only the command line offers it (<see cref="OperationCaller.Local"/>): a path on this host that the operator at the
+    /// shell names, such as a sandbox folder. It is left out of the JSON schema (MCP, OpenAPI), and a REST or MCP caller
+    /// that passes it is refused as with any unknown argument, so a network caller cannot choose where pgark writes.
+    /// </summary>
+    public bool LocalOnly { get; init; }
 }
 
 /// <summary>An input that names the configured server it works on (recorded in the run's history).</summary>
@@ -113,4 +120,16 @@ public static class InputText
     public const string Label = "Free text stored with the backup or dump.";
     public const string Tables = "Only these tables (schema.table or table); empty means the whole database.";
     public const string ArchiveTimeout = "Seconds to wait for WAL to be archived (default 60).";
+}
+
+/// <summary>Turns JSON-native input values into what the work below the operations takes, with errors that name the argument.</summary>
+internal static class InputValues
+{
+    /// <summary>Whole seconds (1 or more) as a time span; null stays null (the default applies).</summary>
+    public static TimeSpan? Seconds(int? value, string name) => value switch
+    {
+        null => null,
+        < 1 => throw new UsageException($"argument '{name}': must be 1 or more (got {value})"),
+        _ => TimeSpan.FromSeconds(value.Value),
+    };
 }

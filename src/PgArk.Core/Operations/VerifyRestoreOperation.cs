@@ -1,19 +1,22 @@
 using PgArk.Core.Catalog;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Verification;
 
 using PgArk.Core.Operations.Runs;
-using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
-/// <param name="BackupId">Backup to test (default: the newest).</param>
-/// <param name="SandboxParent">Folder the temporary sandbox is created in (default: the system temp folder).</param>
+/// <summary>
+/// What <c>verify_restore</c> takes on every front end. The sandbox folder is the command line's only: through REST and
+/// MCP the sandbox goes in the default place, so a network caller chooses no path on this host.
+/// </summary>
 public sealed record VerifyRestoreInput(
     [property: Input(InputText.Server)] string Server,
-    [property: Input("Backup to test (default: the newest).")] string? BackupId = null,
-    [property: Input("Folder the temporary sandbox is created in (default: the system temp folder).")] string? SandboxParent = null) : IServerInput;
+    [property: Input("Backup to test (default: the newest).", Aliases = ["--backup"])] string? BackupId = null,
+    [property: Input("Folder the temporary sandbox is created in (default: the system temp folder).", LocalOnly = true)] string? SandboxDir = null)
+    : IServerInput;
 
 /// <summary>
 /// Test restore of a backup into a sandbox cluster with the server's configured checks (servers[].verify). Passing
@@ -34,16 +37,12 @@ public sealed class VerifyRestoreOperation : Operation<VerifyRestoreInput, Verif
     public override OperationVerdict Verdict(VerifyRestoreRecord result) => OperationVerdict.FailIf(result.Passed ? null
         : result.Error ?? "checks failed: " + string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")));
 
-    /// <summary>Through the API the sandbox goes in the default place (no caller-chosen paths).</summary>
-    internal override RegisteredOperation Register() => new RegisteredOperation<VerifyRestoreArguments, VerifyRestoreRecord>(this,
-        (c, a, p, ct) => RunAsync(c, new VerifyRestoreInput(a.Server, a.BackupId), p, ct));
-
     protected override async Task<VerifyRestoreRecord> ExecuteAsync(OperationContext context, VerifyRestoreInput input,
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
         var verifier = new RestoreVerifier(context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Verification"));
-        var record = await verifier.RunAsync(server, input.BackupId, context.ArchiveGetCommand(server.Name), input.SandboxParent, progress,
+        var record = await verifier.RunAsync(server, input.BackupId, context.ArchiveGetCommand(server.Name), input.SandboxDir, progress,
             cancellationToken).ConfigureAwait(false);
         if (record.Error is not null)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using PgArk.Core.Catalog;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
 
 namespace PgArk.Core.Restore;

@@ -7,7 +7,6 @@ using PgArk.Core.Codecs;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
 using PgArk.Core.Postgres;
-using PgArk.Core.Wal;
 
 namespace PgArk.Core.Restore;
 
@@ -121,11 +120,11 @@ public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
             stopwatch.Stop();
             if (profile.Enabled)
             {
-                // Opt-in developer diagnostics (PGARK_PROFILE=1), not a log event: always shown, on stderr.
+                // Opt-in developer diagnostics (PGARK_PROFILE=1), through the logger: Core owns no console.
                 var startUp = DateTime.Now - Process.GetCurrentProcess().StartTime - stopwatch.Elapsed - profile.Total(RestoreStage.Plan);
-                await Console.Error.WriteAsync(profile.Format(
+                Log.RestoreProfile(logger, profile.Format(
                     $"restore of backup {manifest.Id} (process start-up before the plan {startUp.TotalSeconds:0.000} s)", stopwatch.Elapsed,
-                    options.EffectiveJobs)).ConfigureAwait(false);
+                    options.EffectiveJobs));
             }
             return new RestoreResult(manifest.Id, dataDirectory, options.Target, manifest.Files.Count, manifest.Size,
                 Math.Round(stopwatch.Elapsed.TotalSeconds, 3), settings, written, bytesWritten, removed, delta, savedWal);

@@ -1,4 +1,5 @@
 using PgArk.Core.Catalog;
+using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
 
 namespace PgArk.Core.Restore;

@@ -28,13 +28,13 @@ public sealed class ExpireRunner(Repository repository, ILogger logger)
         {
             var id = BackupId.Parse(backup.Id);
             logger.LogInformation("expiring backup {Id} of server '{Server}': {Reason}", backup.Id, server, backup.Reason);
-            // The manifest first: from then on the backup is no longer listed, and the rest of the folder is an incomplete
-            // backup that the next backup or expire removes.
-            await repository.Storage.DeleteAsync(RepositoryLayout.ManifestPath(server, id), cancellationToken).ConfigureAwait(false);
-            await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
-            await repository.Storage.DeleteFolderAsync(RepositoryLayout.BackupFolder(server, id), cancellationToken).ConfigureAwait(false);
+            await repository.DeleteBackupAsync(server, id, cancellationToken).ConfigureAwait(false);
         }
-        await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupsFolder(server), cancellationToken).ConfigureAwait(false);
+        if (plan.Backups.Count > 0)
+        {
+            // Only a removal needs the listing folder synced; a server with dumps only has no backups folder at all.
+            await repository.Storage.SyncFolderAsync(RepositoryLayout.BackupsFolder(server), cancellationToken).ConfigureAwait(false);
+        }
 
         // Oldest first, so the archive stays one contiguous range if interrupted.
         foreach (var file in plan.WalFiles)

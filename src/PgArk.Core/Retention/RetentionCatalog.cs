@@ -1,5 +1,5 @@
 using PgArk.Core.Catalog;
-using PgArk.Core.Wal;
+using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Retention;
 

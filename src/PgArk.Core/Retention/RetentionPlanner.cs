@@ -2,6 +2,7 @@ using System.Globalization;
 using PgArk.Core.Catalog;
 using PgArk.Core.Errors;
 using PgArk.Core.Configuration;
+using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
 
 namespace PgArk.Core.Retention;

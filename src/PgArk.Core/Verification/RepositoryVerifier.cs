@@ -4,6 +4,7 @@ using PgArk.Core.Catalog;
 using PgArk.Core.Codecs;
 using PgArk.Core.Common;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 using PgArk.Core.Restore;
 using PgArk.Core.Wal;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
 using PgArk.Core.Common;
+using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Wal;
 

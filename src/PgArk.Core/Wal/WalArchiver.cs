@@ -330,12 +330,57 @@ public sealed class WalArchiver(ILogger logger)
     private async Task<Fetched> FetchAsync(string server, WalFileName name, string destination, IReadOnlyList<Repository> repositories,
         CancellationToken cancellationToken, bool allowPartial = false)
     {
+        if (await FirstRepositoryAsync(name, name, repositories,
+                repository => TryGetOneAsync(server, name, destination, repository, cancellationToken), cancellationToken)
+            .ConfigureAwait(false) is { } complete)
+        {
+            return complete;
+        }
+        if (allowPartial && name.Kind == WalFileKind.Segment)
+        {
+            // No repository holds the complete segment (each was read, so a complete copy always wins): the newest WAL
+            // of a streamed server is its .partial segment, which recovery to latest must replay too.
+            var partial = WalFileName.Parse(name.Name + ".partial");
+            if (await FirstRepositoryAsync(partial, name, repositories,
+                    async repository =>
+                    {
+                        try
+                        {
+                            return await TryGetOneAsync(server, partial, destination, repository, cancellationToken, padToSegment: true)
+                                .ConfigureAwait(false);
+                        }
+                        catch (NotFoundException)
+                        {
+                            // A running streamer replaced the copy between listing and reading: the newer one is there.
+                            return await TryGetOneAsync(server, partial, destination, repository, cancellationToken, padToSegment: true)
+                                .ConfigureAwait(false);
+                        }
+                    }, cancellationToken).ConfigureAwait(false) is { } streamed)
+            {
+                logger.LogInformation("WAL file {Name} served from its streamed partial copy in repository '{Repository}'", name, streamed.Repository);
+                return streamed;
+            }
+        }
+        throw new WalNotArchivedException($"WAL file {name} is not in the archive of server '{server}'");
+    }
+
+    /// <summary>
+    /// The first copy a repository yields through <paramref name="fetchOne"/>, trying them in order; null only when every
+    /// repository was read and none has it. A repository that fails is logged and skipped, since another may hold a good
+    /// copy; when none yields and any failed, throws <see cref="WalFetchFailedException"/> for <paramref name="reported"/>,
+    /// because an unreadable repository must not look like the end of the archive (exit 3 would let recovery promote).
+    /// </summary>
+    /// <param name="name">The file asked of each repository, as logged.</param>
+    /// <param name="reported">The WAL file archive-get was asked for, as the failure names it.</param>
+    private async Task<Fetched?> FirstRepositoryAsync(WalFileName name, WalFileName reported, IReadOnlyList<Repository> repositories,
+        Func<Repository, Task<Fetched?>> fetchOne, CancellationToken cancellationToken)
+    {
         var failures = new List<(Repository Repository, Exception Failure)>();
         foreach (var repository in repositories)
         {
             try
             {
-                if (await TryGetOneAsync(server, name, destination, repository, cancellationToken).ConfigureAwait(false) is { } fetched)
+                if (await fetchOne(repository).ConfigureAwait(false) is { } fetched)
                 {
                     if (failures.Count > 0)
                     {
@@ -347,52 +392,11 @@ public sealed class WalArchiver(ILogger logger)
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // Another repository may hold a good copy; a repository that cannot be read must not look like the end of the archive.
                 logger.LogWarning("unable to get WAL file {Name} from repository '{Repository}': {Message}", name, repository.Name, ex.Message);
                 failures.Add((repository, ex));
             }
         }
-        if (failures.Count > 0)
-        {
-            throw new WalFetchFailedException(name, failures);
-        }
-        if (allowPartial && name.Kind == WalFileKind.Segment)
-        {
-            // No repository holds the complete segment (each was read, so a complete copy always wins): the newest WAL
-            // of a streamed server is its .partial segment, which recovery to latest must replay too.
-            var partial = WalFileName.Parse(name.Name + ".partial");
-            foreach (var repository in repositories)
-            {
-                try
-                {
-                    Fetched? fetched;
-                    try
-                    {
-                        fetched = await TryGetOneAsync(server, partial, destination, repository, cancellationToken, padToSegment: true).ConfigureAwait(false);
-                    }
-                    catch (NotFoundException)
-                    {
-                        // A running streamer replaced the copy between listing and reading: the newer one is there.
-                        fetched = await TryGetOneAsync(server, partial, destination, repository, cancellationToken, padToSegment: true).ConfigureAwait(false);
-                    }
-                    if (fetched is not null)
-                    {
-                        logger.LogInformation("WAL file {Name} served from its streamed partial copy in repository '{Repository}'", name, repository.Name);
-                        return fetched;
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    logger.LogWarning("unable to get WAL file {Name} from repository '{Repository}': {Message}", partial, repository.Name, ex.Message);
-                    failures.Add((repository, ex));
-                }
-            }
-            if (failures.Count > 0)
-            {
-                throw new WalFetchFailedException(name, failures);
-            }
-        }
-        throw new WalNotArchivedException($"WAL file {name} is not in the archive of server '{server}'");
+        return failures.Count > 0 ? throw new WalFetchFailedException(reported, failures) : null;
     }
 
     /// <param name="padToSegment">

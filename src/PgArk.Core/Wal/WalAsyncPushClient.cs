@@ -1,4 +1,5 @@
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Wal;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PgArk.Core.Catalog;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Wal;
 

@@ -1,5 +1,6 @@
 using PgArk.Core.Catalog;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Wal;
 

@@ -1,3 +1,4 @@
+using PgArk.Core.Postgres;
 namespace PgArk.Core.Wal;
 
 /// <summary>A run of consecutive archived segments on one timeline (inclusive bounds).</summary>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using PgArk.Core.Configuration;
 using PgArk.Core.Operations;
 using PgArk.Core.Operations.Jobs;
 using PgArk.Core.Operations.Registry;

@@ -72,7 +72,7 @@ internal sealed class DashboardEndpoints(ApiEndpoints api, DashboardSessions ses
     {
         if (api.Keys is null)
         {
-            return ApiJson.WriteAsync(http, Describe("local", Core.Operations.OperationRole.Admin, csrf: "", authentication: false));
+            return ApiJson.WriteAsync(http, Describe("local", Core.Configuration.OperationRole.Admin, csrf: "", authentication: false));
         }
         http.Request.Cookies.TryGetValue(DashboardSessions.CookieName, out var id);
         var session = sessions.Find(id, api.Keys) ?? throw new ApiEndpoints.UnauthorizedException("not signed in");
@@ -87,7 +87,7 @@ internal sealed class DashboardEndpoints(ApiEndpoints api, DashboardSessions ses
     {
         if (api.Keys is not { } keys)
         {
-            await ApiJson.WriteAsync(http, Describe("local", Core.Operations.OperationRole.Admin, csrf: "", authentication: false)).ConfigureAwait(false);
+            await ApiJson.WriteAsync(http, Describe("local", Core.Configuration.OperationRole.Admin, csrf: "", authentication: false)).ConfigureAwait(false);
             return;
         }
         var key = await ReadKeyAsync(http).ConfigureAwait(false);
@@ -137,7 +137,7 @@ internal sealed class DashboardEndpoints(ApiEndpoints api, DashboardSessions ses
         throw new UsageException("request body must be {\"key\": \"<API key>\"}");
     }
 
-    private static JsonObject Describe(string name, Core.Operations.OperationRole role, string csrf, bool authentication) => new()
+    private static JsonObject Describe(string name, Core.Configuration.OperationRole role, string csrf, bool authentication) => new()
     {
         ["name"] = name,
         ["role"] = role.ToString().ToLowerInvariant(),

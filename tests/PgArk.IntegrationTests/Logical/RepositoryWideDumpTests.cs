@@ -70,10 +70,10 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
         await H.Cluster.ExecuteAsync("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT i, 'v' || i FROM generate_series(1, 100) i", database);
         var full = await H.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", "full");
         Assert.True(full.ExitCode == 0, full.ToString());
-        var fullId = Json(full.Stdout).GetProperty("id").GetString()!;
+        var fullId = Json(full.Stdout).GetProperty("backup_id").GetString()!;
         var incr = await H.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", "incr");
         Assert.True(incr.ExitCode == 0, incr.ToString());
-        var incrId = Json(incr.Stdout).GetProperty("id").GetString()!;
+        var incrId = Json(incr.Stdout).GetProperty("backup_id").GetString()!;
         var first = await DumpAsync(database, "first");
         var second = await DumpAsync(database, "second");
 

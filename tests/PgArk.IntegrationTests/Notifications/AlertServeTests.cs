@@ -102,7 +102,10 @@ public sealed partial class AlertServeTests
     public async Task DeployFiles_EveryMetricTheyName_IsExportedWithSamplesByServe()
     {
         await using var harness = await PgArkHarness.CreateAsync();
-        await File.AppendAllTextAsync(harness.ConfigPath, "notifications:\n  alerts:\n    evaluateEverySeconds: 1\n");
+        // stream: true (the server's block ends the file) makes serve stream it, so the pgark_stream_* series exist.
+        var config = await File.ReadAllTextAsync(harness.ConfigPath);
+        await File.WriteAllTextAsync(harness.ConfigPath,
+            config.TrimEnd('\n') + "\n    stream: true\nnotifications:\n  alerts:\n    evaluateEverySeconds: 1\n");
         foreach (var _ in new[] { 1, 2 })
         {
             var backup = await harness.RunAsync("backup", "--server", PgArkHarness.Server, "--type", "full");
@@ -117,8 +120,9 @@ public sealed partial class AlertServeTests
         var metrics = await EventuallyAsync(async () =>
         {
             var text = await ScrapeAsync(client);
-            return text.Contains("\npgark_wal_archive_lag_segments{", StringComparison.Ordinal) ? text : null;
-        }, "a WAL lag sample");
+            return text.Contains("\npgark_wal_archive_lag_segments{", StringComparison.Ordinal)
+                && text.Contains("\npgark_stream_active{", StringComparison.Ordinal) ? text : null;
+        }, "a WAL lag sample and the streamer's slot");
 
         var named = MetricName().Matches(await File.ReadAllTextAsync(s_rules) + await File.ReadAllTextAsync(s_dashboard))
             .Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
@@ -135,7 +139,7 @@ public sealed partial class AlertServeTests
     {
         var check = await RunPromtoolAsync("check", "rules", s_rules);
         Assert.True(check.ExitCode == 0, check.Output);
-        Assert.Contains("SUCCESS: 8 rules found", check.Output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 10 rules found", check.Output, StringComparison.Ordinal);
 
         var test = await RunPromtoolAsync("test", "rules", Path.Combine(s_root, "deploy", "prometheus", "pgark-alerts.test.yml"));
         Assert.True(test.ExitCode == 0, test.Output);

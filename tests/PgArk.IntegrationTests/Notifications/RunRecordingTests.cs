@@ -65,7 +65,7 @@ public class RunRecordingTests
         var backup = await harness.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", "full");
 
         Assert.True(backup.ExitCode == 0, backup.ToString());
-        var id = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("id").GetString();
+        var id = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("backup_id").GetString();
         var success = Assert.Single(receiver.Deliveries, d => d.Path == "/successes");
         Assert.Equal("success", success.Body.GetProperty("status").GetString());
         Assert.Equal(id, success.Body.GetProperty("backup_id").GetString());
@@ -121,15 +121,15 @@ public class RunRecordingTests
         // init ran before the catalog was configured, so only these two runs reached the table.
         Assert.Equal(2, rows.Count);
         var ok = rows[0];
-        Assert.Equal(manifest.GetProperty("id").GetString(), ok[0]);
+        Assert.Equal(manifest.GetProperty("backup_id").GetString(), ok[0]);
         Assert.Equal("full", ok[1]);
         Assert.Equal(manifest.GetProperty("size").GetInt64(), ok[3]);
         Assert.Matches("^[0-9a-f]{64}$", (string)ok[4]!);
         Assert.Equal(("success", (string?)null, PgArkHarness.Server, "backup", (string?)null, "manual"), ((string)ok[5]!, (string?)ok[6], (string)ok[7]!,
             (string)ok[8]!, (string?)ok[9], (string)ok[10]!));
-        Assert.Equal(manifest.GetProperty("storedSize").GetInt64(), ok[12]);
-        Assert.Equal(manifest.GetProperty("startLsn").GetString(), ok[13]);
-        Assert.Equal(manifest.GetProperty("stopLsn").GetString(), ok[14]);
+        Assert.Equal(manifest.GetProperty("stored_size").GetInt64(), ok[12]);
+        Assert.Equal(manifest.GetProperty("start_lsn").GetString(), ok[13]);
+        Assert.Equal(manifest.GetProperty("stop_lsn").GetString(), ok[14]);
         Assert.Equal(Environment.MachineName, ok[15]);
         Assert.Equal(true, ok[16]);
         var bad = rows[1];
@@ -145,6 +145,6 @@ public class RunRecordingTests
             records.Add((await history.ReadRunAsync(path, CancellationToken.None))!);
         }
         Assert.Equal([("init", "success"), ("backup", "success"), ("dump", "failure")], records.Select(r => (r.Operation, r.Status)));
-        Assert.Equal(manifest.GetProperty("id").GetString(), records[1].BackupId);
+        Assert.Equal(manifest.GetProperty("backup_id").GetString(), records[1].BackupId);
     }
 }

@@ -42,7 +42,7 @@ public class ClockDistrustTests
         var incrRun = await h.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", "incr");
         Assert.True(incrRun.ExitCode == 0, incrRun.ToString());
         Assert.Contains("is behind the end of parent backup", incrRun.Stdout + incrRun.Stderr, StringComparison.Ordinal);
-        var incr = JsonDocument.Parse(incrRun.Stdout).RootElement.GetProperty("id").GetString()!;
+        var incr = JsonDocument.Parse(incrRun.Stdout).RootElement.GetProperty("backup_id").GetString()!;
         var entry = FileEntry(await ReadManifestAsync(h, incr), Path.GetRelativePath(h.Cluster.DataDirectory, relation));
         Assert.False(entry.TryGetProperty("reference", out var reference) && reference.ValueKind == JsonValueKind.String,
             $"the rewritten file was taken as unchanged: {entry}");
@@ -63,7 +63,7 @@ public class ClockDistrustTests
         var run = await h.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", type);
         Assert.True(run.ExitCode == 0, run.ToString());
         using var document = JsonDocument.Parse(run.Stdout);
-        return document.RootElement.GetProperty("id").GetString()!;
+        return document.RootElement.GetProperty("backup_id").GetString()!;
     }
 
     private static string ManifestPath(PgArkHarness h, string id) =>

@@ -239,7 +239,7 @@ public class HintBitDeltaTests(ITestOutputHelper output)
         Assert.True(run.ExitCode == 0, run.ToString());
         using var document = JsonDocument.Parse(run.Stdout);
         Assert.Equal(type, document.RootElement.GetProperty("type").GetString());
-        return document.RootElement.GetProperty("id").GetString()!;
+        return document.RootElement.GetProperty("backup_id").GetString()!;
     }
 
     private static string ManifestPath(PgArkHarness h, string id) =>

@@ -26,15 +26,15 @@ public class IncrementalBackupTests(ITestOutputHelper output)
         var changedPages = CountChangedMainForkPages(before, Path.Combine(h.Cluster.DataDirectory, "base"));
         var incr = await BackupJsonAsync(h, "incr");
         Assert.Equal("incr", incr.GetProperty("type").GetString());
-        Assert.Equal(full.GetProperty("id").GetString(), incr.GetProperty("parent").GetString());
+        Assert.Equal(full.GetProperty("backup_id").GetString(), incr.GetProperty("parent").GetString());
 
-        var manifest = await ReadManifestAsync(h, incr.GetProperty("id").GetString()!);
+        var manifest = await ReadManifestAsync(h, incr.GetProperty("backup_id").GetString()!);
         var files = manifest.GetProperty("files").EnumerateArray().ToList();
         var deltaPages = files.Where(f => f.TryGetProperty("delta", out var d) && d.ValueKind == JsonValueKind.Object && !f.TryGetProperty("reference", out _))
             .Sum(f => f.GetProperty("delta").GetProperty("pages").GetInt64());
         var wholeCopies = files.Where(f => !f.TryGetProperty("reference", out _) && !(f.TryGetProperty("delta", out var d) && d.ValueKind == JsonValueKind.Object))
             .Sum(f => f.GetProperty("size").GetInt64());
-        var stored = incr.GetProperty("storedSize").GetInt64();
+        var stored = incr.GetProperty("stored_size").GetInt64();
         var fullSize = full.GetProperty("size").GetInt64();
         output.WriteLine($"changed main-fork pages {changedPages}, delta pages {deltaPages}, whole copies {wholeCopies} B, incr stored {stored} B, full size {fullSize} B");
 
@@ -57,7 +57,7 @@ public class IncrementalBackupTests(ITestOutputHelper output)
             await h.Cluster.ExecuteAsync($"CREATE TABLE IF NOT EXISTS chain_{i % 3} (i int); INSERT INTO chain_{i % 3} VALUES ({i}); DROP TABLE IF EXISTS chain_{(i + 1) % 3}");
             var incr = await BackupJsonAsync(h, "incr");
             Assert.Equal("incr", incr.GetProperty("type").GetString());
-            last = incr.GetProperty("id").GetString()!;
+            last = incr.GetProperty("backup_id").GetString()!;
         }
         var afterChain = await TableSnapshot.CaptureDatabaseAsync(h.Cluster, "postgres", CancellationToken.None);
 
@@ -72,7 +72,7 @@ public class IncrementalBackupTests(ITestOutputHelper output)
 
         await PgBench.RunAsync(h.Cluster, "postgres", PgBenchLoad.Transactions(200), CancellationToken.None);
         var diff = await BackupJsonAsync(h, "diff");
-        Assert.Equal(full.GetProperty("id").GetString(), diff.GetProperty("parent").GetString());
+        Assert.Equal(full.GetProperty("backup_id").GetString(), diff.GetProperty("parent").GetString());
         var afterDiff = await TableSnapshot.CaptureDatabaseAsync(h.Cluster, "postgres", CancellationToken.None);
         (run, restored) = await h.RestoreAndStartAsync("diff", "--target", "immediate", "--target-action", "promote");
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -86,7 +86,7 @@ public class IncrementalBackupTests(ITestOutputHelper output)
         var target = h.Folder.Combine("delta-target");
         Directory.CreateDirectory(target);
         await Posix.ChownToPostgresAsync(target, recursive: false, CancellationToken.None);
-        var first = await h.RunAsync("restore", "--server", PgArkHarness.Server, "--pgdata", target, "--backup", full.GetProperty("id").GetString()!, "--target", "immediate");
+        var first = await h.RunAsync("restore", "--server", PgArkHarness.Server, "--pgdata", target, "--backup", full.GetProperty("backup_id").GetString()!, "--target", "immediate");
         Assert.True(first.ExitCode == 0, first.ToString());
         await File.WriteAllTextAsync(Path.Combine(target, "base", "stray-file"), "not in any backup");
         var delta = await h.RunAsync("--output", "json", "restore", "--server", PgArkHarness.Server, "--pgdata", target, "--delta",
@@ -122,16 +122,16 @@ public class IncrementalBackupTests(ITestOutputHelper output)
         var verifyOk = await h.RunAsync("verify", "--server", PgArkHarness.Server);
         Assert.True(verifyOk.ExitCode == 0, verifyOk.ToString());
 
-        var stored = Path.Combine(h.RepositoryPath, "servers", PgArkHarness.Server, "backups", full.GetProperty("id").GetString()!, "data", relation + ".zst");
+        var stored = Path.Combine(h.RepositoryPath, "servers", PgArkHarness.Server, "backups", full.GetProperty("backup_id").GetString()!, "data", relation + ".zst");
         var bytes = await File.ReadAllBytesAsync(stored);
         bytes[bytes.Length / 2] ^= 0x20;
         await File.WriteAllBytesAsync(stored, bytes);
 
         var verify = await h.RunAsync("verify", "--server", PgArkHarness.Server);
         Assert.True(verify.ExitCode == 5, verify.ToString());
-        Assert.Contains($"backup {full.GetProperty("id").GetString()}: '{relation}'", verify.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"backup {full.GetProperty("backup_id").GetString()}: '{relation}'", verify.Stdout, StringComparison.Ordinal);
 
-        var restore = await h.RunAsync("restore", "--server", PgArkHarness.Server, "--pgdata", h.Folder.Combine("r"), "--backup", incr.GetProperty("id").GetString()!);
+        var restore = await h.RunAsync("restore", "--server", PgArkHarness.Server, "--pgdata", h.Folder.Combine("r"), "--backup", incr.GetProperty("backup_id").GetString()!);
         Assert.True(restore.ExitCode == 5, restore.ToString());
         Assert.Contains($"'{relation}'", restore.Stderr, StringComparison.Ordinal);
     }

@@ -52,7 +52,7 @@ public class InterruptedBackupTests(ITestOutputHelper output)
         var next = await h.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server);
         Assert.True(next.ExitCode == 0, next.ToString());
         using var document = JsonDocument.Parse(next.Stdout);
-        Assert.Equal(1, document.RootElement.GetProperty("removedIncompleteBackups").GetArrayLength());
+        Assert.Equal(1, document.RootElement.GetProperty("removed_incomplete_backups").GetArrayLength());
         Assert.Equal(2, BackupIds(await h.RunAsync("info", "--server", PgArkHarness.Server, "--output", "json")).Count);
     }
 

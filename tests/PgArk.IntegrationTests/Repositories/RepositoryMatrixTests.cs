@@ -67,7 +67,7 @@ public sealed class RepositoryMatrixTests(S3rverFixture s3)
         Assert.True(run.ExitCode == 0, run.ToString());
         using var document = JsonDocument.Parse(run.Stdout);
         Assert.Equal(type, document.RootElement.GetProperty("type").GetString());
-        return document.RootElement.GetProperty("id").GetString()!;
+        return document.RootElement.GetProperty("backup_id").GetString()!;
     }
 
     private static async Task AssertArchiveGetAsync(PgArkHarness h)

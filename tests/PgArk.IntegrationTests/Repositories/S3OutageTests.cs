@@ -105,7 +105,7 @@ public sealed class S3OutageTests
         var run = await h.RunAsync("--output", "json", "backup", "--server", Server, "--type", "full");
         Assert.True(run.ExitCode == 0, run.ToString());
         using var document = JsonDocument.Parse(run.Stdout);
-        return document.RootElement.GetProperty("id").GetString()!;
+        return document.RootElement.GetProperty("backup_id").GetString()!;
     }
 
     // s3rver keeps each object as a file named <key>._S3rver_object.

@@ -209,6 +209,71 @@ public class DatabaseRestoreTests(Seed000Topology topology) : IClassFixture<Seed
     }
 
     /// <summary>
+    /// kill -9 of the CLI inside its sandbox restore, at a point reached without timing: every stored PG_VERSION of pg1's
+    /// backups is replaced by a named pipe nobody writes to, so the sandbox's restore blocks on the first file it restores.
+    /// A killed process cleans nothing up, so its sandbox stays; the next restore-database with the same sandbox folder
+    /// reports and removes it (its owner is gone), then does its own work and leaves nothing behind.
+    /// </summary>
+    [Fact]
+    public async Task RestoreDatabase_CliKilledInsideTheSandboxRestore_NextRunRemovesTheAbandonedSandbox()
+    {
+        var live = await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, "inventory_db");
+        var backups = Path.Combine(topology.Folder.Path, "repo-pg1", "servers", "pg1", "backups");
+        var stored = Directory.EnumerateFiles(backups, "PG_VERSION.*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(Path.GetDirectoryName(f)) == "data").ToList();
+        Assert.NotEmpty(stored);
+        var sandboxes = topology.Folder.Combine("sandboxes-cli-killed");
+        Directory.CreateDirectory(sandboxes);
+        try
+        {
+            foreach (var file in stored)
+            {
+                File.Move(file, file + ".aside");
+                await Infrastructure.ProcessRunner.RunAsync("mkfifo", [file], new ProcessRunOptions { ThrowOnFailure = true }, CancellationToken.None);
+            }
+            using var cli = topology.StartProcess("restore-database", "--server", "pg1", "--database", "inventory_db", "--target", "latest",
+                "--into", "inventory_db_killed", "--yes", "--sandbox-dir", sandboxes);
+            var stderr = cli.StandardError.ReadToEndAsync();
+            _ = cli.StandardOutput.ReadToEndAsync();
+            // The sandbox's PG_VERSION is created, then its stored object (the pipe) opened: the restore blocks there for good.
+            var deadline = DateTime.UtcNow.AddMinutes(5);
+            while (!cli.HasExited && DateTime.UtcNow < deadline
+                   && !Directory.EnumerateFiles(sandboxes, "PG_VERSION", SearchOption.AllDirectories).Any())
+            {
+                await Task.Delay(50);
+            }
+            if (cli.HasExited)
+            {
+                // Only here: the message awaits stderr, which ends only when the process does.
+                Assert.Fail($"restore-database ended although PG_VERSION's stored object was a pipe: {await stderr}");
+            }
+            Assert.True(Directory.EnumerateFiles(sandboxes, "PG_VERSION", SearchOption.AllDirectories).Any(), "no sandbox restore began within 5 minutes");
+            Posix.KillNow(cli.Id);
+            await cli.WaitForExitAsync();
+        }
+        finally
+        {
+            foreach (var file in stored.Where(f => File.Exists(f + ".aside")))
+            {
+                File.Delete(file);
+                File.Move(file + ".aside", file);
+            }
+        }
+        var abandoned = Assert.Single(Directory.EnumerateDirectories(sandboxes));
+        Assert.True(File.Exists(Path.Combine(abandoned, SandboxJanitor.OwnerFile)), "the sandbox records its owner");
+
+        var run = await topology.RunAsync("restore-database", "--server", "pg1", "--database", "inventory_db", "--target", "latest",
+            "--into", "inventory_db_copy_after_kill", "--yes", "--sandbox-dir", sandboxes);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains($"removing sandbox {abandoned} left by an interrupted restore", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(sandboxes));
+        (await TableSnapshot.CaptureDatabaseAsync(topology.Pg1, "inventory_db_copy_after_kill")).AssertSameContent(live);
+        Assert.DoesNotContain("inventory_db_killed", await Seed000Topology.DatabaseNamesAsync(topology.Pg1));
+        await topology.Pg1.ExecuteAsync("DROP DATABASE inventory_db_copy_after_kill");
+    }
+
+    /// <summary>
     /// The copy moved into the live server differs from the sandbox in one value of one row, with the same row counts
     /// everywhere (changed through the runner's test seam between the move and the comparison): the content comparison
     /// catches it (integrity error, exit 5, naming the table), the copy is dropped and customer_db is left as it was.

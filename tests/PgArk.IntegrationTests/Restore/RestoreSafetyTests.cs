@@ -147,7 +147,7 @@ public class RestoreSafetyTests
         string id;
         using (var document = JsonDocument.Parse(backup.Stdout))
         {
-            id = document.RootElement.GetProperty("id").GetString()!;
+            id = document.RootElement.GetProperty("backup_id").GetString()!;
         }
         await h.SwitchAndWaitForArchiveAsync();
 

@@ -106,6 +106,20 @@ public sealed class Seed000Topology : IAsyncLifetime
 
     public Task<CliRun> RunAsync(params string[] args) => CliRun.RunAsync(["--config", ConfigPath, .. args]);
 
+    /// <summary>Starts pgark with this topology's configuration as a child process (so a test can kill it).</summary>
+    public System.Diagnostics.Process StartProcess(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(PgArkHarness.Executable)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var arg in (string[])["--config", ConfigPath, .. args])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        return System.Diagnostics.Process.Start(info)!;
+    }
+
     public HttpClient Client()
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(5) };

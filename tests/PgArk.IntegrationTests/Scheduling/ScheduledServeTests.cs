@@ -204,8 +204,8 @@ public class ScheduledServeTests
         Assert.Equal(1, samples[$"pgark_backups{{server=\"{PgArkHarness.Server}\",type=\"incr\"}}"]);
         Assert.Equal(1, samples[$"pgark_operation_last_status{{server=\"{PgArkHarness.Server}\",operation=\"backup\",type=\"incr\"}}"]);
         Assert.Equal(manifest.GetProperty("size").GetInt64(), samples[$"pgark_backup_last_size_bytes{{{full}}}"]);
-        Assert.Equal(manifest.GetProperty("storedSize").GetInt64(), samples[$"pgark_backup_last_stored_bytes{{{full}}}"]);
-        Assert.Equal(manifest.GetProperty("durationSeconds").GetDouble(), samples[$"pgark_backup_last_duration_seconds{{{full}}}"], 3);
+        Assert.Equal(manifest.GetProperty("stored_size").GetInt64(), samples[$"pgark_backup_last_stored_bytes{{{full}}}"]);
+        Assert.Equal(manifest.GetProperty("duration_seconds").GetDouble(), samples[$"pgark_backup_last_duration_seconds{{{full}}}"], 3);
         var lastSuccess = DateTimeOffset.FromUnixTimeMilliseconds((long)(samples[$"pgark_backup_last_success_timestamp_seconds{{{full}}}"] * 1000));
         Assert.InRange(DateTimeOffset.UtcNow - lastSuccess, TimeSpan.Zero, TimeSpan.FromMinutes(5));
         Assert.Equal(1, samples[$"pgark_server_up{{server=\"{PgArkHarness.Server}\"}}"]);

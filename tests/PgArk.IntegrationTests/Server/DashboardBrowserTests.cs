@@ -22,7 +22,7 @@ namespace PgArk.IntegrationTests.Server;
 public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
 {
     private const string Chromium = "/usr/bin/chromium";
-    private static readonly float s_timeout = 120_000;
+    internal static readonly float s_timeout = 120_000;
 
     internal static readonly string Artifacts = Path.Combine(FindRoot(), "artifacts", "dashboard");
 
@@ -72,21 +72,21 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, name + ".png"), FullPage = true });
     }
 
-    private async Task<(IBrowserContext Context, IPage Page)> SignInAsync(IBrowser browser, string key, ViewportSize? viewport = null)
+    /// <summary>Chromium with a page of this class's serve, signed in with <paramref name="key"/>, showing the overview.</summary>
+    private async Task<DashboardBrowser> SignedInPageAsync(string key)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        var browser = await DashboardBrowser.OpenAsync(fixture.BaseAddress);
+        try
         {
-            BaseURL = fixture.BaseAddress.ToString(),
-            ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
-        });
-        context.SetDefaultTimeout(s_timeout);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/");
-        await page.Locator("#signin").WaitForAsync();
-        await page.FillAsync("#key", key);
-        await page.ClickAsync("#signin-button");
-        await page.Locator($"#servers [data-server='{PgArkHarness.Server}']").WaitForAsync();
-        return (context, page);
+            await browser.SignInAsync(key);
+            await browser.Page.Locator($"#servers [data-server='{PgArkHarness.Server}']").WaitForAsync();
+            return browser;
+        }
+        catch
+        {
+            await browser.DisposeAsync();
+            throw;
+        }
     }
 
     private static Task<int> FetchStatusAsync(IPage page, string method, string path, string? csrf) => page.EvaluateAsync<int>("""
@@ -101,11 +101,8 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
     [Fact]
     public async Task Admin_SignsIn_SeesOverview_BacksUpFromThePage_FindsTheBackupOnServerPageAndTimeline()
     {
-        var (playwright, browser) = await LaunchAsync();
-        using var playwrightScope = playwright;
-        await using var browserScope = browser;
-        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
-        await using var contextScope = context;
+        await using var browser = await SignedInPageAsync(fixture.AdminKey);
+        var (context, page) = (browser.Context, browser.Page);
 
         // The cookie is the session: HttpOnly (no script reads it), SameSite=Strict; the page kept no key.
         var cookie = Assert.Single(await context.CookiesAsync(), c => c.Name == "pgark_session");
@@ -134,6 +131,10 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         await page.Locator("#jobs tr", new PageLocatorOptions { HasText = jobId })
             .Locator(".job-state", new LocatorLocatorOptions { HasText = "succeeded" })
             .WaitForAsync(new LocatorWaitForOptions { Timeout = 300_000 });
+        // A finished job shows its final state, not the bar of its last progress report.
+        var progress = page.Locator("#jobs tr", new PageLocatorOptions { HasText = jobId }).Locator(".job-progress");
+        Assert.Equal("succeeded", await progress.GetAttributeAsync("data-final"));
+        Assert.Equal("100", await progress.Locator("[data-percent]").GetAttributeAsync("data-percent"));
         await ScreenshotAsync(page, "jobs");
         var finished = JsonNode.Parse(await page.EvaluateAsync<string>($"fetch('/api/jobs/{jobId}').then(r => r.text())"))!;
         Assert.True(finished["result"]?["backup_id"] is not null, finished.ToJsonString());
@@ -157,11 +158,8 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
     [Fact]
     public async Task Admin_PlansDatabaseRestore_DryRunPlanShown_RunRefusedUntilTheNameIsTyped()
     {
-        var (playwright, browser) = await LaunchAsync();
-        using var playwrightScope = playwright;
-        await using var browserScope = browser;
-        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
-        await using var contextScope = context;
+        await using var browser = await SignedInPageAsync(fixture.AdminKey);
+        var page = browser.Page;
 
         await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
         await page.Locator("#restore-open").WaitForAsync();
@@ -208,11 +206,8 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
             ServerFixture.Database);
         var afterT = await TableSnapshot.CaptureDatabaseAsync(cluster, ServerFixture.Database);
 
-        var (playwright, browser) = await LaunchAsync();
-        using var playwrightScope = playwright;
-        await using var browserScope = browser;
-        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
-        await using var contextScope = context;
+        await using var browser = await SignedInPageAsync(fixture.AdminKey);
+        var page = browser.Page;
 
         await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
         await page.ClickAsync("#restore-open");
@@ -282,16 +277,9 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         await using var supervisorScope = supervisor;
         try
         {
-            var (playwright, browser) = await LaunchAsync();
-            using var playwrightScope = playwright;
-            await using var browserScope = browser;
-            var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = ApiHost.ListeningAddress(supervisor).ToString() });
-            await using var contextScope = context;
-            context.SetDefaultTimeout(s_timeout);
-            var page = await context.NewPageAsync();
-            await page.GotoAsync("/");
-            await page.FillAsync("#key", supervisorKey);
-            await page.ClickAsync("#signin-button");
+            await using var browser = await DashboardBrowser.OpenAsync(ApiHost.ListeningAddress(supervisor));
+            var page = browser.Page;
+            await browser.SignInAsync(supervisorKey);
 
             var east = page.Locator("#agents [data-agent='east']");
             await east.WaitForAsync();
@@ -321,11 +309,8 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
     [Fact]
     public async Task Overview_NewestBackupAgainstSchedule_OnTimeOverdueAndMissed()
     {
-        var (playwright, browser) = await LaunchAsync();
-        using var playwrightScope = playwright;
-        await using var browserScope = browser;
-        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
-        await using var contextScope = context;
+        await using var browser = await SignedInPageAsync(fixture.AdminKey);
+        var page = browser.Page;
 
         var verdicts = await page.EvaluateAsync<string[]>("""
             () => {
@@ -355,14 +340,45 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
         Assert.Equal("no backup schedule", await schedule.InnerTextAsync());
     }
 
+    /// <summary>
+    /// The jobs page's progress cell, on the page's own code: a running job's bar at its percent, a finished one's full,
+    /// with its final state (succeeded 100 %, failed or cancelled with where it stopped) whatever its last report said.
+    /// </summary>
+    [Fact]
+    public async Task Jobs_FinishedJobs_ShowTheirFinalState_NotTheLastProgressReport()
+    {
+        await using var browser = await SignedInPageAsync(fixture.AdminKey);
+
+        var cells = await browser.Page.EvaluateAsync<string[]>("""
+            () => [
+              { state: 'running', progress: { phase: 'copy', percent: 42 } },
+              { state: 'succeeded', progress: { phase: 'start', percent: 0 } },
+              { state: 'succeeded', progress: null },
+              { state: 'failed', progress: { phase: 'copy', percent: 42 } },
+              { state: 'cancelled', progress: { phase: 'wal', percent: null } },
+              { state: 'cancelled', progress: null },
+            ].map(job => {
+              const cell = progressCell(job);
+              return `${cell.dataset.final}|${cell.querySelector('[data-percent]').style.width}|${cell.textContent.trim()}`;
+            })
+            """);
+
+        Assert.Equal(
+        [
+            "running|42%|copy 42%",
+            "succeeded|100%|100%",
+            "succeeded|100%|100%",
+            "failed|100%|failed at copy 42%",
+            "cancelled|100%|cancelled at wal",
+            "cancelled|100%|cancelled",
+        ], cells);
+    }
+
     [Fact]
     public async Task ForgedPost_WithTheCookieButNoCsrfToken_403_NothingStarted()
     {
-        var (playwright, browser) = await LaunchAsync();
-        using var playwrightScope = playwright;
-        await using var browserScope = browser;
-        var (context, page) = await SignInAsync(browser, fixture.AdminKey);
-        await using var contextScope = context;
+        await using var browser = await SignedInPageAsync(fixture.AdminKey);
+        var page = browser.Page;
         var path = $"/api/servers/{PgArkHarness.Server}/backups";
         var jobsBefore = await page.EvaluateAsync<string>("fetch('/api/jobs').then(r => r.text())");
 
@@ -380,11 +396,8 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
     [Fact]
     public async Task Viewer_SeesServerPage_WithoutRestoreOrBackupButtons()
     {
-        var (playwright, browser) = await LaunchAsync();
-        using var playwrightScope = playwright;
-        await using var browserScope = browser;
-        var (context, page) = await SignInAsync(browser, fixture.ViewerKey);
-        await using var contextScope = context;
+        await using var browser = await SignedInPageAsync(fixture.ViewerKey);
+        var page = browser.Page;
 
         await page.GotoAsync($"/#/server/{PgArkHarness.Server}");
         await page.Locator($"#backups tr[data-backup-id='{fixture.FullBackupId}']").WaitForAsync();
@@ -403,15 +416,9 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
     [Fact]
     public async Task SignIn_UnknownKey_Refused_NoCookie()
     {
-        var (playwright, browser) = await LaunchAsync();
-        using var playwrightScope = playwright;
-        await using var browserScope = browser;
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
-        await using var contextScope = context;
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/");
-        await page.FillAsync("#key", "pgark_not-a-key");
-        await page.ClickAsync("#signin-button");
+        await using var browser = await DashboardBrowser.OpenAsync(fixture.BaseAddress);
+        var (context, page) = (browser.Context, browser.Page);
+        await browser.SignInAsync("pgark_not-a-key");
 
         await Assertions.Expect(page.Locator("#signin-error")).ToHaveTextAsync("Unknown API key.");
         Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "pgark_session");

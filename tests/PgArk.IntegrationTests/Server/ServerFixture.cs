@@ -35,7 +35,7 @@ public sealed class ServerFixture : IAsyncLifetime
         await _harness.Cluster.CreateDatabaseAsync(Database);
         var backup = await _harness.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", "full");
         Assert.True(backup.ExitCode == 0, backup.ToString());
-        FullBackupId = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("id").GetString()!;
+        FullBackupId = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("backup_id").GetString()!;
         await File.AppendAllTextAsync(_harness.ConfigPath, $$"""
             api:
               keys:

@@ -6,8 +6,9 @@ namespace PgArk.IntegrationTests.Streaming;
 
 /// <summary>
 /// <c>pgark stream</c> on real clusters with archiving off: WAL reaches the repository only through the replication
-/// slot; a server restart and a killed walsender leave no gap; restore to latest from streamed WAL (including the newest
-/// partial segment) equals the source; as a synchronous standby no committed row is lost to a crash.
+/// slot; a server restart, a killed walsender and a streamer killed with -9 under pgbench leave no gap; restore to
+/// latest from streamed WAL (including the newest partial segment) equals the source; as a synchronous standby no
+/// committed row is lost to a crash.
 /// </summary>
 public sealed class StreamingTests
 {
@@ -147,6 +148,72 @@ public sealed class StreamingTests
             if (!streamer.HasExited)
             {
                 streamer.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Stream_KilledWithSigkillDuringPgbench_Restarted_NoGap_RestoreToLatestEqualsSource()
+    {
+        await using var h = await CreateStreamingHarnessAsync();
+        var streamer = StartStreamer(h);
+        Process? restarted = null;
+        using var stopBench = new CancellationTokenSource();
+        Task<PgBenchResult>? bench = null;
+        try
+        {
+            var walsender = await WaitForStreamingAsync(h, streamer);
+            await PgBench.InitAsync(h.Cluster, "postgres", 2, CancellationToken.None);
+            await h.Cluster.ExecuteAsync("CREATE TABLE t (i int PRIMARY KEY, h text)");
+            AssertOk(await h.RunAsync("backup", "--server", Server, "--type", "full"));
+
+            // pgbench writes until the test stops it, so the streamer dies with WAL received, in flight to the
+            // repository, and not yet received; what it had stored is only what it reported flushed.
+            bench = PgBench.RunAsync(h.Cluster, "postgres", PgBenchLoad.For(TimeSpan.FromHours(1), clients: 2), stopBench.Token);
+            await InsertAsync(h, 1, 20000);
+            await WaitForFlushAsync(h);
+            streamer.Kill();
+            await streamer.WaitForExitAsync();
+            Assert.False(bench.IsCompleted, $"pgbench stopped before the streamer was killed: {bench.Exception}");
+            // Written while no streamer runs: the slot keeps it on the server.
+            await InsertAsync(h, 20001, 60000);
+
+            restarted = StartStreamer(h);
+            await WaitForStreamingAsync(h, restarted, notPid: walsender);
+            await InsertAsync(h, 60001, 100000);
+            await stopBench.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => bench);
+            // The last rows stay in the current, incomplete segment: restore must replay its partial copy.
+            await InsertAsync(h, 100001, 100100);
+
+            var expected = await TableSnapshot.CaptureDatabaseAsync(h.Cluster, "postgres", CancellationToken.None);
+            await WaitForFlushAsync(h);
+            await StopStreamerAsync(restarted);
+
+            // verify fails on any missing segment between the backup and the newest streamed WAL (its continuity check).
+            AssertOk(await h.RunAsync("verify", "--server", Server));
+            var (restore, restored) = await h.RestoreAndStartAsync("latest");
+            AssertOk(restore);
+            await using (restored!)
+            {
+                await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
+                expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
+                Assert.Equal(100100, await restored.ScalarAsync<long>("SELECT count(*) FROM t"));
+            }
+        }
+        finally
+        {
+            await stopBench.CancelAsync();
+            foreach (var process in new[] { streamer, restarted })
+            {
+                if (process is { HasExited: false })
+                {
+                    process.Kill();
+                }
+            }
+            if (bench is not null)
+            {
+                await Task.WhenAny(bench);
             }
         }
     }

@@ -50,6 +50,6 @@ public class VerifyChainTests
     {
         var run = await h.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", type);
         Assert.True(run.ExitCode == 0, run.ToString());
-        return System.Text.Json.JsonDocument.Parse(run.Stdout).RootElement.GetProperty("id").GetString()!;
+        return System.Text.Json.JsonDocument.Parse(run.Stdout).RootElement.GetProperty("backup_id").GetString()!;
     }
 }

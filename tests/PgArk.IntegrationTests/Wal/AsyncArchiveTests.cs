@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
 using PgArk.IntegrationTests.Harness;
 using PgArk.IntegrationTests.Infrastructure;

@@ -49,10 +49,8 @@ public partial class LayeringTests
         "Common -> Scheduling",
         "Common -> Storage",
         "Configuration -> Logical", // ScheduleOptions uses DumpMode
-        "Configuration -> Operations", // ApiOptions / ConfigParser use OperationRole
         "Configuration -> Scheduling", // ScheduleOptions uses the cron parser
         "Configuration -> Storage", // S3 and encryption options live in Storage
-        "Catalog -> Wal", // WalFileName (to move to Postgres/)
         "Notifications -> Operations", // AlertFactsReader reads run history, NotificationTester
         "Notifications -> Scheduling", // AlertFactsReader reads the schedule state
         "Restore -> Logical", // table restore reuses the logical COPY and database-property code

@@ -12,6 +12,7 @@ public partial class LayeringTests
     [InlineData("Microsoft.AspNetCore")]
     [InlineData("Spectre")]
     [InlineData("System.CommandLine")]
+    [InlineData("System.Console")]
     [InlineData("ModelContextProtocol")]
     [InlineData("PgArk.Cli")]
     [InlineData("PgArk.Server")]

@@ -12,34 +12,24 @@ namespace PgArk.Tests.Assistant;
 /// </summary>
 public class PlanRegistryBindingTests
 {
-    /// <summary>
-    /// Planned by the parser but added to the registry by another branch (h/logical). Until it is merged their steps are
-    /// not bound here; once it is, they are in the registry and <see cref="CorpusStep_BindsAgainstTheRegistry"/> covers them.
-    /// </summary>
-    private static readonly HashSet<string> s_awaitingMerge = new(StringComparer.Ordinal) { "export_table", "import_table", "delete_backup" };
-
     private static readonly JsonObject s_corpus = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Assistant", "corpus.json")))!;
 
     private static IEnumerable<(string Request, string? Zone)> Cases() =>
         s_corpus["cases"]!.AsArray().Where(c => c!["steps"] is JsonArray { Count: > 0 })
             .Select(c => (c!["request"]!.GetValue<string>(), c["zone"]?.GetValue<string>()));
 
-    public static TheoryData<string, string?> RequestsWithRegisteredOperations()
+    public static TheoryData<string, string?> RequestsWithSteps()
     {
         var data = new TheoryData<string, string?>();
         foreach (var (request, zone) in Cases())
         {
-            var steps = PlanCorpusTests.CreateParser(zone).Parse(request).Steps;
-            if (steps.All(s => OperationRegistry.Default.Operations.Any(o => o.Name == s.Operation)))
-            {
-                data.Add(request, zone);
-            }
+            data.Add(request, zone);
         }
         return data;
     }
 
     [Theory]
-    [MemberData(nameof(RequestsWithRegisteredOperations))]
+    [MemberData(nameof(RequestsWithSteps))]
     public void CorpusStep_BindsAgainstTheRegistry(string request, string? zone)
     {
         var plan = PlanCorpusTests.CreateParser(zone).Parse(request);
@@ -55,7 +45,7 @@ public class PlanRegistryBindingTests
             {
                 arguments[OperationRegistry.ConfirmArgument] = true;
             }
-            var bound = ArgumentBinder.Bind(operation, arguments);
+            var bound = ArgumentBinder.Bind(operation, arguments, OperationCaller.Remote);
             if (bound is RestoreDatabaseInput restore)
             {
                 // The target the operation will actually use: a time it can parse, or "latest".
@@ -65,13 +55,13 @@ public class PlanRegistryBindingTests
     }
 
     [Fact]
-    public void Corpus_EveryOperationIsRegistered_ExceptThoseAwaitingMerge()
+    public void Corpus_EveryPlannedOperationIsRegistered()
     {
         var planned = Cases().SelectMany(c => PlanCorpusTests.CreateParser(c.Zone).Parse(c.Request).Steps).Select(s => s.Operation)
             .ToHashSet(StringComparer.Ordinal);
         var missing = planned.Where(o => OperationRegistry.Default.Operations.All(r => r.Name != o)).Order(StringComparer.Ordinal).ToList();
 
-        Assert.True(missing.All(s_awaitingMerge.Contains), $"planned but not in the registry: {string.Join(", ", missing)}");
+        Assert.True(missing.Count == 0, $"planned but not in the registry: {string.Join(", ", missing)}");
         Assert.Contains("restore_database", planned);
         Assert.Contains("schedule", planned);
     }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using PgArk.Assistant.Parsing;
 using PgArk.Assistant.Routing;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 using PgArk.Core.Operations;
 using PgArk.Core.Operations.Registry;
 

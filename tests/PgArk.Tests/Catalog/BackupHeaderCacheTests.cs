@@ -41,4 +41,34 @@ public class BackupHeaderCacheTests
         Assert.Equal(["two"], (await Open(folder.Path).ListBackupHeadersAsync("pg1", default)).Select(h => h.Label));
         Assert.Equal((await writer.ListBackupsAsync("pg1", default)).Select(BackupHeader.From), await writer.ListBackupHeadersAsync("pg1", default));
     }
+
+    /// <summary>
+    /// Listings read only the header fields (the file list is stepped over): a manifest cut short, or one without a header
+    /// field, is still refused, and a listed header equals the whole manifest's, page checksum errors counted.
+    /// </summary>
+    [Fact]
+    public async Task ListBackupHeaders_HeaderOnlyRead_SameAsWholeManifest_DamagedManifestRefused()
+    {
+        using var folder = new TempFolder();
+        var writer = Open(folder.Path);
+        var manifest = Manifest(new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero), "checked") with
+        {
+            Files = [.. Enumerable.Range(0, 50).Select(i => new ManifestFile { Path = $"base/1/{i}", Size = 8192, ModifiedAt = 0, Mode = 384, Sha256 = new string('0', 64), StoredSize = 100 })],
+            PageChecksumErrors = [new PageChecksumError("base/1/3", 7, 1, 2), new PageChecksumError("base/1/4", 0, 3, 4)],
+        };
+        var path = RepositoryLayout.ManifestPath("pg1", BackupId.Parse(manifest.Id));
+        await writer.WriteJsonAsync(path, manifest, default);
+        var header = Assert.Single(await Open(folder.Path).ListBackupHeadersAsync("pg1", default));
+        Assert.Equal(BackupHeader.From(manifest), header);
+        Assert.Equal(2, header.PageChecksumErrors);
+
+        var file = Path.Combine(folder.Path, path);
+        var text = await File.ReadAllTextAsync(file);
+        await File.WriteAllTextAsync(file, text[..(text.Length / 2)]);
+        var cut = await Assert.ThrowsAsync<PgArk.Core.Errors.IntegrityException>(() => Open(folder.Path).ListBackupHeadersAsync("pg1", default));
+        Assert.Contains("is not valid", cut.Message, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(file, text.Replace("\"stopWal\"", "\"stopWalX\"", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<PgArk.Core.Errors.IntegrityException>(() => Open(folder.Path).ListBackupHeadersAsync("pg1", default));
+    }
 }

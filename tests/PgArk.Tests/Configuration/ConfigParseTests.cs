@@ -271,8 +271,8 @@ public class ConfigParseTests
 
         Assert.Equal("http://127.0.0.1:9000", options.Api!.Urls);
         Assert.Equal(
-            [new ApiKeyOptions("ops", new string('a', 64), PgArk.Core.Operations.OperationRole.Operator),
-             new ApiKeyOptions("ro", new string('b', 64), PgArk.Core.Operations.OperationRole.Viewer)],
+            [new ApiKeyOptions("ops", new string('a', 64), PgArk.Core.Configuration.OperationRole.Operator),
+             new ApiKeyOptions("ro", new string('b', 64), PgArk.Core.Configuration.OperationRole.Viewer)],
             options.Api.Keys);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Operations;
 using PgArk.Core.Operations.Jobs;

@@ -94,7 +94,7 @@ public class OperationRegistryTests
         var schema = OperationRegistry.Default.Get("backup").InputSchema;
         Assert.Equal("object", schema["type"]!.GetValue<string>());
         var properties = (JsonObject)schema["properties"]!;
-        Assert.Equal(["server", "type", "label", "jobs", "archive_timeout_seconds"], properties.Select(p => p.Key));
+        Assert.Equal(["server", "type", "label", "jobs", "archive_timeout_seconds", "checksum_all", "repository"], properties.Select(p => p.Key));
         Assert.Equal(["server"], ((JsonArray)schema["required"]!).Select(n => n!.GetValue<string>()));
         Assert.Equal(["full", "diff", "incr"], ((JsonArray)properties["type"]!["enum"]!).Select(n => n!.GetValue<string>()));
         Assert.False(schema["additionalProperties"]!.GetValue<bool>());
@@ -123,7 +123,23 @@ public class OperationRegistryTests
     {
         var (operation, arguments) = await PrepareAsync("backup", """{"server":"pg1","type":"diff","label":"nightly","archive_timeout_seconds":30}""");
         Assert.Equal("backup", operation.Name);
-        Assert.Equal(new BackupArguments("pg1", BackupType.Diff, "nightly", 0, 30), arguments);
+        Assert.Equal(new BackupInput("pg1", BackupType.Diff, "nightly", 0, 30), arguments);
+    }
+
+    [Fact]
+    public async Task VerifyRestore_SandboxDir_OnlyForTheCommandLine()
+    {
+        var operation = OperationRegistry.Default.Get("verify_restore");
+        Assert.DoesNotContain("sandbox_dir", operation.ArgumentNames);
+        Assert.Null(operation.InputSchema["properties"]!["sandbox_dir"]);
+        Assert.NotNull(operation.LocalInputSchema["properties"]!["sandbox_dir"]);
+
+        var (_, local) = await PrepareAsync("verify_restore", """{"server":"pg1","backup_id":"20261121-103000F","sandbox_dir":"/srv/sandboxes"}""");
+        Assert.Equal(new VerifyRestoreInput("pg1", "20261121-103000F", "/srv/sandboxes"), local);
+
+        var e = await Assert.ThrowsAsync<UsageException>(() => OperationRegistry.Default.PrepareAsync(s_context.For(OperationCaller.Remote),
+            "verify_restore", Json("""{"server":"pg1","sandbox_dir":"/etc"}"""), CancellationToken.None));
+        Assert.StartsWith("unknown argument 'sandbox_dir' for 'verify_restore'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -131,14 +147,14 @@ public class OperationRegistryTests
     {
         var (operation, arguments) = await PrepareAsync("trigger_incremental_backup", """{"db_name":"analytics_db","server":"pg1"}""");
         Assert.Equal("backup", operation.Name);
-        Assert.Equal(new BackupArguments("pg1", BackupType.Incr), arguments);
+        Assert.Equal(new BackupInput("pg1", BackupType.Incr), arguments);
     }
 
     [Fact]
     public async Task Prepare_TriggerFullBackup_IsBackupTypeFull()
     {
         var (_, arguments) = await PrepareAsync("trigger_full_backup", """{"server":"pg1"}""");
-        Assert.Equal(BackupType.Full, ((BackupArguments)arguments).Type);
+        Assert.Equal(BackupType.Full, ((BackupInput)arguments).Type);
     }
 
     [Fact]
@@ -263,8 +279,8 @@ public class OperationRegistryTests
     [Fact]
     public void ToJson_SnakeCaseAndEnumStrings()
     {
-        var json = ArgumentBinder.ToJson(new BackupArguments("pg1", BackupType.Incr, "it's", ArchiveTimeoutSeconds: 5))!
+        var json = ArgumentBinder.ToJson(new BackupInput("pg1", BackupType.Incr, "it's", ArchiveTimeoutSeconds: 5))!
             .ToJsonString(ArgumentBinder.Options);
-        Assert.Equal("""{"server":"pg1","type":"incr","label":"it's","jobs":0,"archive_timeout_seconds":5}""", json);
+        Assert.Equal("""{"server":"pg1","type":"incr","label":"it's","jobs":0,"archive_timeout_seconds":5,"checksum_all":false,"repository":null}""", json);
     }
 }

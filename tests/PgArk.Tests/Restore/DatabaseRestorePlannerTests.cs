@@ -1,8 +1,8 @@
 using System.Globalization;
 using PgArk.Core.Catalog;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 using PgArk.Core.Restore;
-using PgArk.Core.Wal;
 
 namespace PgArk.Tests.Restore;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using PgArk.Core.Catalog;
 using PgArk.Core.Configuration;
+using PgArk.Core.Postgres;
 using PgArk.Core.Retention;
 using PgArk.Core.Wal;
 

@@ -46,7 +46,6 @@ public sealed class BackupSetTests
 
         // A member that fails (Neo4j's database is gone) does not stop the others; the set fails and says why.
         Directory.Delete(Path.Combine(home, "data", "databases", "neo4j"), recursive: true);
-        await Task.Delay(1100);
         var failed = await setup.RunAsync("backup_set", new { servers = Array.Empty<string>() });
         Assert.Equal(ErrorKind.Failed, failed.Verdict.Kind);
         var members = ((BackupSetResult)failed.Value!).Set.Members;
@@ -54,6 +53,67 @@ public sealed class BackupSetTests
         Assert.Null(members[1].BackupId);
         Assert.Contains("store 'graph': neo4j-admin dump of database 'neo4j' (Neo4j store 'graph') failed with exit code 1: Database does not exist: neo4j",
             failed.Verdict.Failure, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Set ids have one-second resolution: a set started in a second that already has one gets the next sequence number
+    /// (X2, X3, …) instead of overwriting it, the older form stays readable, and listing orders X10 after X9.
+    /// </summary>
+    [Fact]
+    public async Task NewSetId_SetsStartedInTheSameSecond_GetDistinctIds_NoneOverwritten_ListedInOrder()
+    {
+        using var setup = new StoreTestSetup("  []");
+        var repository = OperationContext.OpenRepository(setup.Context.Options.Repositories[0]);
+        var second = new DateTimeOffset(2026, 12, 4, 2, 0, 0, 500, TimeSpan.Zero);
+        var ids = new List<string>();
+        for (var i = 0; i < 11; i++)
+        {
+            var id = await BackupSets.NewIdAsync(repository, second.AddMilliseconds(i * 10), CancellationToken.None);
+            ids.Add(id);
+            await repository.WriteJsonAsync(BackupSets.Path(id), new PgArk.Core.Stores.BackupSetRecord
+            {
+                Id = id, StartTime = second, Label = $"run {i}", Members = [new("server", "pg1", "20261204-020000F", null)],
+            }, CancellationToken.None);
+        }
+        // A set of the next second starts a new sequence, and one of the second before sorts first.
+        ids.Add(await BackupSets.NewIdAsync(repository, second.AddSeconds(1), CancellationToken.None));
+        ids.Insert(0, await BackupSets.NewIdAsync(repository, second.AddSeconds(-1), CancellationToken.None));
+        foreach (var id in new[] { ids[0], ids[^1] })
+        {
+            await repository.WriteJsonAsync(BackupSets.Path(id), new PgArk.Core.Stores.BackupSetRecord
+            {
+                Id = id, StartTime = second, Members = [new("server", "pg1", "20261204-020000F", null)],
+            }, CancellationToken.None);
+        }
+
+        Assert.Equal(["20261204-015959X", "20261204-020000X", "20261204-020000X2", "20261204-020000X3", "20261204-020000X4", "20261204-020000X5",
+            "20261204-020000X6", "20261204-020000X7", "20261204-020000X8", "20261204-020000X9", "20261204-020000X10", "20261204-020000X11",
+            "20261204-020001X"], ids);
+        var listed = (ListBackupSetsResult)(await setup.RunAsync("list_backup_sets", new { })).Value!;
+        Assert.Equal(ids, listed.Sets.Select(s => s.Id));
+        Assert.Equal("run 0", listed.Sets[1].Label);
+    }
+
+    /// <summary>Two backup sets run back to back (most often within one second): two ids, two records, the first intact.</summary>
+    [Fact]
+    public async Task BackupSet_TwoRunsBackToBack_TwoDistinctSets_FirstKept()
+    {
+        using var folder = new TestDoubles.TemporaryFolder();
+        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
+        qdrant.AddCollection("docs", 2);
+        using var setup = new StoreTestSetup($"""
+              - name: vectors
+                type: qdrant
+                url: {qdrant.BaseAddress}
+            """);
+
+        var first = ((BackupSetResult)(await setup.RunAsync("backup_set", new { servers = Array.Empty<string>(), label = "first" })).Value!).Set;
+        var second = ((BackupSetResult)(await setup.RunAsync("backup_set", new { servers = Array.Empty<string>(), label = "second" })).Value!).Set;
+
+        Assert.NotEqual(first.Id, second.Id);
+        var listed = (ListBackupSetsResult)(await setup.RunAsync("list_backup_sets", new { })).Value!;
+        Assert.Equal([(first.Id, "first"), (second.Id, "second")], listed.Sets.Select(s => (s.Id, s.Label!)));
+        Assert.Equal(first.Members.Single().BackupId, listed.Sets[0].Members.Single().BackupId);
     }
 
     [Fact]

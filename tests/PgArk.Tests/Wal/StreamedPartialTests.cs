@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PgArk.Core.Catalog;
 using PgArk.Core.Codecs;
 using PgArk.Core.Errors;
+using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
 using PgArk.Tests.TestDoubles;
 

@@ -1,6 +1,5 @@
 using PgArk.Core.Errors;
 using PgArk.Core.Postgres;
-using PgArk.Core.Wal;
 
 namespace PgArk.Tests.Wal;
 

@@ -1,3 +1,4 @@
+using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
 
 namespace PgArk.Tests.Wal;

@@ -31,12 +31,15 @@ public static class ArgumentBinder
         return options;
     }
 
-    internal static object Bind(RegisteredOperation operation, JsonObject arguments)
+    /// <param name="caller">A local caller (the command line) may also pass the arguments only it is offered
+    /// (<see cref="InputAttribute.LocalOnly"/>); to a network caller they are unknown.</param>
+    internal static object Bind(RegisteredOperation operation, JsonObject arguments, OperationCaller caller)
     {
         var known = operation.ArgumentNames;
         foreach (var (name, _) in arguments)
         {
-            if (!known.Contains(name, StringComparer.Ordinal) && !(name == OperationRegistry.ConfirmArgument && operation.TakesConfirm))
+            if (!known.Contains(name, StringComparer.Ordinal) && !(name == OperationRegistry.ConfirmArgument && operation.TakesConfirm)
+                && !(caller == OperationCaller.Local && operation.LocalOnlyArguments.Contains(name, StringComparer.Ordinal)))
             {
                 throw new UsageException($"unknown argument '{name}' for '{operation.Name}'",
                     known.Count == 0 ? $"'{operation.Name}' takes no arguments" : $"arguments: {string.Join(", ", known)}");

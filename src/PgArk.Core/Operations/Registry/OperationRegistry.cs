@@ -197,7 +197,7 @@ public sealed class OperationRegistry
         var confirmed = CheckConfirmation(operation, args);
         CheckParallelWorkers(context, args);
         await ResolveDatabaseAsync(context, operation, args, cancellationToken).ConfigureAwait(false);
-        var bound = ArgumentBinder.Bind(operation, args);
+        var bound = ArgumentBinder.Bind(operation, args, context.Caller);
         // Whether this run needs confirmation is the input's to say (a dry run never does): checked on the bound input,
         // before anything runs, so that every front end refuses the same runs.
         if (operation.NeedsConfirmation(bound) && !confirmed)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 
 namespace PgArk.Core.Operations.Registry;
 
@@ -12,6 +13,7 @@ namespace PgArk.Core.Operations.Registry;
 public abstract class RegisteredOperation
 {
     private JsonObject? _schema;
+    private JsonObject? _localSchema;
     private readonly IOperation _operation;
 
     private protected RegisteredOperation(IOperation operation, Type argumentsType, Type resultType)
@@ -70,14 +72,24 @@ public abstract class RegisteredOperation
     public OperationVerdict VerdictOf(object? result) => _operation.VerdictOf(result);
 
     /// <summary>JSON schema of the arguments object; destructive operations also require <c>confirm: true</c>.</summary>
-    public JsonObject InputSchema => (JsonObject)(_schema ??= BuildSchema()).DeepClone();
+    public JsonObject InputSchema => (JsonObject)(_schema ??= BuildSchema(local: false)).DeepClone();
+
+    /// <summary>
+    /// <see cref="InputSchema"/> plus the arguments only the command line offers (<see cref="InputAttribute.LocalOnly"/>):
+    /// what the generated CLI command binds.
+    /// </summary>
+    public JsonObject LocalInputSchema => (JsonObject)(_localSchema ??= BuildSchema(local: true)).DeepClone();
+
+    /// <summary>Argument names (snake_case) only a local caller may pass (<see cref="InputAttribute.LocalOnly"/>).</summary>
+    internal IReadOnlyList<string> LocalOnlyArguments => ((JsonObject?)(_localSchema ??= BuildSchema(local: true))["properties"])?
+        .Select(p => p.Key).Where(k => !ArgumentNames.Contains(k)).ToList() ?? [];
 
     /// <summary>Argument names (snake_case) the operation accepts, besides <c>confirm</c>.</summary>
-    public IReadOnlyList<string> ArgumentNames => ((JsonObject?)(_schema ??= BuildSchema())["properties"])?.Select(p => p.Key)
+    public IReadOnlyList<string> ArgumentNames => ((JsonObject?)(_schema ??= BuildSchema(local: false))["properties"])?.Select(p => p.Key)
         .Where(k => k != OperationRegistry.ConfirmArgument).ToList() ?? [];
 
     /// <summary>Names of arguments without a default.</summary>
-    public IReadOnlyList<string> RequiredArguments => ((JsonArray?)(_schema ??= BuildSchema())["required"])?
+    public IReadOnlyList<string> RequiredArguments => ((JsonArray?)(_schema ??= BuildSchema(local: false))["required"])?
         .Select(n => n!.GetValue<string>()).Where(k => k != OperationRegistry.ConfirmArgument).ToList() ?? [];
 
     internal Task<object?> RunAsync(OperationContext context, object arguments, CancellationToken cancellationToken) =>
@@ -86,12 +98,27 @@ public abstract class RegisteredOperation
     internal abstract Task<object?> RunAsync(OperationContext context, object arguments, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken);
 
-    private JsonObject BuildSchema()
+    /// <param name="local">Keep the arguments only the command line offers (<see cref="InputAttribute.LocalOnly"/>).</param>
+    private JsonObject BuildSchema(bool local)
     {
         var node = ArgumentBinder.Options.GetJsonSchemaAsNode(ArgumentsType,
             new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true, TransformSchemaNode = Describe });
         var schema = node as JsonObject ?? new JsonObject { ["type"] = "object" };
         schema["properties"] ??= new JsonObject();
+        if (!local)
+        {
+            var localOnly = ArgumentsType.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+                .Where(p => p.GetCustomAttributes(typeof(InputAttribute), true) is [InputAttribute { LocalOnly: true }, ..])
+                .Select(p => ArgumentBinder.Options.PropertyNamingPolicy!.ConvertName(p.Name)).ToList();
+            foreach (var name in localOnly)
+            {
+                ((JsonObject)schema["properties"]!).Remove(name);
+                if (schema["required"] is JsonArray required && required.FirstOrDefault(r => r?.GetValue<string>() == name) is { } entry)
+                {
+                    required.Remove(entry);
+                }
+            }
+        }
         schema["additionalProperties"] = false;
         if (Destructive || TakesConfirm)
         {

@@ -1,8 +1,7 @@
 using System.Globalization;
 using PgArk.Core.Errors;
-using PgArk.Core.Postgres;
 
-namespace PgArk.Core.Wal;
+namespace PgArk.Core.Postgres;
 
 public enum WalFileKind
 {
