@@ -13,7 +13,7 @@ namespace PgArk.Core.Catalog;
 /// the file's content — in an encrypted repository that content is authenticated and bound to its path, so it cannot be
 /// edited or taken from another file — and this machine remembers, per repository and file, the highest generation it
 /// has written or read (its high-water mark, in <see cref="DefaultFolder"/>). A file read back with a lower generation
-/// is an older copy: refused as damage (exit 5). Files from before generations read as generation 0, which is accepted
+/// is an older copy: refused as damage (<see cref="RepositoryRollbackException"/>, exit 5). Files from before generations read as generation 0, which is accepted
 /// until a generation of them has been seen here, so older repositories stay readable.
 /// </summary>
 /// <param name="folder">Where the marks are kept (created 0700 on first write).</param>
@@ -129,7 +129,7 @@ public sealed class RollbackGuard(string folder)
         var mark = await GetAsync(location, path, cancellationToken).ConfigureAwait(false);
         if (generation < mark)
         {
-            throw new IntegrityException(
+            throw new RepositoryRollbackException(
                 $"repository file '{path}' in {location} was rolled back: it holds generation {generation}, but this machine has already seen generation {mark} of it (someone put an older copy of the file in its place)",
                 $"find out who replaced it; if the repository itself was restored from an older copy on purpose, delete '{MarkFile(location, path)}' to accept the file as it is");
         }

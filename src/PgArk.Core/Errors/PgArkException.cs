@@ -51,6 +51,14 @@ public sealed class LockHeldException(string message, string? hint = null)
 public sealed class IntegrityException(string message, string? hint = null)
     : PgArkException(ErrorKind.Integrity, message, hint);
 
+/// <summary>
+/// A repository file rewritten in place holds an older generation than this machine has seen: someone put an older copy
+/// of it back (exit 5, like other damage). Its own type so that readers that start afresh on a damaged state file still
+/// stop on this one.
+/// </summary>
+public sealed class RepositoryRollbackException(string message, string? hint = null)
+    : PgArkException(ErrorKind.Integrity, message, hint);
+
 /// <summary>The operation ran and failed (exit 1).</summary>
 public sealed class OperationFailedException(string message, string? hint = null, Exception? innerException = null)
     : PgArkException(ErrorKind.Failed, message, hint, innerException);

@@ -51,8 +51,9 @@ public sealed class ScheduleOperation(TimeProvider? clock = null) : Operation<Sc
             {
                 saved = await new ScheduleStateStore(context.PrimaryRepositoryFor(server), server.Name).LoadAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is PgArkException or IOException)
+            catch (Exception ex) when (ex is (PgArkException and not RepositoryRollbackException) or IOException)
             {
+                // Unreadable state shows as a schedule that has not run yet; an older copy put back is reported (exit 5).
                 saved = null;
             }
             // Without saved state the service has not run this schedule yet: nothing is missed, the next occurrences are planned.

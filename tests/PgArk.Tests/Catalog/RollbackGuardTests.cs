@@ -52,7 +52,7 @@ public sealed class RollbackGuardTests
         // The attacker keeps an older copy of the file (valid ciphertext, right path) and puts it back.
         await File.WriteAllBytesAsync(file, old);
         var reopened = new AlertStateStore(Open(repo.Path, state.Path), "pg1");
-        var ex = await Assert.ThrowsAsync<IntegrityException>(() => reopened.LoadAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<RepositoryRollbackException>(() => reopened.LoadAsync(CancellationToken.None));
         Assert.Equal(ErrorKind.Integrity, ex.Kind);
         Assert.StartsWith($"repository file '{path}' in {repo.Path} was rolled back: it holds generation 1, but this machine has already seen generation 2 of it",
             ex.Message, StringComparison.Ordinal);
@@ -83,7 +83,7 @@ public sealed class RollbackGuardTests
         Assert.Equal(1, RollbackGuard.GenerationOf(Encoding.UTF8.GetBytes(await PlainAsync(plainRepository, path))));
 
         await File.WriteAllBytesAsync(file, legacy);
-        var ex = await Assert.ThrowsAsync<IntegrityException>(() => store.LoadAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<RepositoryRollbackException>(() => store.LoadAsync(CancellationToken.None));
         Assert.Contains("holds generation 0, but this machine has already seen generation 1", ex.Message, StringComparison.Ordinal);
     }
 
