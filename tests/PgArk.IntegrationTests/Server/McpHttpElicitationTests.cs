@@ -50,7 +50,7 @@ public class McpHttpElicitationTests(ServerFixture fixture) : IClassFixture<Serv
     {
         var backup = await fixture.Harness.RunAsync("--output", "json", "backup", "--server", PgArkHarness.Server, "--type", "incr");
         Assert.True(backup.ExitCode == 0, backup.ToString());
-        var id = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("id").GetString()!;
+        var id = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("backup_id").GetString()!;
         var manifest = Path.Combine(fixture.Harness.RepositoryPath, Core.Catalog.RepositoryLayout.BackupsFolder(PgArkHarness.Server), id,
             Core.Catalog.RepositoryLayout.ManifestFileName);
         Assert.True(File.Exists(manifest));
