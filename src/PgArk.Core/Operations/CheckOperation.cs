@@ -4,13 +4,12 @@ using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
-using PgArk.Core.Operations.Registry;
 
 namespace PgArk.Core.Operations;
 
 public sealed record CheckInput(
     [property: Input(InputText.Server)] string Server,
-    [property: Input("How long to wait for the test segment to be archived.")] TimeSpan? ArchiveTimeout = null) : IServerInput;
+    [property: Input(InputText.ArchiveTimeout, Aliases = ["--archive-timeout"])] int? ArchiveTimeoutSeconds = null) : IServerInput;
 
 public sealed record CheckItem(string Name, bool Ok, string Detail);
 
@@ -36,12 +35,10 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
     public override OperationVerdict Verdict(CheckResult result) => OperationVerdict.FailIf(result.Ok ? null
         : string.Join("; ", result.Checks.Where(c => !c.Ok).Select(c => $"{c.Name}: {c.Detail}")), ErrorKind.Failed);
 
-    internal override RegisteredOperation Register() =>
-        new RegisteredOperation<CheckArguments, CheckResult>(this, (c, a, p, ct) => RunAsync(c, a.ToInput(), p, ct));
-
     protected override async Task<CheckResult> ExecuteAsync(OperationContext context, CheckInput input, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)
     {
+        var archiveTimeout = InputValues.Seconds(input.ArchiveTimeoutSeconds, "archive_timeout_seconds") ?? TimeSpan.FromSeconds(60);
         var server = context.GetServer(input.Server);
         var warnings = Configuration.SecretFilePermissions.Warnings(context.Options, server);
         var checks = new List<CheckItem>();
@@ -103,7 +100,7 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
                     foreach (var repository in repositories)
                     {
                         await WalArchiveWaiter.WaitForSegmentsAsync(repository, server.Name, [segment],
-                            input.ArchiveTimeout ?? TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+                            archiveTimeout, cancellationToken).ConfigureAwait(false);
                     }
                     checks.Add(new CheckItem("archive round trip", true, $"segment {segment} archived in {stopwatch.Elapsed.TotalSeconds:0.00} s"));
                 }
