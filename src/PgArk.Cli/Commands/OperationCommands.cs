@@ -188,7 +188,9 @@ internal static class OperationCommands
                 // A map of names to strings (restore's tablespace_map) reads best as repeated KEY=VALUE.
                 var map = new Option<string[]>(optionName, aliases)
                 {
-                    Description = description + " KEY=VALUE; repeat for more.", Required = required.Contains(name), AllowMultipleArgumentsPerToken = false,
+                    Description = description + " KEY=VALUE; repeat for more.",
+                    Required = required.Contains(name),
+                    AllowMultipleArgumentsPerToken = false,
                 };
                 yield return new Binding(name, map, p => p.GetValue(map) is { Length: > 0 } entries ? Map(optionName, entries) : null);
             }

@@ -8,18 +8,20 @@ internal static partial class TextRenderers
     /// <summary><c>pgark restore</c>: what was restored where, what a delta rewrote, and the recovery settings written.</summary>
     private static async Task RestoredAsync(TextWriter output, RestoreResult r)
     {
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"restored backup {r.BackupId} into {r.DataDirectory}: {Output.Bytes(r.Bytes)}, {r.Files} files, {r.DurationSeconds:0.00} s, {r.MegabytesPerSecond:0.0} MB/s"));
+        var speed = string.Create(CultureInfo.InvariantCulture, $"{r.DurationSeconds:0.00} s, {r.MegabytesPerSecond:0.0} MB/s");
+        await output.WriteLineAsync($"restored backup {r.BackupId} into {r.DataDirectory}: {Output.Bytes(r.Bytes)}, {r.Files} files, {speed}");
         if (r.Delta)
         {
+            var rewritten = string.Create(CultureInfo.InvariantCulture, $"rewrote {r.FilesRewritten} of {r.Files} files");
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"delta: rewrote {r.FilesRewritten} of {r.Files} files ({Output.Bytes(r.BytesRewritten)}), removed {r.FilesRemoved} files and folders the backup does not have"));
+                $"delta: {rewritten} ({Output.Bytes(r.BytesRewritten)}), removed {r.FilesRemoved} files and folders the backup does not have"));
         }
         if (r.SavedWalFolder is { } saved)
         {
             await output.WriteLineAsync($"WAL files not marked as archived were moved to {saved} (not deleted)");
         }
-        await output.WriteLineAsync($"recovery target: {r.Target}; start the server to replay WAL. Settings written to postgresql.auto.conf:");
+        await output.WriteLineAsync(
+            $"recovery target: {r.Target}; start the server to replay WAL. Settings written to postgresql.auto.conf:");
         foreach (var setting in r.RecoverySettings)
         {
             await output.WriteLineAsync($"  {setting}");
@@ -39,7 +41,8 @@ internal static partial class TextRenderers
         {
             return;
         }
-        await output.WriteLineAsync($"restored database '{plan.Into}' of server {plan.Server}: {Reached(r.ReachedTime)}, LSN {r.ReachedLsn}");
+        await output.WriteLineAsync(
+            $"restored database '{plan.Into}' of server {plan.Server}: {Reached(r.ReachedTime)}, LSN {r.ReachedLsn}");
         if (r.KeptAs is not null)
         {
             await output.WriteLineAsync($"  the previous '{plan.Database}' is kept as '{r.KeptAs}'");
@@ -66,7 +69,8 @@ internal static partial class TextRenderers
         var plan = r.Plan;
         var recovery = plan.Recovery;
         await output.WriteLineAsync($"plan: restore {string.Join(", ", plan.Tables.Select(t => $"{t.Schema}.{t.Name}"))} of database " +
-            $"'{recovery.Database}' on server {recovery.Server} to {recovery.Target}" + (plan.Replace ? ", replacing the live tables" : ""));
+            $"'{recovery.Database}' on server {recovery.Server} to {recovery.Target}" +
+            (plan.Replace ? ", replacing the live tables" : ""));
         await RecoveryPlanAsync(output, recovery);
         foreach (var table in plan.Tables)
         {
@@ -76,7 +80,8 @@ internal static partial class TextRenderers
                 : $"  table:    {table.Schema}.{table.Name} ({live}) -> {table.Schema}.{table.Into}");
             foreach (var key in table.DependentKeys)
             {
-                await output.WriteLineAsync($"  foreign key {key.Name} on {key.Table} references it: {key.Definition} (re-created and validated)");
+                await output.WriteLineAsync(
+                    $"  foreign key {key.Name} on {key.Table} references it: {key.Definition} (re-created and validated)");
             }
         }
         await StepsAsync(output, plan.Steps);

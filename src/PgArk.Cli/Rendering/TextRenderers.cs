@@ -35,8 +35,10 @@ internal static partial class TextRenderers
         [typeof(VerifyDumpRestoreResult)] = (context, result) => VerifiedDumpRestoreAsync(context.Out, (VerifyDumpRestoreResult)result),
         [typeof(Core.Logical.DumpRestoreResult)] = (context, result) => RestoredDumpAsync(context.Out, (Core.Logical.DumpRestoreResult)result),
         [typeof(Core.Restore.RestoreResult)] = (context, result) => RestoredAsync(context.Out, (Core.Restore.RestoreResult)result),
-        [typeof(Core.Restore.DatabaseRestoreResult)] = (context, result) => RestoredDatabaseAsync(context.Out, (Core.Restore.DatabaseRestoreResult)result),
-        [typeof(Core.Restore.TableRestoreResult)] = (context, result) => RestoredTablesAsync(context.Out, (Core.Restore.TableRestoreResult)result),
+        [typeof(Core.Restore.DatabaseRestoreResult)] = (context, result) =>
+            RestoredDatabaseAsync(context.Out, (Core.Restore.DatabaseRestoreResult)result),
+        [typeof(Core.Restore.TableRestoreResult)] = (context, result) =>
+            RestoredTablesAsync(context.Out, (Core.Restore.TableRestoreResult)result),
         [typeof(ExpireResult)] = (context, result) => ExpiredAsync(context.Out, (ExpireResult)result),
         [typeof(ExpireDumpsResult)] = (context, result) => ExpiredDumpsAsync(context.Out, (ExpireDumpsResult)result),
         [typeof(Core.Physical.BackupResult)] = (context, result) => BackedUpAsync(context, (Core.Physical.BackupResult)result),

@@ -291,7 +291,8 @@ public sealed class RestoreSetOperation : Operation<RestoreSetInput, RestoreSetR
                 if (member.Kind == "server")
                 {
                     var restored = await new RestoreOperation().RunAsync(context, new RestoreInput(member.Name, target!, member.BackupId,
-                        Target: "immediate", TargetAction: TargetAction.Promote, Delta: true), null, cancellationToken).ConfigureAwait(false);
+                        Target: "immediate", TargetAction: TargetAction.Promote, Delta: true), null, cancellationToken)
+                        .ConfigureAwait(false);
                     members.Add(new RestoreSetMember(member.Kind, member.Name, member.BackupId, "restored", null, restored.DataDirectory,
                         ServerNote(member.BackupId), []));
                 }

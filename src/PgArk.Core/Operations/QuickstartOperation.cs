@@ -162,7 +162,8 @@ public sealed class QuickstartOperation : Operation<QuickstartInput, QuickstartR
             await WaitForArchiveAsync(source, cancellationToken).ConfigureAwait(false);
             var result = await new RestoreOperation().RunAsync(quick,
                 new RestoreInput(ServerName, restoreDirectory,
-                    TargetTime: targetTime.ToString("O", CultureInfo.InvariantCulture), TargetAction: TargetAction.Promote), null, cancellationToken)
+                    TargetTime: targetTime.ToString("O", CultureInfo.InvariantCulture), TargetAction: TargetAction.Promote),
+                null, cancellationToken)
                 .ConfigureAwait(false);
             return (result, $"backup {result.BackupId} into {restoreDirectory}, {result.MegabytesPerSecond:0} MB/s");
         }).ConfigureAwait(false);

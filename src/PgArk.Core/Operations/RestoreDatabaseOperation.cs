@@ -15,8 +15,8 @@ public sealed record RestoreDatabaseInput(
     [property: Input("Drop the live database after the swap instead of keeping it as <db>_before_restore_<ts>.")] bool Replace = false,
     [property: Input(InputText.DryRun)] bool DryRun = false,
     [property: Input("Must be true to run (it replaces a live database); not needed for a dry run.")] bool Confirm = false,
-    [property: Input("Parallel pg_dump/pg_restore jobs moving the database out of the sandbox (0: one per core, at most 8).", Aliases = ["-j"])]
-    int Jobs = 0,
+    [property: Input("Parallel pg_dump/pg_restore jobs moving the database out of the sandbox (0: one per core, at most 8).",
+        Aliases = ["-j"])] int Jobs = 0,
     [property: Input("Folder for the temporary sandbox cluster (default: the system temp folder). Command line only: refused for API "
         + "callers, who may not choose where PgArk creates a cluster.", LocalOnly = true)] string? SandboxDir = null)
     : IServerInput, IDatabaseInput, IDryRunInput, IConfirmedInput
@@ -66,7 +66,8 @@ public sealed class RestoreDatabaseOperation : Operation<RestoreDatabaseInput, D
         {
             throw new UsageException($"jobs must be 0 (one per core) or more, not {input.Jobs}");
         }
-        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), input.SandboxDir, input.Jobs, progress, cancellationToken)
+        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), input.SandboxDir, input.Jobs, progress,
+                cancellationToken)
             .ConfigureAwait(false);
         return result with { Phases = [planPhase, .. result.Phases], TotalSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3) };
     }

@@ -15,18 +15,22 @@ namespace PgArk.Core.Operations;
 /// </summary>
 public sealed record RestoreInput(
     [property: Input(InputText.Server)] string Server,
-    [property: Input("Empty (or new) data directory to restore into; through the API, the server's pgdata or a folder inside restore.roots.")]
+    [property: Input("Empty (or new) data directory to restore into; through the API, the server's pgdata or a folder inside "
+        + "restore.roots.")]
     string Pgdata,
-    [property: Input("Backup to restore (default: the newest that ends before the target).", Aliases = ["--backup"])] string? BackupId = null,
+    [property: Input("Backup to restore (default: the newest that ends before the target).", Aliases = ["--backup"])]
+    string? BackupId = null,
     [property: Input("immediate (the end of the backup) or latest (all archived WAL, the default); or give one target_* instead.")]
     string? Target = null,
     [property: Input("Recover to this time (ISO 8601; UTC when no zone is given).")] string? TargetTime = null,
     [property: Input("Recover to this WAL location (e.g. 0/3000060).")] string? TargetLsn = null,
     [property: Input("Recover to this transaction id.")] ulong? TargetXid = null,
     [property: Input("Recover to this restore point (pg_create_restore_point).")] string? TargetName = null,
-    [property: Input("What the server does at the target: pause (PostgreSQL's default), promote or shutdown.")] TargetAction? TargetAction = null,
+    [property: Input("What the server does at the target: pause (PostgreSQL's default), promote or shutdown.")]
+    TargetAction? TargetAction = null,
     [property: Input("Timeline to follow: latest (the default), current (the backup's) or a timeline id.")] string? TargetTimeline = null,
-    [property: Input("Restore over an existing, stopped data directory of this cluster, rewriting only files that differ.")] bool Delta = false,
+    [property: Input("Restore over an existing, stopped data directory of this cluster, rewriting only files that differ.")]
+    bool Delta = false,
     [property: Input("Files restored in parallel (0: one per core).", Aliases = ["-j"])] int Jobs = 0,
     [property: Input("Relocate tablespaces: old location, OID or name → new location; through the API each location must be inside "
         + "restore.roots.")] IReadOnlyDictionary<string, string>? TablespaceMap = null,
@@ -64,14 +68,15 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
         var server = context.GetServer(input.Server);
         RestoreTargetPolicy.Check(context.Caller, context.Options, server, input.Pgdata, input.Delta);
         var logger = context.CreateLogger("PgArk.Restore");
-        var repository = await ChooseRepositoryAsync(server.Name, context.RepositoriesFor(server, input.Repository), target, input.BackupId, logger,
-            cancellationToken).ConfigureAwait(false);
+        var repositories = context.RepositoriesFor(server, input.Repository);
+        var repository = await ChooseRepositoryAsync(server.Name, repositories, target, input.BackupId, logger, cancellationToken)
+            .ConfigureAwait(false);
         var runner = new PhysicalRestoreRunner(repository, logger);
         return await runner.RunAsync(server.Name, new RestoreOptions(input.Pgdata, target, context.ArchiveGetCommand(server.Name),
             input.BackupId, input.TargetAction, input.TablespaceMap, input.Jobs, input.Delta, timeline, input.Waldir,
             RecreateWalLink: context.Caller == OperationCaller.Local,
-            CheckTablespaceLocations: locations => RestoreTargetPolicy.CheckTablespaces(context.Caller, context.Options, server, input.Pgdata,
-                locations)), progress, cancellationToken).ConfigureAwait(false);
+            CheckTablespaceLocations: locations =>
+                RestoreTargetPolicy.CheckTablespaces(context.Caller, context.Options, server, input.Pgdata, locations)), progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -48,7 +48,8 @@ public sealed class RestoreTableOperation : Operation<RestoreTableInput, TableRe
         IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var server = context.GetServer(input.Server);
-        var request = new TableRestoreRequest(input.Database, input.Tables ?? [], RestoreTarget.Parse(input.Target, input.TargetTime, allowed: RestoreTargetRule.TimeOrLatest),
+        var target = RestoreTarget.Parse(input.Target, input.TargetTime, allowed: RestoreTargetRule.TimeOrLatest);
+        var request = new TableRestoreRequest(input.Database, input.Tables ?? [], target,
             input.Into, input.Replace);
         var runner = new TableRestoreRunner(server, context.PrimaryRepositoryFor(server), context.CreateLogger("PgArk.Restore"));
         progress?.Report(new OperationProgress("plan", 0, 0));
@@ -64,7 +65,8 @@ public sealed class RestoreTableOperation : Operation<RestoreTableInput, TableRe
             throw new RefusedException($"restoring {string.Join(", ", input.Tables ?? [])} of database '{input.Database}' changes the live database",
                 "add --yes (or \"confirm\": true) to go ahead, or --dry-run to see the plan");
         }
-        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), input.SandboxDir, progress, cancellationToken).ConfigureAwait(false);
+        var result = await runner.RunAsync(plan, context.ArchiveGetCommand(server.Name), input.SandboxDir, progress, cancellationToken)
+            .ConfigureAwait(false);
         return result with { Phases = [planPhase, .. result.Phases], TotalSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3) };
     }
 }

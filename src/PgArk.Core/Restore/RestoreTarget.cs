@@ -132,6 +132,7 @@ public sealed record RestoreTargetRule(IReadOnlySet<RestoreTargetKind> Kinds, bo
         "give one of target_time (ISO 8601), target_lsn, target_xid, target_name, or target immediate or latest (the default)");
 
     /// <summary>A database- or table-level restore: a time or latest, given explicitly (the sandbox is promoted there).</summary>
-    public static RestoreTargetRule TimeOrLatest { get; } = new(new HashSet<RestoreTargetKind> { RestoreTargetKind.Time, RestoreTargetKind.Latest },
-        true, "give target_time (ISO 8601, e.g. 2026-11-21T10:30:00Z) or target latest");
+    public static RestoreTargetRule TimeOrLatest { get; } = new(
+        new HashSet<RestoreTargetKind> { RestoreTargetKind.Time, RestoreTargetKind.Latest }, true,
+        "give target_time (ISO 8601, e.g. 2026-11-21T10:30:00Z) or target latest");
 }

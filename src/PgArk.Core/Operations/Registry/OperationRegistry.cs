@@ -250,7 +250,8 @@ public sealed class OperationRegistry
     {
         if (context.Caller == OperationCaller.Remote && operation.LocalOnlyArguments.FirstOrDefault(args.ContainsKey) is { } name)
         {
-            throw new PermissionDeniedException($"argument '{name}' of '{operation.Name}' is for the command line only: an API caller may not choose it",
+            throw new PermissionDeniedException(
+                $"argument '{name}' of '{operation.Name}' is for the command line only: an API caller may not choose it",
                 "leave it out; the default is used");
         }
     }

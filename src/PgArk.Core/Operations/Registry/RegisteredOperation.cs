@@ -113,7 +113,8 @@ public abstract class RegisteredOperation
                 ["type"] = "boolean",
                 ["description"] = properties[OperationRegistry.ConfirmArgument]?["description"]?.DeepClone()
                     ?? (ConfirmationDependsOnInput ? InputText.ConfirmUnlessRoutine
-                        : typeof(ILocallyConfirmedInput).IsAssignableFrom(ArgumentsType) ? InputText.ConfirmUnlessLocal : InputText.Confirm),
+                        : typeof(ILocallyConfirmedInput).IsAssignableFrom(ArgumentsType) ? InputText.ConfirmUnlessLocal
+                        : InputText.Confirm),
             };
             properties[OperationRegistry.ConfirmArgument] = confirm;
             var required = schema["required"] as JsonArray ?? [];
