@@ -35,7 +35,7 @@ public class InterruptedRestoreTests(ITestOutputHelper output)
         string id;
         using (var document = JsonDocument.Parse(backup.Stdout))
         {
-            id = document.RootElement.GetProperty("id").GetString()!;
+            id = document.RootElement.GetProperty("backup_id").GetString()!;
         }
         await h.SwitchAndWaitForArchiveAsync();
 

@@ -64,6 +64,12 @@ public class RestRouteTests(ServerFixture fixture) : IClassFixture<ServerFixture
         {
             foreach (var (client, expected, code) in new[] { (anonymous, HttpStatusCode.Unauthorized, "unauthorized"), (viewer, HttpStatusCode.Forbidden, "forbidden") })
             {
+                if (client == viewer && (method, path) == ("DELETE", "/mcp"))
+                {
+                    // Ending an MCP session is any key's right over its own session (McpHttpElicitationTests: another key's
+                    // is 403); without a session there is nothing to end, which McpHttpElicitationTests checks as 404.
+                    continue;
+                }
                 using var request = Request(method, path);
                 using var response = await client.SendAsync(request);
                 var text = await response.Content.ReadAsStringAsync();
