@@ -128,7 +128,7 @@ public static class InputText
     public const string Confirm = "Must be true: this operation is destructive.";
     public const string ConfirmUnlessRoutine =
         "Must be true to go ahead (this operation is destructive); not needed for a dry run or a run the description calls routine.";
-    public const string ConfirmUnlessLocal = "Must be true: this operation is destructive (the command line needs no --yes).";
+    public const string ConfirmUnlessLocal = "API callers must pass true: this operation is destructive (the command line needs no --yes).";
     public const string DryRun = "Only plan: report what would happen and change nothing.";
     public const string Label = "Free text stored with the backup or dump.";
     public const string Tables = "Only these tables (schema.table or table); empty means the whole database.";
