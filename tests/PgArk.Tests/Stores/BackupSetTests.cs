@@ -8,20 +8,8 @@ public sealed class BackupSetTests
     [Fact]
     public async Task BackupSet_QdrantAndNeo4jStores_OneSetId_AndAFailingMemberFailsTheSet()
     {
-        using var folder = new TestDoubles.TemporaryFolder();
-        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
-        qdrant.AddCollection("docs", 2);
-        var home = folder.Combine("neo4j");
-        Neo4jHttpStandIn.WriteGraph(home, "neo4j", [["Person"]], []);
-        using var setup = new StoreTestSetup($"""
-              - name: vectors
-                type: qdrant
-                url: {qdrant.BaseAddress}
-              - name: graph
-                type: neo4j
-                adminCommand: {Neo4jStoreTests.AdminScript(folder.Path)}
-                home: {home}
-            """);
+        await using var bed = new VectorStoreTestBed(withGraph: true);
+        var (qdrant, setup, home) = (bed.Qdrant, bed.Setup, bed.GraphHome!);
 
         var run = await setup.RunAsync("backup_set", new { servers = Array.Empty<string>(), label = "nightly" });
 
@@ -98,14 +86,8 @@ public sealed class BackupSetTests
     [Fact]
     public async Task BackupSet_TwoRunsBackToBack_TwoDistinctSets_FirstKept()
     {
-        using var folder = new TestDoubles.TemporaryFolder();
-        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
-        qdrant.AddCollection("docs", 2);
-        using var setup = new StoreTestSetup($"""
-              - name: vectors
-                type: qdrant
-                url: {qdrant.BaseAddress}
-            """);
+        await using var bed = new VectorStoreTestBed();
+        var setup = bed.Setup;
 
         var first = ((BackupSetResult)(await setup.RunAsync("backup_set", new { servers = Array.Empty<string>(), label = "first" })).Value!).Set;
         var second = ((BackupSetResult)(await setup.RunAsync("backup_set", new { servers = Array.Empty<string>(), label = "second" })).Value!).Set;
@@ -119,20 +101,8 @@ public sealed class BackupSetTests
     [Fact]
     public async Task RestoreSet_ChecksEveryMemberFirst_DryRunListsProblems_ARefusedSetChangesNothing()
     {
-        using var folder = new TestDoubles.TemporaryFolder();
-        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
-        qdrant.AddCollection("docs", 2);
-        var home = folder.Combine("neo4j");
-        Neo4jHttpStandIn.WriteGraph(home, "neo4j", [["Person"]], []);
-        using var setup = new StoreTestSetup($"""
-              - name: vectors
-                type: qdrant
-                url: {qdrant.BaseAddress}
-              - name: graph
-                type: neo4j
-                adminCommand: {Neo4jStoreTests.AdminScript(folder.Path)}
-                home: {home}
-            """);
+        await using var bed = new VectorStoreTestBed(withGraph: true);
+        var (qdrant, setup, home) = (bed.Qdrant, bed.Setup, bed.GraphHome!);
         var set = ((BackupSetResult)(await setup.RunAsync("backup_set", new { servers = Array.Empty<string>() })).Value!).Set;
         var graphBackup = set.Members.Single(m => m.Name == "graph").BackupId!;
         Directory.Delete(Path.Combine(setup.RepositoryPath, "stores", "graph", "backups", graphBackup), recursive: true);
@@ -179,17 +149,12 @@ public sealed class BackupSetTests
     [Fact]
     public async Task BackupSetSchedule_RunsBackupSet_InServe()
     {
-        using var folder = new TestDoubles.TemporaryFolder();
-        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
-        qdrant.AddCollection("docs", 2);
-        using var setup = new StoreTestSetup($"""
-              - name: vectors
-                type: qdrant
-                url: {qdrant.BaseAddress}
+        await using var bed = new VectorStoreTestBed(afterStores: """
             backupSet:
               schedule: "* * * * * *"
               servers: []
             """);
+        var setup = bed.Setup;
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var loop = new PgArk.Core.Scheduling.Scheduler(setup.Context).RunAsync(stop.Token);

@@ -10,14 +10,8 @@ public sealed class StoreListingTests
     [Fact]
     public async Task InfoListBackupsAndMetrics_ShowStoreBackups()
     {
-        using var folder = new TestDoubles.TemporaryFolder();
-        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
-        qdrant.AddCollection("docs", 3);
-        using var setup = new StoreTestSetup($"""
-              - name: vectors
-                type: qdrant
-                url: {qdrant.BaseAddress}
-            """);
+        await using var bed = new VectorStoreTestBed(points: 3);
+        var setup = bed.Setup;
         var backup = ((BackupStoreResult)(await setup.RunAsync("backup_store", new { store = "vectors", label = "before-upgrade" })).Value!).Backup;
 
         var all = (ListBackupsResult)(await setup.RunAsync("list_backups", new { })).Value!;
@@ -47,14 +41,8 @@ public sealed class StoreListingTests
     [Fact]
     public async Task Ask_BackUpTheVectorStore_RunsBackupStoreHere_AndRestoreFromLastNightPicksThatBackup()
     {
-        using var folder = new TestDoubles.TemporaryFolder();
-        await using var qdrant = new QdrantStandIn(folder.Combine("qdrant"), apiKey: null);
-        qdrant.AddCollection("docs", 3);
-        using var setup = new StoreTestSetup($"""
-              - name: vectors
-                type: qdrant
-                url: {qdrant.BaseAddress}
-            """);
+        await using var bed = new VectorStoreTestBed(points: 3);
+        var (qdrant, setup) = (bed.Qdrant, bed.Setup);
 
         var (exit, stdout, stderr) = await setup.CliAsync("ask", "back up the vector store");
         Assert.True(exit == 0, stdout + stderr);
