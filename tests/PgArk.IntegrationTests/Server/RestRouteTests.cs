@@ -62,18 +62,17 @@ public class RestRouteTests(ServerFixture fixture) : IClassFixture<ServerFixture
         var failures = new List<string>();
         foreach (var (method, path) in routes)
         {
-            foreach (var (client, expected, code) in new[] { (anonymous, HttpStatusCode.Unauthorized, "unauthorized"), (viewer, HttpStatusCode.Forbidden, "forbidden") })
+            foreach (var (client, expected, code) in new[] { (anonymous, HttpStatusCode.Unauthorized, "\"code\":\"unauthorized\""), (viewer, HttpStatusCode.Forbidden, "\"code\":\"forbidden\"") })
             {
-                if (client == viewer && (method, path) == ("DELETE", "/mcp"))
-                {
-                    // Ending an MCP session is any key's right over its own session (McpHttpElicitationTests: another key's
-                    // is 403); without a session there is nothing to end, which McpHttpElicitationTests checks as 404.
-                    continue;
-                }
+                // Ending an MCP session is any key's right over its own session (McpHttpElicitationTests: another key's is
+                // 403), so a viewer's DELETE /mcp passes the role check; without a session there is nothing to end: 404.
+                var (wanted, body) = client == viewer && (method, path) == ("DELETE", "/mcp")
+                    ? (HttpStatusCode.NotFound, "Session not found")
+                    : (expected, code);
                 using var request = Request(method, path);
                 using var response = await client.SendAsync(request);
                 var text = await response.Content.ReadAsStringAsync();
-                if (response.StatusCode != expected || !text.Contains($"\"code\":\"{code}\"", StringComparison.Ordinal))
+                if (response.StatusCode != wanted || !text.Contains(body, StringComparison.Ordinal))
                 {
                     failures.Add($"{method} {path}: {(int)response.StatusCode} {text}");
                 }
