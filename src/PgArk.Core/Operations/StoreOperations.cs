@@ -68,13 +68,8 @@ public sealed class BackupStoreOperation : Operation<BackupStoreInput, BackupSto
             await catalog.DeleteAsync(store.Name, incomplete, cancellationToken).ConfigureAwait(false);
         }
         var started = DateTimeOffset.UtcNow;
-        var id = StoreBackupId.ForTime(started);
         var existing = await catalog.ListAsync(store.Name, cancellationToken).ConfigureAwait(false);
-        while (existing.Any(b => string.CompareOrdinal(b.Id, id.Value) >= 0))
-        {
-            started = started.AddSeconds(1);
-            id = StoreBackupId.ForTime(started);
-        }
+        var id = StoreBackupId.NewAfter(started, existing.Select(b => b.Id));
         var driver = StoreDrivers.Create(store, context.LoggerFactory);
         var sink = new Sink(catalog, store, id.Value, progress);
         var content = await driver.BackupAsync(sink, cancellationToken).ConfigureAwait(false);

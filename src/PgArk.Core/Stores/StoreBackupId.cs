@@ -11,6 +11,23 @@ public readonly partial record struct StoreBackupId(string Value)
     public static StoreBackupId ForTime(DateTimeOffset time) =>
         new(time.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "S");
 
+    /// <summary>
+    /// The id of a backup started at <paramref name="started"/>: ids sort in the order backups were taken, so one started in
+    /// a second that already has a backup, or after the clock went back, takes the first second after the newest id. Only
+    /// the id moves; the manifest keeps the real start time.
+    /// </summary>
+    public static StoreBackupId NewAfter(DateTimeOffset started, IEnumerable<string> existing)
+    {
+        var newest = existing.Max(StringComparer.Ordinal);
+        var id = ForTime(started);
+        if (newest is null || string.CompareOrdinal(id.Value, newest) > 0)
+        {
+            return id;
+        }
+        var newestTime = DateTimeOffset.ParseExact(newest[..^1], "yyyyMMdd-HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        return ForTime(newestTime.AddSeconds(1));
+    }
+
     public static bool TryParse(string? text, [NotNullWhen(true)] out StoreBackupId? id)
     {
         id = text is not null && Pattern().IsMatch(text) ? new StoreBackupId(text) : null;

@@ -121,6 +121,18 @@ public sealed class StoreConfigTests
         Assert.Empty(StoreRetention.Plan([backups[0]], new StoreRetentionOptions(null, 1), now));
     }
 
+    [Fact]
+    public void NewStoreBackupId_SortsAfterEveryExistingId_SameSecondOrClockBack_TakesTheSecondAfterTheNewest()
+    {
+        var now = new DateTimeOffset(2026, 12, 4, 2, 0, 0, TimeSpan.Zero);
+
+        Assert.Equal("20261204-020000S", StoreBackupId.NewAfter(now, []).Value);
+        Assert.Equal("20261204-020000S", StoreBackupId.NewAfter(now, ["20261204-015959S"]).Value);
+        Assert.Equal("20261204-020001S", StoreBackupId.NewAfter(now, ["20261204-020000S", "20261203-020000S"]).Value);
+        // The clock went back an hour: the new backup still sorts last, one second after the newest.
+        Assert.Equal("20261204-030001S", StoreBackupId.NewAfter(now, ["20261204-030000S"]).Value);
+    }
+
     private static StoreBackupManifest Manifest(DateTimeOffset time) => new()
     {
         Id = StoreBackupId.ForTime(time).Value, Store = "vectors", Kind = StoreKind.Qdrant, StartTime = time,
