@@ -35,6 +35,10 @@ internal static unsafe partial class Libc
     private const int StatxSize = 256;
     private const int StatxUidOffset = 20;
     private const int StatxGidOffset = 24;
+    private const int StatxSizeOffset = 40;
+    private const int StatxMtimeOffset = 112; // struct statx_timestamp { s64 tv_sec; u32 tv_nsec; s32 reserved; }
+    private const uint STATX_MTIME = 0x40;
+    private const uint STATX_SIZE = 0x200;
 
     // O_DIRECTORY is one of the few open flags whose value differs between architectures.
     private static int ODirectory =>
@@ -62,6 +66,28 @@ internal static unsafe partial class Libc
         }
 
         return (*(uint*)(buffer + StatxUidOffset), *(uint*)(buffer + StatxGidOffset));
+    }
+
+    /// <summary>
+    /// Size and modification time (seconds and nanoseconds since the epoch) of a path, following symlinks, or null when it
+    /// does not exist. Full precision, unlike <see cref="FileInfo.LastWriteTimeUtc"/> (100 ns), so that it compares equal
+    /// with what <c>stat -c '%s %.9Y'</c> prints.
+    /// </summary>
+    public static (long Size, long Seconds, uint Nanoseconds)? GetSizeAndModified(string path)
+    {
+        var buffer = stackalloc byte[StatxSize];
+        if (statx(AT_FDCWD, path, 0, STATX_SIZE | STATX_MTIME, buffer) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is ENOENT or ENOTDIR)
+            {
+                return null;
+            }
+
+            throw Failure("unable to stat", path, errno);
+        }
+
+        return (*(long*)(buffer + StatxSizeOffset), *(long*)(buffer + StatxMtimeOffset), *(uint*)(buffer + StatxMtimeOffset + 8));
     }
 
     /// <summary>Flushes the whole file system holding <paramref name="file"/>: one call instead of an fsync per restored file.</summary>

@@ -7,25 +7,35 @@ namespace PgArk.Core.Wal;
 
 /// <summary>What the asynchronous pusher recorded for one WAL file.</summary>
 /// <param name="Ok">True: stored durably in every repository; false: <paramref name="Message"/> says why not.</param>
-/// <param name="Size">Size of the file that was pushed (ok only).</param>
-/// <param name="ModifiedTicks">Its last-write time in UTC ticks when it was read (ok only).</param>
+/// <param name="Stamp">Size and modification time of the file that was pushed (<see cref="WalFileStamp"/>, ok only).</param>
+/// <param name="Sha256">SHA-256 of the content that was pushed (ok only), as the repository names the object.</param>
 /// <param name="WrittenAt">When the status file was written (UTC).</param>
-internal sealed record WalPushStatus(bool Ok, string Message, long Size, long ModifiedTicks, DateTime WrittenAt)
+internal sealed record WalPushStatus(bool Ok, string Message, string Stamp, string Sha256, DateTime WrittenAt)
 {
     /// <summary>
     /// True when this ok status was written for the file now at <paramref name="walPath"/> (same size and modification
-    /// time), so an old status left for a file of the same name never vouches for different content.
+    /// time to the nanosecond), so an old status left for a file of the same name never vouches for different content.
     /// </summary>
-    public bool Describes(string walPath)
-    {
-        var info = new FileInfo(walPath);
-        return Ok && info.Exists && info.Length == Size && info.LastWriteTimeUtc.Ticks == ModifiedTicks;
-    }
+    public bool Describes(string walPath) => Ok && WalFileStamp.Of(walPath) == Stamp;
+}
+
+/// <summary>
+/// "&lt;size&gt; &lt;seconds&gt;.&lt;nanoseconds&gt;" of a file's modification time: exactly what GNU
+/// <c>stat -c '%s %.9Y'</c> prints, so the shell fast path (<c>pgark-archive-push</c>) compares it as a string.
+/// </summary>
+internal static class WalFileStamp
+{
+    public static string? Of(string path) =>
+        Libc.GetSizeAndModified(path) is { } s
+            ? string.Create(CultureInfo.InvariantCulture, $"{s.Size} {s.Seconds}.{s.Nanoseconds:D9}")
+            : null;
 }
 
 /// <summary>
 /// The asynchronous archiving spool of one server: <c>&lt;spool&gt;/&lt;server&gt;/</c> holds the pusher's lock file and
-/// one status file per WAL file, <c>&lt;name&gt;.ok</c> or <c>&lt;name&gt;.error</c>. A status is written only after the
+/// one status file per WAL file, <c>&lt;name&gt;.ok</c> or <c>&lt;name&gt;.error</c>. An ok status is one line,
+/// <c>ok &lt;name&gt; &lt;size&gt; &lt;mtime s.ns&gt; &lt;sha256&gt;</c>, read both by archive-push and by the shell fast
+/// path <c>pgark-archive-push</c>; an error status is <c>error &lt;name&gt;</c> and the message on the next line. A status is written only after the
 /// repositories' writes are durable, and is itself written to a temporary name, synced, renamed and its folder synced:
 /// after a crash a status either says what happened or is absent (the file is then pushed again, which is idempotent).
 /// </summary>
@@ -49,33 +59,37 @@ internal sealed class WalArchiveSpool
 
     public void EnsureFolder() => Directory.CreateDirectory(Folder);
 
-    public void WriteOk(string walName, long size, long modifiedTicks) =>
-        Write(walName + OkSuffix, string.Create(CultureInfo.InvariantCulture, $"ok\nsize={size}\nmtime={modifiedTicks}\n"), walName + ErrorSuffix);
+    /// <param name="stamp">The file's <see cref="WalFileStamp"/>, taken before it was read.</param>
+    public void WriteOk(string walName, string stamp, string sha256) =>
+        Write(walName + OkSuffix, $"ok {walName} {stamp} {sha256}\n", walName + ErrorSuffix);
 
     public void WriteError(string walName, string message) =>
-        Write(walName + ErrorSuffix, "error\n" + message.ReplaceLineEndings(" ") + "\n", walName + OkSuffix);
+        Write(walName + ErrorSuffix, $"error {walName}\n" + message.ReplaceLineEndings(" ") + "\n", walName + OkSuffix);
 
     /// <summary>The status of <paramref name="walName"/>, or null when there is none yet (or it cannot be parsed).</summary>
     public WalPushStatus? TryRead(string walName)
     {
-        var ok = TryReadText(Path.Combine(Folder, walName + OkSuffix));
+        var okPath = Path.Combine(Folder, walName + OkSuffix);
+        var ok = TryReadText(okPath);
         if (ok is not null)
         {
-            var fields = ok.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length >= 3 && fields[0] == "ok"
-                && TryField(fields[1], "size", out var size) && TryField(fields[2], "mtime", out var ticks))
+            // ok <name> <size> <seconds.nanoseconds> <sha256>
+            var fields = ok.TrimEnd('\n').Split(' ');
+            if (ok.EndsWith('\n') && fields.Length == 5 && fields[0] == "ok" && fields[1] == walName
+                && long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out _) && fields[4].Length == 64)
             {
-                return new WalPushStatus(true, "", size, ticks, File.GetLastWriteTimeUtc(Path.Combine(Folder, walName + OkSuffix)));
+                return new WalPushStatus(true, "", fields[2] + " " + fields[3], fields[4], File.GetLastWriteTimeUtc(okPath));
             }
-            // Never trust what cannot be read back whole; the file will be pushed again.
+            // Never trust what cannot be read back whole, nor a status naming another file; the file will be pushed again.
             Remove(walName);
             return null;
         }
-        var error = TryReadText(Path.Combine(Folder, walName + ErrorSuffix));
-        if (error is not null && error.StartsWith("error\n", StringComparison.Ordinal))
+        var errorPath = Path.Combine(Folder, walName + ErrorSuffix);
+        var error = TryReadText(errorPath);
+        var header = $"error {walName}\n";
+        if (error is not null && error.StartsWith(header, StringComparison.Ordinal))
         {
-            return new WalPushStatus(false, error["error\n".Length..].Trim(), 0, 0,
-                File.GetLastWriteTimeUtc(Path.Combine(Folder, walName + ErrorSuffix)));
+            return new WalPushStatus(false, error[header.Length..].Trim(), "", "", File.GetLastWriteTimeUtc(errorPath));
         }
         return null;
     }
@@ -190,10 +204,4 @@ internal sealed class WalArchiveSpool
         }
     }
 
-    private static bool TryField(string line, string key, out long value)
-    {
-        value = 0;
-        return line.StartsWith(key + "=", StringComparison.Ordinal)
-            && long.TryParse(line.AsSpan(key.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out value);
-    }
 }

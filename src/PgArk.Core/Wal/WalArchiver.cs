@@ -38,6 +38,15 @@ public sealed class WalArchiver(ILogger logger)
         return await PushContentAsync(server, name, content, walPath, repositories, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Like <see cref="PushAsync(string, string, IReadOnlyList{Repository}, CancellationToken)"/>; returns the SHA-256 of what was stored.</summary>
+    internal async Task<string> PushFileAsync(string server, string walPath, IReadOnlyList<Repository> repositories, CancellationToken cancellationToken)
+    {
+        var name = WalFileName.Parse(Path.GetFileName(walPath));
+        var content = await ReadWalAsync(walPath, cancellationToken).ConfigureAwait(false);
+        await PushContentAsync(server, name, content, walPath, repositories, cancellationToken).ConfigureAwait(false);
+        return content.Sha256;
+    }
+
     /// <summary>
     /// Stores a complete WAL file held in memory (a segment received by <c>pgark stream</c>) exactly like archive-push
     /// stores a file: same object name, codec, encryption, SHA-256, every repository, same refusal of different content.

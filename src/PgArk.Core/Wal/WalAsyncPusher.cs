@@ -66,15 +66,15 @@ internal sealed class WalAsyncPusher(WalArchiveSpool spool, WalArchiver archiver
     {
         var path = Path.Combine(walFolder, name);
         // Size and time are taken before the read: PostgreSQL does not change a file once it is marked ready.
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        var stamp = WalFileStamp.Of(path);
+        if (stamp is null)
         {
             return; // archived and recycled meanwhile (its .ready is gone too)
         }
-        var (size, ticks) = (info.Length, info.LastWriteTimeUtc.Ticks);
+        string sha256;
         try
         {
-            await archiver.PushAsync(server, path, repositories, cancellationToken).ConfigureAwait(false);
+            sha256 = await archiver.PushFileAsync(server, path, repositories, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -91,7 +91,7 @@ internal sealed class WalAsyncPusher(WalArchiveSpool spool, WalArchiver archiver
             return;
         }
         // Only now, with every repository's write complete (synced and renamed), may the spool say "archived".
-        spool.WriteOk(name, size, ticks);
+        spool.WriteOk(name, stamp, sha256);
     }
 
     /// <summary>WAL file names PostgreSQL has marked ready, oldest first (history files sort after their segments' names).</summary>

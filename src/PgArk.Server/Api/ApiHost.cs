@@ -37,6 +37,7 @@ public static class ApiHost
         });
         Scheduling.SchedulerService.Add(builder.Services, options.Context);
         Streaming.StreamingService.Add(builder.Services, options.Context);
+        Archiving.ArchivePusherService.Add(builder.Services, options.Context);
         var alerts = Alerts.AlertService.Add(builder.Services, options.Context);
         var app = builder.Build();
         // Every call below comes from the network: operations confine it (the scheduler above keeps the local context).

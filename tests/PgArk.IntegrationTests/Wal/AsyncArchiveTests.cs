@@ -1,6 +1,10 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using PgArk.Core.Configuration;
+using PgArk.Core.Operations;
 using PgArk.Core.Postgres;
 using PgArk.Core.Wal;
+using PgArk.Server.Api;
 using PgArk.IntegrationTests.Harness;
 using PgArk.IntegrationTests.Infrastructure;
 
@@ -25,6 +29,43 @@ public sealed class AsyncArchiveTests
 
     private static string ArchiveCommand(PgArkHarness h) =>
         $"{PgArk.Core.Common.SelfCommand.ShellQuote(PgArkHarness.Executable)} --config {PgArk.Core.Common.SelfCommand.ShellQuote(h.ConfigPath)} archive-push --server {Server} %p";
+
+    /// <summary>The shell fast path shipped beside the executable.</summary>
+    private static string FastPath => Path.Combine(Path.GetDirectoryName(PgArkHarness.Executable)!, "pgark-archive-push");
+
+    private static string Quote(string s) => PgArk.Core.Common.SelfCommand.ShellQuote(s);
+
+    /// <summary>
+    /// Sets archive_command to the fast path; the pgark archive-push it hands over to is a wrapper that appends a line
+    /// to the returned file per call, so a test sees how many calls the spool could not answer.
+    /// </summary>
+    private static async Task<string> UseFastPathAsync(PgArkHarness h)
+    {
+        Assert.True(File.Exists(FastPath), $"{FastPath} not shipped beside the executable");
+        Assert.True(File.GetUnixFileMode(FastPath).HasFlag(UnixFileMode.OtherExecute), $"{FastPath} is not executable");
+        var calls = h.Folder.Combine("pgark-calls");
+        await File.WriteAllTextAsync(calls, "");
+        File.SetUnixFileMode(calls, (UnixFileMode)0x1B6);
+        var wrapper = h.Folder.Combine("pgark-counting");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\necho \"$*\" >> {Quote(calls)}\nexec {Quote(PgArkHarness.Executable)} \"$@\"\n");
+        File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ED);
+        await h.Cluster.SetArchiveCommandAsync(
+            $"{Quote(FastPath)} {Quote(SpoolFolder(h))} %p {Quote(wrapper)} --config {Quote(h.ConfigPath)} archive-push --server {Server}");
+        return calls;
+    }
+
+    private static int SegmentCount(string first, string last) =>
+        (int)(WalFileName.Parse(last).SegmentNumber(SegmentSize) - WalFileName.Parse(first).SegmentNumber(SegmentSize) + 1);
+
+    /// <summary>The repository object of <paramref name="walPath"/> is named by the SHA-256 of exactly that file's content.</summary>
+    private static void AssertStoredWithChecksum(PgArkHarness h, string walPath)
+    {
+        var name = Path.GetFileName(walPath);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(walPath)));
+        var stored = Directory.EnumerateFiles(Path.Combine(h.RepositoryPath, "servers", Server, "wal"), "*", SearchOption.AllDirectories)
+            .Select(Path.GetFileName).ToList();
+        Assert.True(stored.Any(n => n!.StartsWith($"{name}-{sha}", StringComparison.Ordinal)), $"{name} with SHA-256 {sha} not in the repository");
+    }
 
     private static string SpoolFolder(PgArkHarness h) => Path.Combine(h.Cluster.DataDirectory, "pgark_archive_spool", Server);
 
@@ -176,6 +217,152 @@ public sealed class AsyncArchiveTests
         await StopPusherAsync(h);
     }
 
+    [Fact]
+    public async Task FastPath_PgbenchLoad_PusherKilledMidRun_EverySegmentStoredAndVerified_RestoreEqualsSource()
+    {
+        await using var h = await PgArkHarness.CreateAsync();
+        await EnableAsyncAsync(h, timeoutSeconds: 60);
+        await PgBench.InitAsync(h.Cluster, "postgres", 5, CancellationToken.None);
+        AssertOk(await h.RunAsync("backup", "--server", Server, "--type", "full"));
+        var calls = await UseFastPathAsync(h);
+        var first = await CurrentSegmentAsync(h);
+        var spool = new WalArchiveSpool(Path.Combine(h.Cluster.DataDirectory, "pgark_archive_spool"), Server);
+        for (var round = 0; round < 6; round++)
+        {
+            await PgBench.RunAsync(h.Cluster, "postgres", PgBenchLoad.Transactions(300, clients: 4), CancellationToken.None);
+            await h.Cluster.ExecuteAsync($"CREATE TABLE round_{round} AS SELECT i, md5(i::text) AS h FROM generate_series(1, 100000) i");
+            await h.Cluster.ScalarAsync<string>("SELECT pg_walfile_name(pg_switch_wal())");
+            if (round == 2)
+            {
+                // Mid-run, once it has stored something: kill -9 of the pusher archive-push started.
+                await WaitUntilAsync(() => spool.IsPusherRunning() && Directory.EnumerateFiles(SpoolFolder(h), "*.ok").Any(),
+                    TimeSpan.FromSeconds(60), "no pusher stored anything");
+                var pid = PusherPid(h);
+                Posix.KillNow(pid);
+                Assert.True(await Posix.WaitForExitAsync([pid], TimeSpan.FromSeconds(30), CancellationToken.None));
+            }
+        }
+        var expected = await TableSnapshot.CaptureDatabaseAsync(h.Cluster, "postgres", CancellationToken.None);
+        var last = await CurrentSegmentAsync(h);
+        await h.SwitchAndWaitForArchiveAsync();
+
+        AssertEverySegmentStored(h, first, last);
+        Assert.Empty(Directory.EnumerateFiles(SpoolFolder(h), "*.error"));
+        // The spool answered most calls: pgark itself ran only to start a pusher (first call, after the kill) or when
+        // PostgreSQL asked before the pusher got to a file and the pusher was not running.
+        var pgarkCalls = (await File.ReadAllLinesAsync(calls)).Length;
+        Assert.True(pgarkCalls >= 1 && pgarkCalls < SegmentCount(first, last), $"{pgarkCalls} pgark calls for {SegmentCount(first, last)} segments");
+        // verify reads every archived WAL object back and checks its SHA-256.
+        AssertOk(await h.RunAsync("verify", "--server", Server));
+
+        var (restore, restored) = await h.RestoreAndStartAsync("latest");
+        AssertOk(restore);
+        await using (restored!)
+        {
+            await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
+            expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
+        }
+        await StopPusherAsync(h);
+    }
+
+    [Fact]
+    public async Task FastPath_StatusNotWrittenForThisFile_NeverTakenAsArchived()
+    {
+        await using var h = await PgArkHarness.CreateAsync();
+        await EnableAsyncAsync(h, timeoutSeconds: 60);
+        await h.Cluster.SetArchiveCommandAsync("false");
+        await h.Cluster.ExecuteAsync("CREATE TABLE t (i int, h text)");
+        for (var round = 0; round < 5; round++)
+        {
+            await h.Cluster.ExecuteAsync($"INSERT INTO t SELECT i, md5(i::text) FROM generate_series(1, 20000) i");
+            await h.Cluster.ScalarAsync<string>("SELECT pg_walfile_name(pg_switch_wal())");
+        }
+        var ready = WalAsyncPusher.ReadyFiles(Path.Combine(WalFolder(h), "archive_status"));
+        Assert.True(ready.Count >= 5, $"{ready.Count} ready files");
+        var (a, b, c, d, e) = (ready[0], ready[1], ready[2], ready[3], ready[4]);
+        string Wal(string name) => Path.Combine(WalFolder(h), name);
+        string Status(string name, string kind) => Path.Combine(SpoolFolder(h), $"{name}.{kind}");
+        Directory.CreateDirectory(SpoolFolder(h));
+        await Posix.ChownToPostgresAsync(Path.GetDirectoryName(SpoolFolder(h))!, recursive: true, CancellationToken.None);
+        var anySha = new string('0', 64);
+        var stampB = WalFileStamp.Of(Wal(b))!.Split(' ');
+        var stampC = WalFileStamp.Of(Wal(c))!.Split(' ');
+        var laterC = stampC[1][..^1] + (char)((stampC[1][^1] - '0' + 1) % 10 + '0');
+        // A status of another segment; one of the wrong size; one of an older file of this name (1 ns off); a torn one.
+        await File.WriteAllTextAsync(Status(a, "ok"), $"ok {b} {WalFileStamp.Of(Wal(a))} {anySha}\n");
+        await File.WriteAllTextAsync(Status(b, "ok"), $"ok {b} {long.Parse(stampB[0]) + 1} {stampB[1]} {anySha}\n");
+        await File.WriteAllTextAsync(Status(c, "ok"), $"ok {c} {stampC[0]} {laterC} {anySha}\n");
+        await File.WriteAllTextAsync(Status(d, "ok"), $"ok {d} {stampB[0]}");
+        await File.WriteAllTextAsync(Status(e, "error"), $"error {e}\nrepository 'local': injected failure\n");
+        await Posix.ChownToPostgresAsync(SpoolFolder(h), recursive: true, CancellationToken.None);
+
+        // "pgark" here is a command that exits 42: the script hands over instead of answering.
+        Task<ProcessResult> FastPathAsync(string name, params string[] pgark) =>
+            ProcessRunner.RunAsync(FastPath, [SpoolFolder(h), Wal(name), .. pgark],
+                new ProcessRunOptions { RunAsPostgres = true, Timeout = TimeSpan.FromMinutes(2) }, CancellationToken.None);
+        string[] handOver = ["/bin/sh", "-c", "exit 42", "sh"];
+        foreach (var name in new[] { a, b, c, d })
+        {
+            var run = await FastPathAsync(name, handOver);
+            Assert.True(run.ExitCode == 42, $"{name}: {run.Output}");
+        }
+        var failed = await FastPathAsync(e, handOver);
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains($"pgark: WAL file {e} was not archived by the asynchronous pusher: repository 'local': injected failure", failed.StandardError,
+            StringComparison.Ordinal);
+        Assert.False(File.Exists(Status(e, "error")), "the error status was not handed back to the pusher");
+
+        // Through pgark: the forged statuses are discarded, the pusher stores each file, and only then the script says ok.
+        string[] pgarkPush = [PgArkHarness.Executable, "--config", h.ConfigPath, "archive-push", "--server", Server];
+        foreach (var name in new[] { a, b, c, d, e })
+        {
+            AssertOk(await FastPathAsync(name, pgarkPush), name);
+            AssertStoredWithChecksum(h, Wal(name));
+            // Now the status is the pusher's own, for this file: answered without handing over.
+            AssertOk(await FastPathAsync(name, handOver), name);
+        }
+        await StopPusherAsync(h);
+    }
+
+    [Fact]
+    public async Task Serve_RunsThePusher_FastPathAnswersEveryCallFromTheSpool()
+    {
+        await using var h = await PgArkHarness.CreateAsync();
+        await EnableAsyncAsync(h, timeoutSeconds: 60);
+        // The spool belongs to the cluster's OS user (serve runs as root here).
+        Directory.CreateDirectory(SpoolFolder(h));
+        await Posix.ChownToPostgresAsync(Path.GetDirectoryName(SpoolFolder(h))!, recursive: true, CancellationToken.None);
+        var spool = new WalArchiveSpool(Path.Combine(h.Cluster.DataDirectory, "pgark_archive_spool"), Server);
+        var app = ApiHost.Build(new ApiHostOptions(new OperationContext(ConfigLoader.Load(h.ConfigPath)), "http://127.0.0.1:0", NoAuth: true));
+        await app.StartAsync();
+        string first, last, calls;
+        try
+        {
+            await WaitUntilAsync(() => spool.IsPusherRunning() && spool.PusherProcessId() == Environment.ProcessId, TimeSpan.FromSeconds(60),
+                "serve started no pusher");
+            calls = await UseFastPathAsync(h);
+            await h.Cluster.ExecuteAsync("CREATE TABLE t (i int, h text)");
+            first = await CurrentSegmentAsync(h);
+            for (var round = 0; round < 5; round++)
+            {
+                await h.Cluster.ExecuteAsync($"INSERT INTO t SELECT i, md5(i::text) FROM generate_series(1, 50000) i");
+                await h.Cluster.ScalarAsync<string>("SELECT pg_walfile_name(pg_switch_wal())");
+            }
+            last = await CurrentSegmentAsync(h);
+            await h.SwitchAndWaitForArchiveAsync();
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        Assert.False(spool.IsPusherRunning());
+        AssertEverySegmentStored(h, first, last);
+        // serve's pusher stored every file ahead: no archive_command call needed pgark.
+        Assert.Empty(await File.ReadAllLinesAsync(calls));
+        AssertOk(await h.RunAsync("verify", "--server", Server));
+    }
+
     private static int PusherPid(PgArkHarness h) =>
         new WalArchiveSpool(Path.Combine(h.Cluster.DataDirectory, "pgark_archive_spool"), Server).PusherProcessId()
             ?? throw new InvalidOperationException("no pusher process id in the lock file");
@@ -231,4 +418,6 @@ public sealed class AsyncArchiveTests
     }
 
     private static void AssertOk(CliRun run) => Assert.True(run.ExitCode == 0, run.ToString());
+
+    private static void AssertOk(ProcessResult run, string what) => Assert.True(run.ExitCode == 0, $"{what}: {run.Output}");
 }

@@ -23,8 +23,7 @@ public sealed class WalArchiveSpoolTests : IDisposable
 
     private void WriteOkForCurrentFile()
     {
-        var info = new FileInfo(_walPath);
-        _spool.WriteOk(Segment, info.Length, info.LastWriteTimeUtc.Ticks);
+        _spool.WriteOk(Segment, WalFileStamp.Of(_walPath)!, new string('a', 64));
     }
 
     [Fact]
@@ -63,9 +62,28 @@ public sealed class WalArchiveSpoolTests : IDisposable
     public void TryRead_TornOkStatus_NotTrustedAndRemoved()
     {
         _spool.EnsureFolder();
-        File.WriteAllText(Path.Combine(_spool.Folder, Segment + ".ok"), "ok\nsize=81");
+        File.WriteAllText(Path.Combine(_spool.Folder, Segment + ".ok"), $"ok {Segment} 81");
         Assert.Null(_spool.TryRead(Segment));
         Assert.False(_spool.HasStatus(Segment));
+    }
+
+    [Fact]
+    public void TryRead_OkStatusNamingAnotherFile_NotTrustedAndRemoved()
+    {
+        _spool.EnsureFolder();
+        // A status copied from another segment (same size and time would not make it this file's).
+        File.WriteAllText(Path.Combine(_spool.Folder, Segment + ".ok"),
+            $"ok 000000010000000000000006 {WalFileStamp.Of(_walPath)} {new string('a', 64)}\n");
+        Assert.Null(_spool.TryRead(Segment));
+        Assert.False(_spool.HasStatus(Segment));
+    }
+
+    [Fact]
+    public void WalFileStamp_MatchesGnuStat()
+    {
+        File.SetLastWriteTimeUtc(_walPath, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(10));
+        Assert.Equal("8192 1577836800.000001000", WalFileStamp.Of(_walPath));
+        Assert.Null(WalFileStamp.Of(_walPath + ".absent"));
     }
 
     [Fact]
@@ -108,7 +126,10 @@ public sealed class WalArchiveSpoolTests : IDisposable
     [Fact]
     public async Task Client_OkStatusOfOtherContent_NeverSucceeds()
     {
-        _spool.WriteOk(Segment, 8192, new FileInfo(_walPath).LastWriteTimeUtc.Ticks - 1);
+        File.SetLastWriteTimeUtc(_walPath, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        WriteOkForCurrentFile();
+        // The same size, a modification time 100 ns later: another file.
+        File.SetLastWriteTimeUtc(_walPath, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(1));
         var client = new WalAsyncPushClient(_spool, _ => Task.CompletedTask);
         await Assert.ThrowsAsync<PgArkException>(() => client.PushAsync(_walPath, TimeSpan.FromMilliseconds(300), CancellationToken.None));
         Assert.False(_spool.HasStatus(Segment));
