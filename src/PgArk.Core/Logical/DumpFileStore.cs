@@ -99,8 +99,45 @@ internal static class DumpFileStore
         await using var plainScope = plain.ConfigureAwait(false);
         var hashing = new HashingStream(plain, leaveOpen: true);
         await using var hashingScope = hashing.ConfigureAwait(false);
-        await hashing.CopyToAsync(destination, 1 << 20, cancellationToken).ConfigureAwait(false);
+        await CopyOverlappedAsync(hashing, destination, cancellationToken).ConfigureAwait(false);
         Check(manifest, file, hashing.BytesProcessed, hashing.HashHex);
+    }
+
+    /// <summary>
+    /// Copies in 1 MiB chunks with two buffers: while one chunk is written, the next is read (decompressed and hashed).
+    /// A pipe to pg_restore takes a chunk only as fast as pg_restore loads it, so a plain read-then-write loop would leave
+    /// pg_restore waiting for the decompression of every chunk.
+    /// </summary>
+    internal static async Task CopyOverlappedAsync(Stream source, Stream destination, CancellationToken cancellationToken)
+    {
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(ChunkSize), ArrayPool<byte>.Shared.Rent(ChunkSize) };
+        Task writing = Task.CompletedTask;
+        try
+        {
+            for (var turn = 0; ; turn ^= 1)
+            {
+                var buffer = buffers[turn];
+                var length = 0;
+                int read;
+                while (length < ChunkSize && (read = await source.ReadAsync(buffer.AsMemory(length, ChunkSize - length), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    length += read;
+                }
+                await writing.ConfigureAwait(false);
+                if (length == 0)
+                {
+                    break;
+                }
+                writing = destination.WriteAsync(buffer.AsMemory(0, length), cancellationToken).AsTask();
+            }
+        }
+        finally
+        {
+            // The buffers go back to the pool only once no write uses them.
+            await writing.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
+        }
     }
 
     public static void Check(DumpManifest manifest, DumpFile file, long size, string sha256)

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using PgArk.Core.Common;
 using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
@@ -170,7 +172,7 @@ public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILog
             logger.LogWarning("not restored: {Item}", item);
         }
 
-        var checks = await CountAsync(client, target, manifest, tables, cancellationToken).ConfigureAwait(false);
+        var checks = await CountAsync(client, target, manifest, tables, cancellationToken, jobs).ConfigureAwait(false);
         logger.LogInformation("restored dump {Id} into {Database} in {Seconds:0.00} s", manifest.Id, target, watch.Elapsed.TotalSeconds);
         string? alembic = null;
         string? expectedAlembic = null;
@@ -205,24 +207,52 @@ public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILog
     }
 
     /// <summary>Exact row counts in the restored database for the tables restored, next to the manifest's.</summary>
+    /// <remarks>
+    /// With <paramref name="jobs"/> above one the tables are counted on that many connections at once, the largest (by
+    /// the manifest's rows) first: after a restore with --jobs the exact counts are a sequential scan of every table.
+    /// </remarks>
     public static async Task<IReadOnlyList<RowCountCheck>> CountAsync(PgClient client, string database, DumpManifest manifest, IReadOnlyList<TableName> only,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int jobs = 1)
     {
-        var result = new List<RowCountCheck>();
+        var selected = manifest.Tables.Select(t => (Name: new TableName(t.Schema, t.Name), Expected: t.Rows ?? 0))
+            .Where(t => only.Count == 0 || only.Contains(t.Name)).ToList();
+        var actual = new long[selected.Count];
         var connection = await client.OpenAsync(database, cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        var existing = (await SchemaCatalog.ListTablesAsync(connection, cancellationToken).ConfigureAwait(false)).Select(t => t.Table).ToHashSet();
-        foreach (var table in manifest.Tables)
+        await using (connection.ConfigureAwait(false))
         {
-            var name = new TableName(table.Schema, table.Name);
-            if (only.Count > 0 && !only.Contains(name))
+            var existing = (await SchemaCatalog.ListTablesAsync(connection, cancellationToken).ConfigureAwait(false)).Select(t => t.Table).ToHashSet();
+            var queue = new ConcurrentQueue<int>();
+            foreach (var index in Enumerable.Range(0, selected.Count).OrderByDescending(i => selected[i].Expected))
             {
-                continue;
+                if (existing.Contains(selected[index].Name))
+                {
+                    queue.Enqueue(index);
+                }
+                else
+                {
+                    actual[index] = -1;
+                }
             }
-            var actual = existing.Contains(name) ? await SchemaCatalog.CountRowsAsync(connection, name, cancellationToken).ConfigureAwait(false) : -1;
-            result.Add(new RowCountCheck(name.ToString(), table.Rows ?? 0, actual));
+            async Task CountQueueAsync(NpgsqlConnection on)
+            {
+                while (queue.TryDequeue(out var index))
+                {
+                    actual[index] = await SchemaCatalog.CountRowsAsync(on, selected[index].Name, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            async Task CountOnOwnConnectionAsync()
+            {
+                var own = await client.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+                await using (own.ConfigureAwait(false))
+                {
+                    await CountQueueAsync(own).ConfigureAwait(false);
+                }
+            }
+            var counters = Enumerable.Range(0, Math.Min(Math.Max(1, jobs), queue.Count) - 1).Select(_ => CountOnOwnConnectionAsync()).ToList();
+            counters.Add(CountQueueAsync(connection));
+            await Task.WhenAll(counters).ConfigureAwait(false);
         }
-        return result;
+        return selected.Select((t, i) => new RowCountCheck(t.Name.ToString(), t.Expected, actual[i])).ToList();
     }
 
     private static async Task<List<TableName>> ExistingTablesAsync(PgClient client, string database, IReadOnlyList<TableName> tables, CancellationToken cancellationToken)

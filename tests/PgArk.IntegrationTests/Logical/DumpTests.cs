@@ -89,6 +89,41 @@ public sealed class DumpTests(LogicalHarnessFixture fixture) : IClassFixture<Log
     }
 
     [Fact]
+    public async Task DumpRestore_DirectoryDumpWithDamagedDataFile_FailsWithIntegrityErrorWithAndWithoutJobs()
+    {
+        var source = await fixture.CreateDatabaseAsync("dmg");
+        await H.Cluster.ExecuteAsync("CREATE TABLE big AS SELECT i, repeat('x', 50 + i % 50) AS pad FROM generate_series(1, 50000) i", source);
+        var id = await DumpAsync("--database", source, "--format", "directory", "--jobs", "2");
+        // The largest stored file is big's data. Change one character of it and store it again, compressed as before: the
+        // stored file decompresses cleanly and pg_restore loads it without complaint (same row count), so only the
+        // SHA-256 in the manifest can tell.
+        var stored = Directory.GetFiles(Path.Combine(H.RepositoryPath, "servers", PgArkHarness.Server, "dumps", id, "data"))
+            .OrderByDescending(f => new FileInfo(f).Length).First();
+        var plain = new MemoryStream();
+        await using (var input = PgArk.Core.Codecs.CompressionCodec.OpenDecompress(PgArk.Core.Codecs.CompressionType.Zstd, File.OpenRead(stored), leaveOpen: false))
+        {
+            await input.CopyToAsync(plain);
+        }
+        var bytes = plain.ToArray();
+        var at = Array.IndexOf(bytes, (byte)'x', bytes.Length / 2);
+        Assert.True(at > 0);
+        bytes[at] = (byte)'y';
+        await using (var output = PgArk.Core.Codecs.CompressionCodec.OpenCompress(PgArk.Core.Codecs.CompressionType.Zstd, File.Create(stored), 3, leaveOpen: false))
+        {
+            await output.WriteAsync(bytes);
+        }
+
+        foreach (var jobs in new[] { "2", "1" })
+        {
+            var target = $"{source}_j{jobs}";
+            var restore = await H.RunAsync("dump-restore", "--server", PgArkHarness.Server, "--database", source, "--into", target, "--jobs", jobs);
+            Assert.True(restore.ExitCode == 5, restore.ToString());
+            Assert.Contains("does not match its manifest", restore.Stderr);
+            Assert.Contains("must not be used", restore.Stderr);
+        }
+    }
+
+    [Fact]
     public async Task Dump_SchemaOnly_RestoresTablesWithoutRows()
     {
         var source = await fixture.CreateDatabaseAsync("schema");
