@@ -32,6 +32,9 @@ public sealed class WalStreamer
     /// <summary>Complete segments waiting for the uploader before the receiver stops reading (memory bound).</summary>
     private const int MaxQueuedSegments = 4;
 
+    /// <summary>Chunks after which the partial copy is rewritten whole however little they hold (bounds what restore lists and reads).</summary>
+    private const int MaxChunksPerCopy = 1024;
+
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_finalUploadTimeout = TimeSpan.FromSeconds(60);
 
@@ -49,6 +52,9 @@ public sealed class WalStreamer
     private uint _timeline;
     private SegmentBuffer? _current;
     private (ulong Start, int Length) _storedPartial;
+
+    /// <summary>Chunks stored after the current segment's newest partial copy, and the bytes they hold.</summary>
+    private (int Count, long Bytes) _chunks;
     private long _flushed;
 
     /// <summary>
@@ -137,7 +143,7 @@ public sealed class WalStreamer
         {
             try
             {
-                await UploadPendingAsync(final.Token).ConfigureAwait(false);
+                await UploadPendingAsync(final.Token, compact: true).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is PgArkException or IOException or OperationCanceledException)
             {
@@ -343,6 +349,7 @@ public sealed class WalStreamer
             _timeline = next.Timeline;
         }
         _storedPartial = default;
+        _chunks = default;
         _partialFloor = 0;
         // Past the switch point the old timeline's WAL is not the new one's: nothing of the new timeline is durable yet.
         Interlocked.Exchange(ref _flushed, Math.Min(Interlocked.Read(ref _flushed), (long)next.SwitchPoint.Value));
@@ -437,8 +444,11 @@ public sealed class WalStreamer
         }
     }
 
-    /// <summary>Stores every complete segment received, then the current segment's new bytes as its partial copy.</summary>
-    private async Task UploadPendingAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores every complete segment received, then the current segment's new bytes: a chunk after its partial copy, or
+    /// a new whole copy (see below). <paramref name="compact"/> (when stopping) always leaves one whole copy and no chunks.
+    /// </summary>
+    private async Task UploadPendingAsync(CancellationToken cancellationToken, bool compact = false)
     {
         while (true)
         {
@@ -455,6 +465,7 @@ public sealed class WalStreamer
             await _archiver.PushAsync(_server, name, done.Bytes, _repositories, cancellationToken).ConfigureAwait(false);
             // The complete segment is durable everywhere before its partial copies go: restore always finds one of them.
             await WalArchiver.RemovePartialsAsync(_server, name, _repositories, cancellationToken).ConfigureAwait(false);
+            await StreamedPartialChunks.RemoveAsync(_server, name, long.MaxValue, _repositories, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
                 _completed.Dequeue();
@@ -473,13 +484,32 @@ public sealed class WalStreamer
             }
             (current, length) = (_current, _current.Length);
         }
-        if (length == 0 || (_storedPartial.Start == current.Start && _storedPartial.Length >= length)
-            || current.Start + (ulong)length < _partialFloor)
+        if (length == 0 || current.Start + (ulong)length < _partialFloor)
         {
             return;
         }
-        await _archiver.PushPartialAsync(_server, SegmentName(current.Start), current.Bytes.AsMemory(0, length), _repositories, cancellationToken)
-            .ConfigureAwait(false);
+        var stored = _storedPartial.Start == current.Start ? _storedPartial.Length : 0;
+        if (stored >= length && !(compact && _chunks.Count > 0))
+        {
+            return;
+        }
+        var segment = SegmentName(current.Start);
+        // The first copy of a segment (this process does not know what an earlier one left) is written whole; after it
+        // only the new bytes, as a chunk. Once the chunks hold as much as the copy (or are many), the copy is rewritten
+        // whole and they go: every byte is rewritten at most about twice, so a flush costs what it adds, not the segment.
+        if (stored == 0 || compact || _chunks.Bytes + (length - stored) >= stored || _chunks.Count >= MaxChunksPerCopy)
+        {
+            await _archiver.PushPartialAsync(_server, segment, current.Bytes.AsMemory(0, length), _repositories, cancellationToken).ConfigureAwait(false);
+            // The longer copy is durable everywhere first, so what the removed chunks held is still there.
+            await StreamedPartialChunks.RemoveAsync(_server, segment, length, _repositories, cancellationToken).ConfigureAwait(false);
+            _chunks = default;
+        }
+        else
+        {
+            await StreamedPartialChunks.PushAsync(_server, segment, stored, current.Bytes.AsMemory(stored, length - stored), _repositories, cancellationToken)
+                .ConfigureAwait(false);
+            _chunks = (_chunks.Count + 1, _chunks.Bytes + (length - stored));
+        }
         _storedPartial = (current.Start, length);
         _partialsStored++;
         await ReportFlushedAsync(current.Start + (ulong)length, cancellationToken).ConfigureAwait(false);

@@ -243,6 +243,21 @@ public sealed class RepositoryVerifier(Repository repository, string server)
                 }
             }
         }
+        await foreach (var chunk in StreamedPartialChunks.ListAllAsync(repository, server, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await StreamedPartialChunks.ReadAsync(repository, chunk, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                // a running streamer stored a newer partial copy (or the complete segment) and removed this chunk meanwhile
+            }
+            catch (IntegrityException ex)
+            {
+                problems.Add(new VerifyProblem($"WAL {chunk.Partial} from offset {chunk.Start}", ex.Message));
+            }
+        }
         var ranges = WalRanges.Compute(archived.Select(a => (a.Name, a.Entry.ModifiedAt)), record.WalSegmentSize);
         foreach (var (first, last) in WalRanges.Gaps(ranges, record.WalSegmentSize))
         {

@@ -449,6 +449,11 @@ public sealed class WalArchiver(ILogger logger)
                             throw new IntegrityException(
                                 $"WAL file {name} in repository '{repository.Name}' is corrupt: SHA-256 {actual}, expected {archived.Sha256} ({archived.Entry.Path})");
                         }
+                        if (padToSegment)
+                        {
+                            // A streamed partial copy continues in the chunks stored after it (StreamedPartialChunks).
+                            await StreamedPartialChunks.AppendAsync(repository, server, name, output, output.Length, cancellationToken).ConfigureAwait(false);
+                        }
                         if (padToSegment && output.Length < record.WalSegmentSize)
                         {
                             output.SetLength(record.WalSegmentSize);

@@ -90,6 +90,38 @@ public sealed class StreamingTests
             TimeSpan.FromMinutes(3), $"the streamer did not flush up to {target}");
     }
 
+    /// <summary>Kills (SIGKILL) the streamers still running: the end of every test, whichever way it went.</summary>
+    private static void KillRunning(params Process?[] streamers)
+    {
+        foreach (var streamer in streamers)
+        {
+            if (streamer is { HasExited: false })
+            {
+                streamer.Kill();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restores the repository to latest (the WAL in it came only by streaming), starts the copy, and asserts that its
+    /// database equals <paramref name="expected"/> and, when given, that table t holds <paramref name="rows"/> rows 1..rows.
+    /// </summary>
+    private static async Task AssertRestoreToLatestEqualsAsync(PgArkHarness h, TableSnapshot expected, int? rows = null)
+    {
+        var (restore, restored) = await h.RestoreAndStartAsync("latest");
+        AssertOk(restore);
+        await using (restored!)
+        {
+            await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
+            expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
+            if (rows is { } count)
+            {
+                Assert.Equal(count, await restored.ScalarAsync<long>("SELECT count(*) FROM t"));
+                Assert.Equal(count, await restored.ScalarAsync<int>("SELECT max(i) FROM t"));
+            }
+        }
+    }
+
     private static async Task InsertAsync(PgArkHarness h, int from, int to) =>
         await h.Cluster.ExecuteAsync($"INSERT INTO t SELECT i, md5(i::text) FROM generate_series({from}, {to}) i");
 
@@ -135,20 +167,11 @@ public sealed class StreamingTests
             await StopStreamerAsync(streamer);
 
             AssertOk(await h.RunAsync("verify", "--server", Server));
-            var (restore, restored) = await h.RestoreAndStartAsync("latest");
-            AssertOk(restore);
-            await using (restored!)
-            {
-                await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
-                expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
-            }
+            await AssertRestoreToLatestEqualsAsync(h, expected);
         }
         finally
         {
-            if (!streamer.HasExited)
-            {
-                streamer.Kill();
-            }
+            KillRunning(streamer);
         }
     }
 
@@ -192,25 +215,12 @@ public sealed class StreamingTests
 
             // verify fails on any missing segment between the backup and the newest streamed WAL (its continuity check).
             AssertOk(await h.RunAsync("verify", "--server", Server));
-            var (restore, restored) = await h.RestoreAndStartAsync("latest");
-            AssertOk(restore);
-            await using (restored!)
-            {
-                await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
-                expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
-                Assert.Equal(100100, await restored.ScalarAsync<long>("SELECT count(*) FROM t"));
-            }
+            await AssertRestoreToLatestEqualsAsync(h, expected, rows: 100100);
         }
         finally
         {
             await stopBench.CancelAsync();
-            foreach (var process in new[] { streamer, restarted })
-            {
-                if (process is { HasExited: false })
-                {
-                    process.Kill();
-                }
-            }
+            KillRunning(streamer, restarted);
             if (bench is not null)
             {
                 await Task.WhenAny(bench);
@@ -253,21 +263,11 @@ public sealed class StreamingTests
             Assert.Contains("switched to timeline 2", Output(streamer), StringComparison.Ordinal);
 
             AssertOk(await h.RunAsync("verify", "--server", Server));
-            var (restore, restored) = await h.RestoreAndStartAsync("latest");
-            AssertOk(restore);
-            await using (restored!)
-            {
-                await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
-                expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
-                Assert.Equal(100100, await restored.ScalarAsync<long>("SELECT count(*) FROM t"));
-            }
+            await AssertRestoreToLatestEqualsAsync(h, expected, rows: 100100);
         }
         finally
         {
-            if (!streamer.HasExited)
-            {
-                streamer.Kill();
-            }
+            KillRunning(streamer);
         }
     }
 
@@ -286,30 +286,30 @@ public sealed class StreamingTests
                 $"SELECT coalesce(max(sync_state), '') FROM pg_stat_replication WHERE application_name = '{Slot}'") == "sync",
                 TimeSpan.FromMinutes(2), "the streamer did not become the synchronous standby");
 
-            // Each commit returns only once the streamer stored its WAL in the repository.
-            const int rows = 200;
-            for (var i = 1; i <= rows; i++)
+            // Each commit returns only once the streamer stored its WAL in the repository: after the segment's first
+            // partial copy, as a chunk of the new bytes (the copy is not rewritten per commit). Rows are committed until
+            // the repository holds chunks, so the restore below reads them (a clean stop would fold them into one copy).
+            var wal = Path.Combine(h.RepositoryPath, "servers", Server, "wal");
+            var rows = 0;
+            while (rows < 200 || !Directory.EnumerateFiles(wal, "*.partial.*", SearchOption.AllDirectories).Any())
             {
-                await h.Cluster.ExecuteAsync($"INSERT INTO t VALUES ({i}, md5('{i}'))");
+                Assert.True(rows < 1000, "no streamed chunk in the repository after 1000 synchronous commits");
+                rows++;
+                await h.Cluster.ExecuteAsync($"INSERT INTO t VALUES ({rows}, md5('{rows}'))");
             }
+            var expected = await TableSnapshot.CaptureDatabaseAsync(h.Cluster, "postgres", CancellationToken.None);
+            // Both crash: what was reported flushed must already be durable in the repository.
             await h.Cluster.KillAsync(CancellationToken.None);
-            await StopStreamerAsync(streamer);
+            streamer.Kill();
+            await streamer.WaitForExitAsync();
 
-            var (restore, restored) = await h.RestoreAndStartAsync("latest");
-            AssertOk(restore);
-            await using (restored!)
-            {
-                await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
-                Assert.Equal(rows, await restored.ScalarAsync<long>("SELECT count(*) FROM t"));
-                Assert.Equal(rows, await restored.ScalarAsync<int>("SELECT max(i) FROM t"));
-            }
+            // verify reads the chunks too (their checksums), and restore to latest replays them.
+            AssertOk(await h.RunAsync("verify", "--server", Server));
+            await AssertRestoreToLatestEqualsAsync(h, expected, rows);
         }
         finally
         {
-            if (!streamer.HasExited)
-            {
-                streamer.Kill();
-            }
+            KillRunning(streamer);
         }
     }
 
