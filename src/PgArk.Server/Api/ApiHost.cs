@@ -66,8 +66,16 @@ public static class ApiHost
     {
         var app = Build(options);
         await using var appScope = app.ConfigureAwait(false);
+        // The dashboard's first page is answered from warm caches and compiled code, not after a cold start's work
+        // (parsing every manifest while the alert service's first evaluation parses the same ones): the warm-up runs
+        // before Kestrel and the alert service start, for at most DashboardWarmup.Patience, then goes on in the background.
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PgArk.Api");
+        var warmup = Dashboard.DashboardWarmup.RunOperationsAsync(options.Context, options.Registry ?? OperationRegistry.Default, logger, cancellationToken);
+        await Task.WhenAny(warmup, Task.Delay(Dashboard.DashboardWarmup.Patience, cancellationToken)).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        await started(ListeningAddress(app)).ConfigureAwait(false);
+        var address = ListeningAddress(app);
+        await Dashboard.DashboardWarmup.RunRequestsAsync(address, logger, cancellationToken).ConfigureAwait(false);
+        await started(address).ConfigureAwait(false);
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
