@@ -12,7 +12,10 @@ public sealed class InputAttribute(string description) : Attribute
 {
     public string Description { get; } = description;
 
-    /// <summary>Extra command-line names, e.g. <c>["--backup", "-b"]</c>; the kebab-case name is always accepted.</summary>
+    /// <summary>
+    /// Extra command-line names, e.g. <c>["--backup", "-b"]</c>; the kebab-case name is always accepted. A boolean that
+    /// defaults to true is a flag that turns it off, <c>--no-&lt;name&gt;</c>, and these are that flag's names (<c>--no-header</c>).
+    /// </summary>
     public string[] Aliases { get; init; } = [];
 
     /// <summary>The command line takes this value as a positional argument (in declaration order).</summary>
