@@ -26,9 +26,10 @@ internal sealed class CliContext(ParseResult parseResult, TextWriter stdout, Tex
 
     private readonly List<OperationContext> _operationContexts = [];
 
-    public OperationContext LoadOperationContext()
+    /// <param name="standardOutput">Opens stdout for an operation that streams to it (<see cref="OperationContext.StandardOutput"/>).</param>
+    public OperationContext LoadOperationContext(Func<Stream>? standardOutput = null)
     {
-        var operationContext = new OperationContext(ConfigLoader.Load(ConfigPath), LoggerFactory);
+        var operationContext = new OperationContext(ConfigLoader.Load(ConfigPath), LoggerFactory) { StandardOutput = standardOutput };
         _operationContexts.Add(operationContext);
         return operationContext;
     }

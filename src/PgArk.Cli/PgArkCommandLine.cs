@@ -26,8 +26,6 @@ internal static class PgArkCommandLine
         root.Subcommands.Add(ArchiveCommands.CreatePush(factory));
         root.Subcommands.Add(ArchiveCommands.CreateGet(factory));
         root.Subcommands.Add(ArchiveCommands.CreatePusher(factory));
-        root.Subcommands.Add(ExportImportCommands.CreateExport(factory));
-        root.Subcommands.Add(ExportImportCommands.CreateImport(factory));
         root.Subcommands.Add(ServerCommands.CreateServe(factory));
         root.Subcommands.Add(ServerCommands.CreateMcp(factory));
         root.Subcommands.Add(ServerCommands.CreateKey(factory));

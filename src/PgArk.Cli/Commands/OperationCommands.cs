@@ -14,7 +14,9 @@ namespace PgArk.Cli.Commands;
 /// <c>pgark &lt;operation&gt;</c> generated from the registry: one kebab-case option per argument of the operation's input
 /// (plus the aliases and positional arguments the input declares with <see cref="InputAttribute"/>), run through the same
 /// path as REST and MCP (<see cref="OperationRegistry.RunAsync"/>), rendered by <see cref="TextRenderers"/> or, with
-/// <c>--output json</c>, printed as exactly the JSON REST and MCP return. A failing verdict exits with its code.
+/// <c>--output json</c>, printed as exactly the JSON REST and MCP return. A failing verdict exits with its code. An
+/// operation may stream what it produces to stdout (<see cref="OperationContext.StandardOutput"/>: export without
+/// <c>--to</c>); its result is then rendered on stderr, so that stdout holds only those bytes.
 /// </summary>
 internal static class OperationCommands
 {
@@ -81,7 +83,8 @@ internal static class OperationCommands
                 }
             }
             var commandName = name ?? CommandName(operation);
-            var operationContext = context.LoadOperationContext();
+            var standardOutput = new StandardOutputSink(context);
+            var operationContext = context.LoadOperationContext(standardOutput.Open);
             OperationInvocation invocation;
             try
             {
@@ -105,7 +108,16 @@ internal static class OperationCommands
                 arguments[OperationRegistry.ConfirmArgument] = true;
                 invocation = await RunAsync(context, registry, operation, operationContext, arguments, ct);
             }
-            await RenderAsync(context, invocation);
+            await standardOutput.FlushAsync(ct);
+            if (standardOutput.Used)
+            {
+                using var onError = new CliContext(context.ParseResult, context.Error, context.Error);
+                await RenderAsync(onError, invocation);
+            }
+            else
+            {
+                await RenderAsync(context, invocation);
+            }
             return invocation.Verdict.Failed ? throw new PgArkException(invocation.Verdict.Kind!.Value, invocation.Verdict.Failure!) : 0;
         }, bindings.Select(b => b.Symbol).ToArray());
         foreach (var alias in operation.CommandAliases)
@@ -159,6 +171,9 @@ internal static class OperationCommands
         var required = ((JsonArray?)schema["required"])?.Select(r => r!.GetValue<string>()).ToHashSet(StringComparer.Ordinal) ?? [];
         var declared = operation.ArgumentsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .ToDictionary(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name), p => p.GetCustomAttribute<InputAttribute>(), StringComparer.Ordinal);
+        var onByDefault = operation.ArgumentsType.GetConstructors().SelectMany(c => c.GetParameters())
+            .Where(p => p is { HasDefaultValue: true, DefaultValue: true } && p.ParameterType == typeof(bool))
+            .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name!)).ToHashSet(StringComparer.Ordinal);
         foreach (var (name, node) in properties)
         {
             var property = (JsonObject)node!;
@@ -177,15 +192,25 @@ internal static class OperationCommands
                 OperationRegistry.ServerArgument => ["-s"],
                 _ => [],
             };
-            if (types.Contains("boolean"))
+            if (types.Contains("boolean") && onByDefault.Contains(name))
+            {
+                // A boolean that defaults to true is turned off: --no-<name>, or the flag the input declares (--no-header).
+                var negated = "--no-" + name.Replace('_', '-');
+                var flag = aliases.Length > 0
+                    ? new Option<bool>(aliases[0], [.. aliases.Skip(1), negated])
+                    : new Option<bool>(negated);
+                flag.Description = $"Sets {name} to false (default true). {description}";
+                yield return new Binding(name, flag, p => p.GetValue(flag) ? JsonValue.Create(false) : null);
+            }
+            else if (types.Contains("boolean"))
             {
                 var flag = new Option<bool>(optionName, aliases) { Description = description };
                 yield return new Binding(name, flag, p => p.GetValue(flag) ? JsonValue.Create(true) : null);
             }
-            else if (types.Contains("object") && property["additionalProperties"] is JsonObject { } valueSchema
-                && Types(valueSchema).Contains("string"))
+            else if (IsMapOfStrings(property, types))
             {
-                // A map of names to strings (restore's tablespace_map) reads best as repeated KEY=VALUE.
+                // A map of names to strings (restore's tablespace_map), or to any value (export's where: a string is then
+                // compared as the column's text), reads best as repeated KEY=VALUE.
                 var map = new Option<string[]>(optionName, aliases)
                 {
                     Description = description + " KEY=VALUE; repeat for more.",
@@ -217,6 +242,16 @@ internal static class OperationCommands
         }
     }
 
+    /// <summary>An object of names to values a string can give: no fixed properties, values of any type or strings.</summary>
+    private static bool IsMapOfStrings(JsonObject property, string[] types) =>
+        types.Contains("object") && property["properties"] is null && property["additionalProperties"] switch
+        {
+            null => true,
+            JsonObject valueSchema => Types(valueSchema).Contains("string"),
+            JsonValue any => any.GetValueKind() == JsonValueKind.True,
+            _ => false,
+        };
+
     private static string[] Types(JsonObject property) => property["type"] switch
     {
         JsonValue single => [single.GetValue<string>()],
@@ -233,6 +268,10 @@ internal static class OperationCommands
             if (eq <= 0 || eq == entry.Length - 1)
             {
                 throw new UsageException($"{option} '{entry}' is not KEY=VALUE");
+            }
+            if (map.ContainsKey(entry[..eq]))
+            {
+                throw new UsageException($"{option}: '{entry[..eq]}' is given twice");
             }
             map[entry[..eq]] = entry[(eq + 1)..];
         }

@@ -43,6 +43,8 @@ internal static partial class TextRenderers
         [typeof(ExpireDumpsResult)] = (context, result) => ExpiredDumpsAsync(context.Out, (ExpireDumpsResult)result),
         [typeof(Core.Physical.BackupResult)] = (context, result) => BackedUpAsync(context, (Core.Physical.BackupResult)result),
         [typeof(Core.Catalog.VerifyRestoreRecord)] = (context, result) => VerifiedRestoreAsync(context.Out, (Core.Catalog.VerifyRestoreRecord)result),
+        [typeof(ExportTableResult)] = (context, result) => ExportedAsync(context.Out, (ExportTableResult)result),
+        [typeof(Core.Logical.ImportResult)] = (context, result) => ImportedAsync(context.Out, (Core.Logical.ImportResult)result),
     };
 
     private static async Task StoreBackupAsync(TextWriter output, BackupStoreResult r)

@@ -26,6 +26,13 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
     /// <summary>Who the operations run for; remote callers are confined (see <see cref="RestoreTargetPolicy"/>).</summary>
     public OperationCaller Caller { get; init; } = OperationCaller.Local;
 
+    /// <summary>
+    /// The caller's standard output, for an operation that streams what it produces (export_table's rows) when its input
+    /// names no file: the generated command line opens stdout here, and renders the result on stderr once it was used.
+    /// Null for REST, MCP and the assistant (they always name a file); <see cref="For"/> does not carry it over.
+    /// </summary>
+    public Func<Stream>? StandardOutput { get; init; }
+
     /// <summary>The same configuration and logging for <paramref name="caller"/> (a front end calls this once).</summary>
     public OperationContext For(OperationCaller caller) => new(Options, LoggerFactory, SelfCommand) { Caller = caller };
 

@@ -12,7 +12,10 @@ public sealed class InputAttribute(string description) : Attribute
 {
     public string Description { get; } = description;
 
-    /// <summary>Extra command-line names, e.g. <c>["--backup", "-b"]</c>; the kebab-case name is always accepted.</summary>
+    /// <summary>
+    /// Extra command-line names, e.g. <c>["--backup", "-b"]</c>; the kebab-case name is always accepted. A boolean that
+    /// defaults to true is a flag that turns it off, <c>--no-&lt;name&gt;</c>, and these are that flag's names (<c>--no-header</c>).
+    /// </summary>
     public string[] Aliases { get; init; } = [];
 
     /// <summary>The command line takes this value as a positional argument (in declaration order).</summary>
@@ -66,10 +69,14 @@ public interface IConfirmationPolicy
 /// the command is the operator's explicit choice, and the operation itself refuses, before it changes anything, whatever
 /// would destroy data (a physical restore refuses a folder that is not empty, a running server's or another cluster's data
 /// directory: exit 4). Network callers (REST, MCP, the dashboard) still need <c>confirm: true</c>, and the JSON schema they
-/// read requires it. README's <c>pgark restore --pgdata DIR</c> has no <c>--yes</c>.
+/// read requires it. README's <c>pgark restore --pgdata DIR</c> has no <c>--yes</c>. An input that is safe on the command line
+/// only in some runs says which ones still need <c>--yes</c> (<see cref="NeedsLocalConfirmation"/>: an import that
+/// overwrites rows).
 /// </summary>
 public interface ILocallyConfirmedInput
 {
+    /// <summary>Whether this command-line run still needs confirmation (<c>--yes</c>); by default none does.</summary>
+    bool NeedsLocalConfirmation => false;
 }
 
 /// <summary>

@@ -83,6 +83,26 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Export_RepeatedWherePairs_AllMustMatch_ToStdoutByDefault()
+    {
+        var database = await fixture.CreateDatabaseAsync("pairs");
+        await H.Cluster.ExecuteAsync("CREATE TABLE t (id int, status text, n int); INSERT INTO t VALUES (1, 'new', 1), (2, 'new', 2), (3, 'old', 1)", database);
+        var run = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv",
+            "--where", "status=new", "--where", "n=1");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("id,status,n\n1,new,1\n", run.Stdout);
+        Assert.Contains("exported 1 rows", run.Stderr);
+
+        var twice = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv",
+            "--where", "n=1", "--where", "n=2");
+        Assert.Equal(2, twice.ExitCode);
+        Assert.Contains("--where: 'n' is given twice", twice.Stderr);
+        var notAPair = await H.RunAsync("export", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--where", "status");
+        Assert.Equal(2, notAPair.ExitCode);
+        Assert.Contains("--where 'status' is not KEY=VALUE", notAPair.Stderr);
+    }
+
+    [Fact]
     public async Task Export_UnknownNamesAndInjection_AreRefusedAndChangeNothing()
     {
         var database = await fixture.CreateDatabaseAsync("inj");
@@ -144,6 +164,13 @@ public sealed class ExportImportTests(LogicalHarnessFixture fixture) : IClassFix
         Assert.True(skip.ExitCode == 0, skip.ToString());
         Assert.Contains("3 rows read, 1 inserted, 0 updated, 1 skipped, 1 failed", skip.Stdout);
         Assert.Contains("row 3: invalid input syntax for type integer", skip.Stdout);
+        Assert.Equal("old", await H.Cluster.ScalarAsync<string>("SELECT name FROM t WHERE id = 1", database));
+
+        // Only an update import overwrites rows, so only it needs --yes; without a terminal to ask on it is refused (exit 4), nothing changed.
+        var unconfirmed = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", file,
+            "--on-conflict", "update");
+        Assert.True(unconfirmed.ExitCode == 4, unconfirmed.ToString());
+        Assert.Contains("add --yes", unconfirmed.Stderr);
         Assert.Equal("old", await H.Cluster.ScalarAsync<string>("SELECT name FROM t WHERE id = 1", database));
 
         var update = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv", "--from", file, "--on-conflict", "update", "--yes");

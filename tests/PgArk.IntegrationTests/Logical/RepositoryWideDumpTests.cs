@@ -185,7 +185,8 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
             INSERT INTO books VALUES (1, 'a, "b"', 'published', 1), (2, 'c', 'draft', 1), (3, 'ü', 'published', 2);
             CREATE TABLE books_copy (LIKE books INCLUDING ALL);
             """, database);
-        var context = Context();
+        // REST, MCP and the assistant over them are remote callers: their file names stay inside the export folder.
+        var context = Context().For(OperationCaller.Remote);
         var exported = await OperationRegistry.Default.InvokeAsync(context, "export_table", Json($$"""
             {"database": "{{database}}", "table": "books", "format": "json", "to": "books.json", "where": {"status": "published"}, "limit": 10}
             """), default);
@@ -223,17 +224,64 @@ public sealed class RepositoryWideDumpTests(RetentionHarnessFixture fixture) : I
             (await TableSnapshot.CaptureTableAsync(H.Cluster, "public.books", database)).Tables["public.books"].Where(r => r.Contains("published")),
             (await TableSnapshot.CaptureTableAsync(H.Cluster, "public.books_copy", database)).Tables["public.books_copy"]);
 
-        var disabled = new OperationContext(context.Options with { Exports = null });
+        var disabled = new OperationContext(context.Options with { Exports = null }).For(OperationCaller.Remote);
         var off = await Assert.ThrowsAsync<RefusedException>(() => OperationRegistry.Default.InvokeAsync(disabled, "export_table", Json($$"""
             {"database": "{{database}}", "table": "books", "format": "csv", "to": "x.csv"}
             """), default));
         Assert.Equal("export and import through the API are disabled: no export folder is configured", off.Message);
 
-        // The CLI is not confined, but import --on-conflict update still needs --yes.
+        var missing = await Assert.ThrowsAsync<UsageException>(() => OperationRegistry.Default.InvokeAsync(context, "export_table", Json($$"""
+            {"database": "{{database}}", "table": "books", "format": "csv"}
+            """), default));
+        Assert.StartsWith("argument 'to' is required", missing.Message, StringComparison.Ordinal);
+
+        // The CLI is not confined, but import --on-conflict update still needs --yes (without a terminal to ask on: exit 4).
         var cli = await H.RunAsync("import", "--server", PgArkHarness.Server, "--database", database, "--table", "books_copy", "--format", "json",
             "--from", Path.Combine(fixture.ExportFolder, "books.json"), "--on-conflict", "update");
         Assert.Equal(4, cli.ExitCode);
-        Assert.Contains("add --yes to confirm", cli.Stderr);
+        Assert.Contains("add --yes", cli.Stderr);
+    }
+
+    [Fact]
+    public async Task ExportImportOutputJson_IsTheResultRestAndMcpReturn()
+    {
+        var database = "json_" + Guid.NewGuid().ToString("N")[..6];
+        await H.Cluster.CreateDatabaseAsync(database);
+        await H.Cluster.ExecuteAsync("CREATE TABLE t (id int PRIMARY KEY, name text); INSERT INTO t VALUES (1, 'a'), (2, 'b')", database);
+        var remote = Context().For(OperationCaller.Remote);
+
+        var api = await OperationRegistry.Default.InvokeAsync(remote, "export_table", Json($$"""
+            {"server": "{{PgArkHarness.Server}}", "database": "{{database}}", "table": "t", "format": "csv", "to": "{{database}}.csv"}
+            """), default);
+        Assert.Equal($"{database}.csv", api.Result!["file"]!.GetValue<string>());
+        var cliFile = Path.Combine(fixture.ExportFolder, $"{database}-cli.csv");
+        var cli = await H.RunAsync("--output", "json", "export", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv",
+            "--to", cliFile);
+        Assert.True(cli.ExitCode == 0, cli.ToString());
+        // The same result record: only the file differs, the name the API caller gave inside the export folder, the full path here.
+        var expected = api.Result.DeepClone();
+        expected["file"] = cliFile;
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(expected, System.Text.Json.Nodes.JsonNode.Parse(cli.Stdout)), $"{cli.Stdout} vs {api.Result}");
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(fixture.ExportFolder, $"{database}.csv")), await File.ReadAllTextAsync(cliFile));
+
+        // Without --to the rows are stdout's alone; the result (file null) goes to stderr.
+        var streamed = await H.RunAsync("--output", "json", "export", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv");
+        Assert.True(streamed.ExitCode == 0, streamed.ToString());
+        Assert.Equal(await File.ReadAllTextAsync(cliFile), streamed.Stdout);
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(streamed.Stderr)!;
+        expected["file"] = null;
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(expected, summary), streamed.Stderr);
+
+        // An import that skips every existing row: the command line (no --yes needed) and the API return the same JSON.
+        var imported = await H.RunAsync("--output", "json", "import", "--server", PgArkHarness.Server, "--database", database, "--table", "t", "--format", "csv",
+            "--from", cliFile, "--on-conflict", "skip");
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        var apiImport = await OperationRegistry.Default.InvokeAsync(remote, "import_table", Json($$"""
+            {"server": "{{PgArkHarness.Server}}", "database": "{{database}}", "table": "t", "format": "csv", "from": "{{database}}.csv", "on_conflict": "skip", "confirm": true}
+            """), default);
+        Assert.Equal(2, apiImport.Result!["skipped"]!.GetValue<long>());
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(apiImport.Result, System.Text.Json.Nodes.JsonNode.Parse(imported.Stdout)),
+            $"{imported.Stdout} vs {apiImport.Result}");
     }
 
     [Fact]

@@ -68,7 +68,9 @@ public class FrontEndParityTests(ServerFixture fixture) : IClassFixture<ServerFi
             var generated = command.Description == operation.Description;
             foreach (var argument in ((JsonObject)operation.InputSchema["properties"]!).Select(p => p.Key).Where(_ => generated))
             {
-                Assert.Contains("--" + argument.Replace('_', '-'), options);
+                // A boolean that defaults to true is given on the command line only to turn it off (--no-has-headers).
+                var option = "--" + argument.Replace('_', '-');
+                Assert.True(options.Contains(option) || options.Contains("--no-" + option[2..]), $"{operation.Name}: no {option} in {string.Join(' ', options)}");
             }
         }
     }

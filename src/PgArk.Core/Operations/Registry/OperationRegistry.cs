@@ -27,7 +27,8 @@ internal interface IRegistrable
 /// <summary>
 /// Every operation the API front ends (REST, MCP, the assistant) and the generated CLI expose, each once, plus seed 000's
 /// aliases (DESIGN.md, "Operations"). The CLI-only operations (archive_push, archive_get, quickstart) are not here.
-/// export_table and import_table read and write files only inside the configured export folder (exports.path).
+/// Through the API (<see cref="OperationCaller.Remote"/>) export_table and import_table read and write files only inside
+/// the configured export folder (exports.path).
 /// </summary>
 public sealed class OperationRegistry
 {

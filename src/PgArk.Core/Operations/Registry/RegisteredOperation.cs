@@ -62,10 +62,10 @@ public abstract class RegisteredOperation
 
     /// <summary>
     /// Whether a run with these bound arguments needs confirmation from <paramref name="caller"/>: destructive, and not a
-    /// dry run, a routine run, or a command-line run of an <see cref="ILocallyConfirmedInput"/>.
+    /// dry run, a routine run, or a command-line run of an <see cref="ILocallyConfirmedInput"/> that does not ask for it.
     /// </summary>
     public bool NeedsConfirmation(object arguments, OperationCaller caller = OperationCaller.Remote) => Destructive
-        && !(caller == OperationCaller.Local && arguments is ILocallyConfirmedInput) && arguments switch
+        && !(caller == OperationCaller.Local && arguments is ILocallyConfirmedInput { NeedsLocalConfirmation: false }) && arguments switch
     {
         IConfirmationPolicy policy => policy.NeedsConfirmation,
         IDryRunInput { DryRun: true } => false,
