@@ -18,8 +18,14 @@ public sealed class PlanRunner(OperationContext context, OperationRegistry regis
     public bool IsDestructive(PlanStep step) =>
         registry.Operations.FirstOrDefault(o => o.Name == step.Operation) is not { } operation || operation.Destructive;
 
+    /// <summary>Runs one step of <paramref name="plan"/>.</summary>
+    /// <remarks>
+    /// A model's steps run as a remote caller's do, whoever runs <c>ask</c>: a model can be talked into naming any path, so
+    /// its restore targets and export/import files are confined as REST's and MCP's are; the parser's steps carry the
+    /// user's own words and run as the command line does.
+    /// </remarks>
     /// <exception cref="RefusedException">The step is destructive and was not confirmed.</exception>
-    public async Task<JsonNode?> RunAsync(PlanStep step, bool confirmed, CancellationToken cancellationToken)
+    public async Task<JsonNode?> RunAsync(Plan plan, PlanStep step, bool confirmed, CancellationToken cancellationToken)
     {
         var arguments = (JsonObject)step.Arguments.DeepClone();
         if (IsDestructive(step))
@@ -36,7 +42,8 @@ public sealed class PlanRunner(OperationContext context, OperationRegistry regis
             return await agent.InvokeAsync(step.Operation, arguments, cancellationToken).ConfigureAwait(false);
         }
         using var document = JsonDocument.Parse(arguments.ToJsonString());
-        var invocation = await registry.InvokeAsync(context, step.Operation, document.RootElement, cancellationToken).ConfigureAwait(false);
+        var caller = plan.Source == PlanSources.Model ? context.For(OperationCaller.Remote) : context;
+        var invocation = await registry.InvokeAsync(caller, step.Operation, document.RootElement, cancellationToken).ConfigureAwait(false);
         return invocation.Result;
     }
 }

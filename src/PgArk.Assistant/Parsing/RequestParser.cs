@@ -333,7 +333,7 @@ public sealed partial class RequestParser(DatabaseCatalog catalog, TimeProvider 
         arguments["format"] = format;
         if (export)
         {
-            // The registry's export_table always writes a file (inside the agent's export folder): name one after the table.
+            // The registry's export_table writes a file (inside the export folder when run by a remote agent): name one after the table.
             arguments["to"] = file ?? $"{table}.{format}";
             if (LimitPattern().Match(context.Lower) is { Success: true } limit)
             {

@@ -124,7 +124,7 @@ internal static class AskCommand
         var results = new JsonArray();
         foreach (var step in plan.Steps)
         {
-            var result = await session.Runner.RunAsync(step, confirmed, ct);
+            var result = await session.Runner.RunAsync(plan, step, confirmed, ct);
             if (json)
             {
                 results.Add(new JsonObject { ["server"] = step.Server, ["operation"] = step.Operation, ["result"] = result });

@@ -104,6 +104,23 @@ public sealed class ExportImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Ask_AModelsExportStep_IsConfinedLikeAnApiCall_EvenOnTheCommandLine()
+    {
+        var local = new OperationContext(ConfigLoader.Parse(File.ReadAllText(ConfigPath), ConfigPath, _ => null), selfCommand: "pgark");
+        var runner = new PgArk.Assistant.Execution.PlanRunner(local, OperationRegistry.Default,
+            new PgArk.Assistant.Routing.ServerDirectory(local, []));
+        var escape = _folder.Combine("outside", "escape.csv");
+        var step = new PgArk.Assistant.Planning.PlanStep("pg1", "export_table",
+            new() { ["server"] = "pg1", ["database"] = "shop", ["table"] = "t", ["format"] = "csv", ["to"] = escape });
+        var plan = new PgArk.Assistant.Planning.Plan([step], PgArk.Assistant.Planning.PlanSources.Model);
+
+        var refused = await Assert.ThrowsAsync<RefusedException>(() => runner.RunAsync(plan, step, confirmed: true, CancellationToken.None));
+
+        Assert.Equal($"'{escape}' is outside the export folder '{Exports}'", refused.Message);
+        Assert.False(File.Exists(escape));
+    }
+
+    [Fact]
     public async Task ApiCallers_NameFilesInsideTheExportFolderOnly_AndConfirmEveryImport()
     {
         var context = Remote;
