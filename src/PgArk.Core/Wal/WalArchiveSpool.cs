@@ -35,9 +35,10 @@ internal static class WalFileStamp
 /// The asynchronous archiving spool of one server: <c>&lt;spool&gt;/&lt;server&gt;/</c> holds the pusher's lock file and
 /// one status file per WAL file, <c>&lt;name&gt;.ok</c> or <c>&lt;name&gt;.error</c>. An ok status is one line,
 /// <c>ok &lt;name&gt; &lt;size&gt; &lt;mtime s.ns&gt; &lt;sha256&gt;</c>, read both by archive-push and by the shell fast
-/// path <c>pgark-archive-push</c>; an error status is <c>error &lt;name&gt;</c> and the message on the next line. A status is written only after the
-/// repositories' writes are durable, and is itself written to a temporary name, synced, renamed and its folder synced:
-/// after a crash a status either says what happened or is absent (the file is then pushed again, which is idempotent).
+/// path <c>pgark-archive-push</c>; an error status is <c>error &lt;name&gt;</c> and the message on the next line. A status
+/// is written only after the repositories' writes are durable, to a temporary name then renamed (not synced: after a
+/// crash a status either says what happened or is absent, empty or torn, and then the file is pushed again, which is
+/// idempotent).
 /// </summary>
 internal sealed class WalArchiveSpool
 {
@@ -185,11 +186,11 @@ internal sealed class WalArchiveSpool
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             stream.Write(System.Text.Encoding.UTF8.GetBytes(content));
-            stream.Flush(flushToDisk: true);
         }
+        // Not synced: the repositories' writes already are, so a status that survives a crash is true, and one lost or
+        // emptied by a crash only means the file is pushed again (readers reject anything but a whole status line).
         File.Delete(Path.Combine(Folder, otherStatus));
         File.Move(temporary, path, overwrite: true);
-        Libc.SyncFolder(Folder);
     }
 
     private static string? TryReadText(string path)

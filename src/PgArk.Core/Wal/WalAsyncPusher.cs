@@ -36,25 +36,57 @@ internal sealed class WalAsyncPusher(WalArchiveSpool spool, WalArchiver archiver
             var statusFolder = Path.Combine(walFolder, "archive_status");
             var idleSince = DateTime.UtcNow;
             logger.LogInformation("asynchronous pusher of server '{Server}' started on {Folder} with {Processes} processes", server, walFolder, processes);
-            while (!cancellationToken.IsCancellationRequested)
+            // Up to `processes` pushes in flight; each one that ends frees its slot for the next ready file at once
+            // (no batch waits for its slowest member), and the ready list is read again whenever a push ends.
+            var inFlight = new Dictionary<string, Task>(StringComparer.Ordinal);
+            try
             {
-                var ready = ReadyFiles(statusFolder);
-                RemoveStaleStatuses(ready);
-                // Oldest first, as PostgreSQL asks for them; a batch bounded so that new ready files are seen soon.
-                var work = ready.Where(n => !spool.HasStatus(n)).Take(processes * 4).ToList();
-                if (work.Count == 0)
+                while (!cancellationToken.IsCancellationRequested)
                 {
-                    if (DateTime.UtcNow - idleSince > idleExit)
+                    var ready = ReadyFiles(statusFolder);
+                    RemoveStaleStatuses(ready);
+                    // Oldest first, as PostgreSQL asks for them.
+                    foreach (var name in ready)
                     {
-                        break;
+                        if (inFlight.Count >= processes)
+                        {
+                            break;
+                        }
+                        if (!inFlight.ContainsKey(name) && !spool.HasStatus(name))
+                        {
+                            inFlight[name] = Task.Run(() => PushOneAsync(server, walFolder, name, repositories, cancellationToken), cancellationToken);
+                        }
                     }
-                    await Task.Delay(25, cancellationToken).ConfigureAwait(false);
-                    continue;
+                    if (inFlight.Count == 0)
+                    {
+                        if (DateTime.UtcNow - idleSince > idleExit)
+                        {
+                            break;
+                        }
+                        await Task.Delay(25, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                    // A push ending, or new files becoming ready while slots are free, is noticed within 25 ms.
+                    await Task.WhenAny(inFlight.Values.Append(Task.Delay(25, cancellationToken))).ConfigureAwait(false);
+                    foreach (var (name, task) in inFlight.Where(p => p.Value.IsCompleted).ToList())
+                    {
+                        inFlight.Remove(name);
+                        await task.ConfigureAwait(false); // a failure other than a push's own (recorded as .error) ends the pusher
+                    }
+                    idleSince = DateTime.UtcNow;
                 }
-                var options = new ParallelOptions { MaxDegreeOfParallelism = processes, CancellationToken = cancellationToken };
-                await Parallel.ForEachAsync(work, options,
-                    async (name, ct) => await PushOneAsync(server, walFolder, name, repositories, ct).ConfigureAwait(false)).ConfigureAwait(false);
-                idleSince = DateTime.UtcNow;
+            }
+            finally
+            {
+                // Never leave with a push still writing: its status would be written after the lock is released.
+                try
+                {
+                    await Task.WhenAll(inFlight.Values).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException || cancellationToken.IsCancellationRequested)
+                {
+                    // cancelled with the pusher
+                }
             }
             logger.LogInformation("asynchronous pusher of server '{Server}' stopped", server);
         }
