@@ -38,7 +38,7 @@ internal static class DashboardWarmup
     public static async Task RunRequestsAsync(Uri address, ILogger logger, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = address };
-        // All three within one Patience: serve says it listens then at the latest.
+        // All three within one Patience (serve stops waiting for them at its own deadline in any case).
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(Patience);
         foreach (var path in new[] { "/", "/dashboard/app.js", DashboardEndpoints.SessionPath })
