@@ -66,15 +66,17 @@ public static class ApiHost
     {
         var app = Build(options);
         await using var appScope = app.ConfigureAwait(false);
-        // The dashboard's first page is answered from warm caches and compiled code, not after a cold start's work
-        // (parsing every manifest while the alert service's first evaluation parses the same ones): the warm-up runs
-        // before Kestrel and the alert service start, for at most DashboardWarmup.Patience, then goes on in the background.
+        // The dashboard's first page is answered from warm caches and compiled code, not after a cold start's work: the
+        // warm-up starts before Kestrel and the alert service (whose first evaluation, and any early request, then share
+        // each manifest's single read with it), and serve says it listens once it is done, or DashboardWarmup.Patience
+        // after it began at the latest (the rest goes on in the background). Kestrel accepts meanwhile.
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PgArk.Api");
+        var patience = Task.Delay(Dashboard.DashboardWarmup.Patience, cancellationToken);
         var warmup = Dashboard.DashboardWarmup.RunOperationsAsync(options.Context, options.Registry ?? OperationRegistry.Default, logger, cancellationToken);
-        await Task.WhenAny(warmup, Task.Delay(Dashboard.DashboardWarmup.Patience, cancellationToken)).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = ListeningAddress(app);
-        await Dashboard.DashboardWarmup.RunRequestsAsync(address, logger, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAny(Dashboard.DashboardWarmup.RunRequestsAsync(address, logger, cancellationToken), patience).ConfigureAwait(false);
+        await Task.WhenAny(warmup, patience).ConfigureAwait(false);
         await started(address).ConfigureAwait(false);
         try
         {

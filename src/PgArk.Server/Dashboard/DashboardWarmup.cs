@@ -8,13 +8,13 @@ namespace PgArk.Server.Dashboard;
 
 /// <summary>
 /// What the dashboard's server page asks first (each server's info, last 100 runs and schedule), run once while
-/// <c>pgark serve</c> starts, before Kestrel accepts requests and before the alert service's first evaluation (for at most
-/// <see cref="Patience"/>; a slower warm-up goes on in the background, sharing each manifest's single read with whatever
-/// asks for it meanwhile): the manifests are parsed into the process-wide header cache once (the alert check and the first
-/// page then only list and stat them), and the code those answers run through is compiled before a user waits for it. Then, once Kestrel listens,
-/// one request for the page and one for the session warm the request pipeline. Nothing here is remembered beyond the
-/// caches every request already uses (a listing still reflects the repository as it is then), and nothing here can stop
-/// serve: a failure is logged and the first real request simply does the work itself.
+/// <c>pgark serve</c> starts, begun before Kestrel and the alert service start, and awaited (for at most
+/// <see cref="Patience"/>) before serve says it listens: the manifests are parsed into the process-wide header cache once
+/// (the alert service's first evaluation, and any request that comes early, share each manifest's single read; later they
+/// only list and stat them), and the code those answers run through is compiled before a user waits for it. Once Kestrel
+/// listens, requests for the page, its script and the session route warm the request pipeline. Nothing here is remembered
+/// beyond the caches every request already uses (a listing still reflects the repository as it is then), and nothing
+/// here can stop serve: a failure is logged and the first real request simply does the work itself.
 /// </summary>
 internal static class DashboardWarmup
 {
@@ -38,7 +38,7 @@ internal static class DashboardWarmup
     public static async Task RunRequestsAsync(Uri address, ILogger logger, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = address };
-        // All three within one Patience: serve says it listens then at the latest.
+        // All three within one Patience (serve stops waiting for them at its own deadline in any case).
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(Patience);
         foreach (var path in new[] { "/", "/dashboard/app.js", DashboardEndpoints.SessionPath })
