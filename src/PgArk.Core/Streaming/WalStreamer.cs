@@ -251,14 +251,23 @@ public sealed class WalStreamer
             }
             connection.SetReplicationStatus(new NpgsqlLogSequenceNumber((ulong)Interlocked.Read(ref _flushed)));
             Volatile.Write(ref _connection, connection);
+            var appending = false;
             try
             {
                 var slot = new PhysicalReplicationSlot(Slot);
                 await foreach (var message in connection.StartReplication(slot, new NpgsqlLogSequenceNumber(resume), stopToken, _timeline)
                     .ConfigureAwait(false))
                 {
+                    appending = true;
                     await AppendAsync((ulong)message.WalStart, message.Data, stopToken).ConfigureAwait(false);
+                    appending = false;
                 }
+            }
+            catch (NullReferenceException ex) when (!appending)
+            {
+                // Npgsql's replication stream can fail this way when the connection breaks while the uploader sends a
+                // status update on it (seen when the server stops under a synchronous load): a lost connection, retried.
+                throw new IOException($"the replication connection failed: {ex.Message}", ex);
             }
             finally
             {
@@ -580,8 +589,9 @@ public sealed class WalStreamer
             connection.SetReplicationStatus(new NpgsqlLogSequenceNumber(lsn));
             await connection.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException or NullReferenceException)
         {
+            // (NullReferenceException: Npgsql's, when the connection is torn down under this send.)
             // The receiver sees the broken connection too and reconnects; the new connection starts by reporting this.
             _logger.LogDebug("flush position {Lsn} not reported: {Message}", new Lsn(lsn), ex.Message);
         }
