@@ -225,17 +225,25 @@ public sealed class WalStreamer
                 _logger.LogInformation("server '{Server}' switched to timeline {Next} at {SwitchPoint}; storing timeline {Timeline} up to there first", _server,
                     next.Timeline, next.SwitchPoint, _timeline);
             }
+            Lsn? switchPoint = null;
+            if (ReceivedEnd() == Lsn.Zero && system.Timeline > 1)
+            {
+                switchPoint = await StoreTimelineHistoryAsync(system.Timeline, stopToken).ConfigureAwait(false);
+            }
             ulong resume;
             lock (_gate)
             {
                 if (_current is null)
                 {
-                    // A new streamer starts at the start of the slot's segment, so every stored segment is whole.
-                    var start = slotStart.SegmentNumber(_segmentSize) * (ulong)_segmentSize;
+                    // A new streamer starts at the start of the slot's segment, so every stored segment is whole; on a
+                    // timeline new to the repository, at the start of the segment holding its switch point.
+                    var from = switchPoint is { } sp && sp < slotStart ? sp : slotStart;
+                    var start = from.SegmentNumber(_segmentSize) * (ulong)_segmentSize;
                     _current = new SegmentBuffer(start, new byte[_segmentSize]);
                     _timeline = system.Timeline;
-                    _partialFloor = slotStart.Value;
-                    Interlocked.Exchange(ref _flushed, (long)Math.Max(start, slotStart.Value));
+                    // The slot's position is what an earlier streamer made durable, unless the slot is new on this server.
+                    _partialFloor = from == slotStart ? slotStart.Value : 0;
+                    Interlocked.Exchange(ref _flushed, (long)Math.Max(start, _partialFloor));
                     _logger.LogInformation("streaming server '{Server}' through slot {Slot} from {Lsn} on timeline {Timeline}", _server, Slot,
                         new Lsn(start), _timeline);
                 }
@@ -243,14 +251,23 @@ public sealed class WalStreamer
             }
             connection.SetReplicationStatus(new NpgsqlLogSequenceNumber((ulong)Interlocked.Read(ref _flushed)));
             Volatile.Write(ref _connection, connection);
+            var appending = false;
             try
             {
                 var slot = new PhysicalReplicationSlot(Slot);
                 await foreach (var message in connection.StartReplication(slot, new NpgsqlLogSequenceNumber(resume), stopToken, _timeline)
                     .ConfigureAwait(false))
                 {
+                    appending = true;
                     await AppendAsync((ulong)message.WalStart, message.Data, stopToken).ConfigureAwait(false);
+                    appending = false;
                 }
+            }
+            catch (NullReferenceException ex) when (!appending)
+            {
+                // Npgsql's replication stream can fail this way when the connection breaks while the uploader sends a
+                // status update on it (seen when the server stops under a synchronous load): a lost connection, retried.
+                throw new IOException($"the replication connection failed: {ex.Message}", ex);
             }
             finally
             {
@@ -290,6 +307,43 @@ public sealed class WalStreamer
             var (nextName, nextContent) = await ReadHistoryFileAsync(session, next, cancellationToken).ConfigureAwait(false);
             return new TimelineSwitch(next, entries[index].SwitchPoint, nextName, nextContent);
         }
+    }
+
+    /// <summary>
+    /// A streamer that starts on a timeline after the first stores that timeline's history file (recovery needs it to
+    /// follow the switch, and with archiving off nothing else stores it; storing identical content again is a no-op).
+    /// When the repository did not have it yet but holds WAL of the parent timeline at the switch point, the server is
+    /// a promoted standby of the streamed one (a failover, the streamer then pointed at the new primary): returns the
+    /// switch point, so that streaming starts there and the new timeline's WAL before the new slot's position is stored
+    /// too. Otherwise null (streaming starts at the slot).
+    /// </summary>
+    private async Task<Lsn?> StoreTimelineHistoryAsync(uint timeline, CancellationToken cancellationToken)
+    {
+        var historyName = WalFileName.Parse($"{timeline:X8}.history");
+        var known = await _repositories[0].FindWalAsync(_server, historyName, cancellationToken).ConfigureAwait(false) is not null;
+        byte[] content;
+        var session = await PostgresSession.OpenAsync(_server, _connectionString, cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            (_, content) = await ReadHistoryFileAsync(session, timeline, cancellationToken).ConfigureAwait(false);
+        }
+        await _archiver.PushAsync(_server, historyName, content, _repositories, cancellationToken).ConfigureAwait(false);
+        var entries = ParseTimelineHistory(System.Text.Encoding.ASCII.GetString(content));
+        if (known || entries.Count == 0)
+        {
+            return null;
+        }
+        var (parent, switchPoint) = entries[^1];
+        var segment = WalFileName.Parse(WalFileName.SegmentFileName(parent, switchPoint, _segmentSize));
+        var streamed = await _repositories[0].FindWalAsync(_server, segment, cancellationToken).ConfigureAwait(false) is not null
+            || await _repositories[0].FindWalAsync(_server, WalFileName.Parse(segment.Name + ".partial"), cancellationToken).ConfigureAwait(false) is not null;
+        if (!streamed)
+        {
+            return null;
+        }
+        _logger.LogWarning("server '{Server}' is on timeline {Timeline}, new to the repository, which switched from timeline {Parent} at {SwitchPoint}: streaming it from there",
+            _server, timeline, parent, switchPoint);
+        return switchPoint;
     }
 
     /// <summary>
@@ -535,8 +589,9 @@ public sealed class WalStreamer
             connection.SetReplicationStatus(new NpgsqlLogSequenceNumber(lsn));
             await connection.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException or NullReferenceException)
         {
+            // (NullReferenceException: Npgsql's, when the connection is torn down under this send.)
             // The receiver sees the broken connection too and reconnects; the new connection starts by reporting this.
             _logger.LogDebug("flush position {Lsn} not reported: {Message}", new Lsn(lsn), ex.Message);
         }

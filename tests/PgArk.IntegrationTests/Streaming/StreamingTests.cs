@@ -272,6 +272,83 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public async Task Stream_FailoverToPromotedStandbyOnAnotherHost_StreamerRepointed_NoGap_RestoreToLatestEqualsStandby()
+    {
+        await using var h = await CreateStreamingHarnessAsync();
+        var streamer = StartStreamer(h);
+        Process? repointed = null;
+        TestCluster? standby = null;
+        try
+        {
+            await WaitForStreamingAsync(h, streamer);
+            await h.Cluster.ExecuteAsync("CREATE TABLE t (i int PRIMARY KEY, h text)");
+            AssertOk(await h.RunAsync("backup", "--server", Server, "--type", "full"));
+            await InsertAsync(h, 1, 20000);
+
+            // B: a physical standby of A (pg_basebackup -R writes primary_conninfo and standby.signal), another data
+            // directory on another port: physical slots are not copied to it.
+            var standbyData = h.Folder.Combine("standby");
+            await ProcessRunner.RunAsync(h.Cluster.Binaries.Tool("pg_basebackup"),
+                ["-D", standbyData, "-R", "-X", "stream", "-h", h.Cluster.SocketDirectory, "-p", h.Cluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "-U", "postgres", "--no-sync"],
+                new ProcessRunOptions { RunAsPostgres = true, ThrowOnFailure = true, Timeout = TimeSpan.FromMinutes(5) }, CancellationToken.None);
+            standby = await TestCluster.AttachAsync(standbyData,
+                new TestClusterAttachOptions { Settings = new Dictionary<string, string> { ["archive_mode"] = "off" }, DeleteDataDirectoryOnDispose = true },
+                CancellationToken.None);
+            await InsertAsync(h, 20001, 40000);
+            await WaitForFlushAsync(h);
+            var primaryEnd = await h.Cluster.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text");
+            await WaitUntilAsync(async () => await standby.ScalarAsync<bool>($"SELECT pg_last_wal_replay_lsn() >= '{primaryEnd}'::pg_lsn"),
+                TimeSpan.FromMinutes(3), "the standby did not replay the primary's WAL");
+
+            // A stops for good (a clean shutdown sends the standby all its WAL); B is promoted: timeline 2.
+            await h.Cluster.StopAsync(CancellationToken.None);
+            Assert.True(await standby.ScalarAsync<bool>("SELECT pg_promote(true, 600)"), "the promotion did not finish");
+            // Written before any streamer is connected to B: its new slot will start after these rows.
+            await standby.ExecuteAsync("INSERT INTO t SELECT i, md5(i::text) FROM generate_series(40001, 60000) i");
+            await StopStreamerAsync(streamer);
+
+            // The configuration now points the server at B; the streamer creates its slot there and stores timeline 2
+            // from its switch point (the new slot starts later), with the history file recovery needs.
+            var config = await File.ReadAllTextAsync(h.ConfigPath);
+            await File.WriteAllTextAsync(h.ConfigPath, config
+                .Replace(h.Cluster.ConnectionString(), standby.ConnectionString(), StringComparison.Ordinal)
+                .Replace($"pgdata: {h.Cluster.DataDirectory}", $"pgdata: {standby.DataDirectory}", StringComparison.Ordinal));
+            repointed = StartStreamer(h);
+            await WaitForStreamingOnAsync(standby, repointed);
+            await standby.ExecuteAsync("INSERT INTO t SELECT i, md5(i::text) FROM generate_series(60001, 60100) i");
+            var expected = await TableSnapshot.CaptureDatabaseAsync(standby, "postgres", CancellationToken.None);
+            var target = await standby.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text");
+            await WaitUntilAsync(async () => await standby.ScalarAsync<bool>(
+                $"SELECT coalesce(bool_or(flush_lsn >= '{target}'::pg_lsn), false) FROM pg_stat_replication WHERE application_name = '{Slot}'"),
+                TimeSpan.FromMinutes(3), $"the streamer did not flush up to {target} on the promoted standby");
+            await StopStreamerAsync(repointed);
+            Assert.Contains("new to the repository", Output(repointed), StringComparison.Ordinal);
+            var wal = Path.Combine(h.RepositoryPath, "servers", Server, "wal");
+            Assert.NotEmpty(Directory.EnumerateFiles(wal, "00000002.history*", SearchOption.AllDirectories));
+
+            AssertOk(await h.RunAsync("verify", "--server", Server));
+            await AssertRestoreToLatestEqualsAsync(h, expected, rows: 60100);
+        }
+        finally
+        {
+            KillRunning(streamer, repointed);
+            if (standby is not null)
+            {
+                await standby.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task WaitForStreamingOnAsync(TestCluster cluster, Process streamer) =>
+        await WaitUntilAsync(async () =>
+        {
+            Assert.False(streamer.HasExited, $"the streamer exited: {Output(streamer)}");
+            return await cluster.ScalarAsync<long>(
+                $"SELECT count(*) FROM pg_stat_replication WHERE application_name = '{Slot}' AND state = 'streaming'") == 1;
+        }, TimeSpan.FromMinutes(3), "the streamer did not connect to the promoted standby");
+
+    [Fact]
     public async Task SynchronousStream_CommitWaitsForRepository_KilledPostmaster_LosesNoCommittedRow()
     {
         await using var h = await CreateStreamingHarnessAsync();

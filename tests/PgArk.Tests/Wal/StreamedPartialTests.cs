@@ -100,4 +100,63 @@ public sealed class StreamedPartialTests : IDisposable
         }
         await Assert.ThrowsAsync<WalFetchFailedException>(() => GetAsync([repository], s_segment));
     }
+
+    [Fact]
+    public async Task Chunks_ContinueThePartialCopy_OverlapsAreFine_ACoveringCopyRemovesThem()
+    {
+        var repository = await NewRepositoryAsync("a");
+        var wal = Wal(300_000, 6);
+        await _archiver.PushPartialAsync(Server, s_segment, wal.AsMemory(0, 100_000), [repository], CancellationToken.None);
+        await StreamedPartialChunks.PushAsync(Server, s_segment, 100_000, wal.AsMemory(100_000, 50_000), [repository], CancellationToken.None);
+        // A retried round stores a longer chunk from the same start (the first one reached only some repositories).
+        await StreamedPartialChunks.PushAsync(Server, s_segment, 100_000, wal.AsMemory(100_000, 120_000), [repository], CancellationToken.None);
+        await StreamedPartialChunks.PushAsync(Server, s_segment, 220_000, wal.AsMemory(220_000, 80_000), [repository], CancellationToken.None);
+        // Chunk names are no WAL file names: WAL listings skip them.
+        await foreach (var file in repository.ListWalAsync(Server, CancellationToken.None))
+        {
+            Assert.Equal(s_segment.Name + ".partial", file.Name.Name);
+        }
+
+        var served = await GetAsync([repository], s_segment);
+        Assert.Equal(SegmentSize, served.Length);
+        Assert.True(served.AsSpan(0, wal.Length).SequenceEqual(wal));
+        Assert.True(served.AsSpan(wal.Length).IndexOfAnyExcept((byte)0) < 0, "the padding is not zeros");
+
+        // A longer copy makes the chunks it covers redundant; the chunk reaching past it still continues it.
+        var partial = WalFileName.Parse(s_segment.Name + ".partial");
+        await _archiver.PushPartialAsync(Server, s_segment, wal.AsMemory(0, 250_000), [repository], CancellationToken.None);
+        await StreamedPartialChunks.RemoveAsync(Server, s_segment, 250_000, [repository], CancellationToken.None);
+        Assert.Equal([(220_000L, 300_000L)], (await StreamedPartialChunks.ListAsync(repository, Server, partial, CancellationToken.None))
+            .Select(c => (c.Start, c.End)));
+        Assert.True((await GetAsync([repository], s_segment)).AsSpan(0, wal.Length).SequenceEqual(wal));
+    }
+
+    [Fact]
+    public async Task ChunkAfterAHole_IsAFetchFailure_NotAShorterSegment_ACorruptChunkToo()
+    {
+        var repository = await NewRepositoryAsync("a");
+        var wal = Wal(200_000, 7);
+        await _archiver.PushPartialAsync(Server, s_segment, wal.AsMemory(0, 100_000), [repository], CancellationToken.None);
+        await StreamedPartialChunks.PushAsync(Server, s_segment, 150_000, wal.AsMemory(150_000, 50_000), [repository], CancellationToken.None);
+        await Assert.ThrowsAsync<WalFetchFailedException>(() => GetAsync([repository], s_segment));
+
+        // The hole filled, but the chunk after it holds other bytes than its name says.
+        await StreamedPartialChunks.PushAsync(Server, s_segment, 100_000, wal.AsMemory(100_000, 50_000), [repository], CancellationToken.None);
+        Assert.True((await GetAsync([repository], s_segment)).AsSpan(0, wal.Length).SequenceEqual(wal));
+        var partial = WalFileName.Parse(s_segment.Name + ".partial");
+        var last = (await StreamedPartialChunks.ListAsync(repository, Server, partial, CancellationToken.None)).Single(c => c.Start == 150_000);
+        await repository.Storage.DeleteAsync(last.Entry.Path, CancellationToken.None);
+        var write = await repository.Storage.OpenWriteAsync(last.Entry.Path, PgArk.Core.Storage.WriteOptions.Default, CancellationToken.None);
+        await using (write)
+        {
+            var compressor = CompressionCodec.OpenCompress(CompressionType.Zstd, write, 3, leaveOpen: true);
+            await using (compressor)
+            {
+                await compressor.WriteAsync(Wal(50_000, 8));
+            }
+            await write.CompleteAsync(CancellationToken.None);
+        }
+        await Assert.ThrowsAsync<WalFetchFailedException>(() => GetAsync([repository], s_segment));
+        await Assert.ThrowsAsync<IntegrityException>(() => StreamedPartialChunks.ReadAsync(repository, last, CancellationToken.None));
+    }
 }
