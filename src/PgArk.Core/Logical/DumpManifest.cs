@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization.Metadata;
 using PgArk.Core.Codecs;
+using PgArk.Core.Common;
 
 namespace PgArk.Core.Logical;
 
@@ -33,8 +35,10 @@ public sealed record DumpFile(string Name, long Size, long StoredSize, string Sh
 /// The record of one logical dump, stored as <c>manifest.json</c> in the dump's folder and written LAST: a dump folder
 /// without it is incomplete and never listed. docs/repository-format.md ("Logical dumps") describes every field.
 /// </summary>
-public sealed record DumpManifest
+public sealed record DumpManifest : IJsonFile<DumpManifest>
 {
+    static JsonTypeInfo<DumpManifest> IJsonFile<DumpManifest>.JsonInfo => LogicalJsonContext.Default.DumpManifest;
+
     public const int CurrentFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;

@@ -44,10 +44,6 @@ public partial class LayeringTests
     /// <summary>The cycles and upward edges of issue 12 still to remove (with what causes each).</summary>
     private static readonly HashSet<string> s_knownViolations = new(StringComparer.Ordinal)
     {
-        "Common -> Catalog", // Common/PgArkJson.cs: one JSON context for every capability's files
-        "Common -> Logical",
-        "Common -> Scheduling",
-        "Common -> Storage",
         "Configuration -> Logical", // ScheduleOptions uses DumpMode
         "Configuration -> Scheduling", // ScheduleOptions uses the cron parser
         "Configuration -> Storage", // S3 and encryption options live in Storage
@@ -55,8 +51,6 @@ public partial class LayeringTests
         "Notifications -> Scheduling", // AlertFactsReader reads the schedule state
         "Restore -> Logical", // table restore reuses the logical COPY and database-property code
         // Added by the merges of issues 13, 15 and 16 (2026-12-04); to remove like the ones above:
-        "Common -> Notifications", // PgArkJson: the alert state file
-        "Common -> Stores", // PgArkJson: store manifests and set records
         "Catalog -> Stores", // HistoryStore: runs of a store are kept under stores/<store>/history
         "Configuration -> Catalog", // ConfigParser.Stores: a backup set's type is a Catalog.BackupType
         "Configuration -> Stores", // store and backup-set options are Stores types
