@@ -1,16 +1,9 @@
 using System.Text.Json.Serialization.Metadata;
 using PgArk.Core.Codecs;
 using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 
 namespace PgArk.Core.Logical;
-
-/// <summary>What a dump contains: <c>full</c> (schema and data), <c>schema</c> (definitions only), <c>data</c> (rows only).</summary>
-public enum DumpMode
-{
-    Full,
-    Schema,
-    Data,
-}
 
 /// <summary>pg_dump archive format: <c>custom</c> (one file, streamed) or <c>directory</c> (one file per table, parallel).</summary>
 public enum DumpFormat
