@@ -1,4 +1,5 @@
 using System.Globalization;
+using PgArk.Core.Configuration;
 using PgArk.Core.Logical;
 using PgArk.Core.Operations;
 

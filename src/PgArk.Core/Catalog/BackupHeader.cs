@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization.Metadata;
+using PgArk.Core.Common;
+
 namespace PgArk.Core.Catalog;
 
 /// <summary>
@@ -18,8 +21,10 @@ public sealed record BackupHeader(string Id, BackupType Type, string? Parent, st
 /// per file, which made the first listing of 1,000 backups after a start take most of a second (DashboardLoadTests).
 /// A manifest that is not valid JSON, or lacks one of these fields, is refused as when it is read whole.
 /// </summary>
-internal sealed record ManifestHeaderDocument
+internal sealed record ManifestHeaderDocument : IJsonFile<ManifestHeaderDocument>
 {
+    static JsonTypeInfo<ManifestHeaderDocument> IJsonFile<ManifestHeaderDocument>.JsonInfo => CatalogJsonContext.Default.ManifestHeaderDocument;
+
     public required string Id { get; init; }
     public required BackupType Type { get; init; }
     public string? Parent { get; init; }

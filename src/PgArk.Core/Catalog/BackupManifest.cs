@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization.Metadata;
+using PgArk.Core.Common;
 using PgArk.Core.Postgres;
 namespace PgArk.Core.Catalog;
 
@@ -6,8 +8,10 @@ namespace PgArk.Core.Catalog;
 /// a backup folder without a manifest is an interrupted backup and is never offered for restore.
 /// See docs/repository-format.md for the meaning of every field.
 /// </summary>
-public sealed record BackupManifest
+public sealed record BackupManifest : IJsonFile<BackupManifest>
 {
+    static JsonTypeInfo<BackupManifest> IJsonFile<BackupManifest>.JsonInfo => CatalogJsonContext.Default.BackupManifest;
+
     /// <summary>2 added <see cref="WalLogHints"/> and <see cref="ManifestFile.BlockMap"/>; format 1 manifests are read as before.</summary>
     public const int CurrentFormat = 2;
 

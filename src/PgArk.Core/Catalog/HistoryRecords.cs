@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization.Metadata;
+using PgArk.Core.Common;
+
 namespace PgArk.Core.Catalog;
 
 /// <summary>One check of a test restore and its outcome.</summary>
@@ -10,8 +13,10 @@ public sealed record VerifyCheckResult(string Name, bool Passed, string Detail);
 /// <c>servers/&lt;server&gt;/history/&lt;yyyyMMdd-HHmmss-fff&gt;-verify-restore.json</c> (docs/repository-format.md).
 /// Phase durations are in seconds; a phase that never ran is null.
 /// </summary>
-public sealed record VerifyRestoreRecord
+public sealed record VerifyRestoreRecord : IJsonFile<VerifyRestoreRecord>
 {
+    static JsonTypeInfo<VerifyRestoreRecord> IJsonFile<VerifyRestoreRecord>.JsonInfo => CatalogJsonContext.Default.VerifyRestoreRecord;
+
     public const int CurrentFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;

@@ -50,7 +50,7 @@ public sealed class HistoryStore(Repository repository)
     public async Task<string> WriteStoreRunAsync(OperationRunRecord record, string store, CancellationToken cancellationToken)
     {
         var name = record.StartedAt.UtcDateTime.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture) + $"-{record.Operation}{RunSuffix}";
-        var path = $"{Stores.StoreCatalog.HistoryFolder(store)}/{name}";
+        var path = $"{RepositoryLayout.StoreHistoryFolder(store)}/{name}";
         await repository.WriteJsonAsync(path, record, cancellationToken).ConfigureAwait(false);
         return path;
     }
@@ -59,7 +59,7 @@ public sealed class HistoryStore(Repository repository)
     public async Task<IReadOnlyList<string>> ListStoreRunsAsync(string store, CancellationToken cancellationToken)
     {
         var paths = new List<string>();
-        await foreach (var entry in repository.Storage.ListAsync(Stores.StoreCatalog.HistoryFolder(store), recursive: false, cancellationToken)
+        await foreach (var entry in repository.Storage.ListAsync(RepositoryLayout.StoreHistoryFolder(store), recursive: false, cancellationToken)
                            .ConfigureAwait(false))
         {
             if (entry.Path.EndsWith(RunSuffix, StringComparison.Ordinal))

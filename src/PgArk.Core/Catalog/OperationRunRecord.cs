@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization.Metadata;
+using PgArk.Core.Common;
+
 namespace PgArk.Core.Catalog;
 
 /// <summary>Outcome of an operation run, as stored and sent (lowercase strings, as in seed 001's webhook payload).</summary>
@@ -17,8 +20,10 @@ public static class RunStatus
 /// <c>servers/&lt;server&gt;/history/&lt;yyyyMMdd-HHmmss-fff&gt;-&lt;operation&gt;.run.json</c> (docs/repository-format.md) and,
 /// when a catalog is configured, as a row of <c>backup_history</c>. Sizes are bytes; times are UTC.
 /// </summary>
-public sealed record OperationRunRecord
+public sealed record OperationRunRecord : IJsonFile<OperationRunRecord>
 {
+    static JsonTypeInfo<OperationRunRecord> IJsonFile<OperationRunRecord>.JsonInfo => CatalogJsonContext.Default.OperationRunRecord;
+
     public const int CurrentFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;

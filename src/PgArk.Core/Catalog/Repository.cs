@@ -33,7 +33,7 @@ public sealed class Repository
     /// </summary>
     public RollbackGuard? Rollback { get; init; }
 
-    public async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken) where T : class
+    public async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken) where T : class, IJsonFile<T>
     {
         if (await Storage.GetInfoAsync(path, cancellationToken).ConfigureAwait(false) is null)
         {
@@ -60,7 +60,7 @@ public sealed class Repository
         }
     }
 
-    public async Task WriteJsonAsync<T>(string path, T value, CancellationToken cancellationToken)
+    public async Task WriteJsonAsync<T>(string path, T value, CancellationToken cancellationToken) where T : IJsonFile<T>
     {
         var bytes = PgArkJson.Serialize(value);
         long? generation = null;

@@ -40,6 +40,9 @@ public static class RepositoryLayout
 
     public static string HistoryFolder(string server) => $"servers/{server}/history";
 
+    /// <summary>The run records of a store (its other files are laid out by <c>Stores.StoreCatalog</c>).</summary>
+    public static string StoreHistoryFolder(string store) => $"stores/{store}/history";
+
     /// <summary>The scheduler's per-entry state (last run, outcome) of a server.</summary>
     public static string ScheduleStatePath(string server) => $"servers/{server}/schedule-state.json";
 

@@ -1,6 +1,4 @@
 using PgArk.Core.Errors;
-using PgArk.Core.Logical;
-using PgArk.Core.Scheduling;
 using YamlDotNet.RepresentationModel;
 
 namespace PgArk.Core.Configuration;

@@ -1,5 +1,3 @@
-using PgArk.Core.Logical;
-using PgArk.Core.Scheduling;
 
 namespace PgArk.Core.Configuration;
 

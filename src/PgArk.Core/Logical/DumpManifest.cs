@@ -1,14 +1,9 @@
+using System.Text.Json.Serialization.Metadata;
 using PgArk.Core.Codecs;
+using PgArk.Core.Common;
+using PgArk.Core.Configuration;
 
 namespace PgArk.Core.Logical;
-
-/// <summary>What a dump contains: <c>full</c> (schema and data), <c>schema</c> (definitions only), <c>data</c> (rows only).</summary>
-public enum DumpMode
-{
-    Full,
-    Schema,
-    Data,
-}
 
 /// <summary>pg_dump archive format: <c>custom</c> (one file, streamed) or <c>directory</c> (one file per table, parallel).</summary>
 public enum DumpFormat
@@ -33,8 +28,10 @@ public sealed record DumpFile(string Name, long Size, long StoredSize, string Sh
 /// The record of one logical dump, stored as <c>manifest.json</c> in the dump's folder and written LAST: a dump folder
 /// without it is incomplete and never listed. docs/repository-format.md ("Logical dumps") describes every field.
 /// </summary>
-public sealed record DumpManifest
+public sealed record DumpManifest : IJsonFile<DumpManifest>
 {
+    static JsonTypeInfo<DumpManifest> IJsonFile<DumpManifest>.JsonInfo => LogicalJsonContext.Default.DumpManifest;
+
     public const int CurrentFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using PgArk.Core.Configuration;
 using PgArk.Core.Postgres;
-using PgArk.Core.Restore;
 
 namespace PgArk.Core.Logical;
 

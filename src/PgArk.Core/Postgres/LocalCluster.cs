@@ -225,6 +225,14 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Quotes a value for postgresql.conf: PostgreSQL's configuration lexer reads a backslash in a quoted value as an escape
+    /// (\n, \t, \\ ...), so backslashes are doubled as well as single quotes; otherwise a config path with a backslash
+    /// would reach archive-get changed.
+    /// </summary>
+    public static string QuoteSetting(string value) =>
+        "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
+
     public static void ChownToPostgres(string path)
     {
         var (uid, gid) = PostgresUser();

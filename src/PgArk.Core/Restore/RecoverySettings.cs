@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Restore;
 
@@ -75,11 +76,6 @@ public static class RecoverySettings
         await File.WriteAllBytesAsync(Path.Combine(dataDirectory, "recovery.signal"), [], cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Quotes a value for postgresql.conf: PostgreSQL's configuration lexer reads a backslash in a quoted value as an escape
-    /// (\n, \t, \\ ...), so backslashes are doubled as well as single quotes; otherwise a config path with a backslash
-    /// would reach archive-get changed.
-    /// </summary>
-    public static string Quote(string value) =>
-        "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
+    /// <summary>A postgresql.conf string literal (see <see cref="LocalCluster.QuoteSetting"/>).</summary>
+    public static string Quote(string value) => LocalCluster.QuoteSetting(value);
 }

@@ -1,11 +1,16 @@
+using System.Text.Json.Serialization.Metadata;
+using PgArk.Core.Common;
+
 namespace PgArk.Core.Scheduling;
 
 /// <summary>
 /// What the scheduler remembers per server between restarts (<c>servers/&lt;server&gt;/schedule-state.json</c> in the
 /// server's first repository), keyed by schedule entry (<see cref="Configuration.ScheduleEntry.Key"/>).
 /// </summary>
-public sealed record ScheduleState
+public sealed record ScheduleState : IJsonFile<ScheduleState>
 {
+    static JsonTypeInfo<ScheduleState> IJsonFile<ScheduleState>.JsonInfo => SchedulingJsonContext.Default.ScheduleState;
+
     public const int CurrentFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;

@@ -1,5 +1,5 @@
 using PgArk.Core.Catalog;
-using PgArk.Core.Scheduling;
+using PgArk.Core.Configuration;
 
 namespace PgArk.Core.Stores;
 

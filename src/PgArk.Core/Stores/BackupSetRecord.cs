@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization.Metadata;
+using PgArk.Core.Common;
+
 namespace PgArk.Core.Stores;
 
 /// <summary>
@@ -5,8 +8,10 @@ namespace PgArk.Core.Stores;
 /// <c>sets/&lt;set-id&gt;.json</c> in the first configured repository (docs/stores.md). Each member's backup also carries the
 /// label <c>set:&lt;set-id&gt;</c>, so it can be found from its own listing.
 /// </summary>
-public sealed record BackupSetRecord
+public sealed record BackupSetRecord : IJsonFile<BackupSetRecord>
 {
+    static JsonTypeInfo<BackupSetRecord> IJsonFile<BackupSetRecord>.JsonInfo => StoresJsonContext.Default.BackupSetRecord;
+
     public const int CurrentFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;

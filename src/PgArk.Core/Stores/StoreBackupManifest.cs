@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization.Metadata;
 using PgArk.Core.Codecs;
+using PgArk.Core.Common;
 
 namespace PgArk.Core.Stores;
 
@@ -6,8 +8,10 @@ namespace PgArk.Core.Stores;
 /// The record of one store backup, <c>stores/&lt;store&gt;/backups/&lt;id&gt;/manifest.json</c> (docs/repository-format.md).
 /// It is written last: a backup folder without it is an interrupted backup. Sizes are bytes; times are UTC.
 /// </summary>
-public sealed record StoreBackupManifest
+public sealed record StoreBackupManifest : IJsonFile<StoreBackupManifest>
 {
+    static JsonTypeInfo<StoreBackupManifest> IJsonFile<StoreBackupManifest>.JsonInfo => StoresJsonContext.Default.StoreBackupManifest;
+
     public const int CurrentFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;

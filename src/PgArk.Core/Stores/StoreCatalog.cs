@@ -19,7 +19,7 @@ public sealed partial class StoreCatalog(Repository repository)
     public static string BackupsFolder(string store) => $"stores/{store}/backups";
     public static string BackupFolder(string store, string id) => $"{BackupsFolder(store)}/{id}";
     public static string ManifestPath(string store, string id) => $"{BackupFolder(store, id)}/{RepositoryLayout.ManifestFileName}";
-    public static string HistoryFolder(string store) => $"stores/{store}/history";
+    public static string HistoryFolder(string store) => RepositoryLayout.StoreHistoryFolder(store);
 
     /// <summary>Where an artifact is stored; a manifest naming anything else is refused (it must not reach outside its folder).</summary>
     public static string ArtifactPath(StoreBackupManifest manifest, StoreItem item) =>

@@ -23,7 +23,7 @@ public abstract record StoreOptions(string Name, string Repository)
     public StoreRetentionOptions Retention { get; init; } = StoreRetentionOptions.KeepAll;
 
     /// <summary>When <c>pgark serve</c> backs the store up (<c>stores[].schedule</c>, a cron expression); null: never.</summary>
-    public Scheduling.CronExpression? Schedule { get; init; }
+    public CronExpression? Schedule { get; init; }
 }
 
 /// <summary>Keep the <paramref name="Keep"/> newest backups and/or those younger than <paramref name="Days"/> days (seed 004: 30 days).</summary>

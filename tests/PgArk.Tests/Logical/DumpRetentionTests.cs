@@ -1,4 +1,5 @@
 using PgArk.Core.Codecs;
+using PgArk.Core.Configuration;
 using PgArk.Core.Errors;
 using PgArk.Core.Logical;
 

@@ -1,5 +1,5 @@
 using PgArk.Core.Errors;
-using PgArk.Core.Scheduling;
+using PgArk.Core.Configuration;
 
 namespace PgArk.Tests.Scheduling;
 

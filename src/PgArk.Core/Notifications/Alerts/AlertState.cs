@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization.Metadata;
 using PgArk.Core.Catalog;
+using PgArk.Core.Common;
 
 namespace PgArk.Core.Notifications.Alerts;
 
@@ -7,8 +9,10 @@ namespace PgArk.Core.Notifications.Alerts;
 /// <c>servers/&lt;server&gt;/alerts-state.json</c> in its first repository: a restarted service carries on (an alert that
 /// still holds is not announced again before its repeat interval), and <c>list_alerts</c> (dashboard, CLI) reads it.
 /// </summary>
-public sealed record AlertState
+public sealed record AlertState : IJsonFile<AlertState>
 {
+    static JsonTypeInfo<AlertState> IJsonFile<AlertState>.JsonInfo => NotificationsJsonContext.Default.AlertState;
+
     public const int CurrentFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using System.Text.Json.Serialization.Metadata;
 using PgArk.Core.Codecs;
+using PgArk.Core.Common;
 using PgArk.Core.Errors;
 
 namespace PgArk.Core.Storage.Encryption;
@@ -11,8 +13,10 @@ namespace PgArk.Core.Storage.Encryption;
 /// Unwrapping doubles as the key check: a wrong passphrase fails it before anything is read or written. Changing the
 /// passphrase only means re-wrapping this one key.
 /// </summary>
-public sealed record RepositoryKeyEnvelope
+public sealed record RepositoryKeyEnvelope : IJsonFile<RepositoryKeyEnvelope>
 {
+    static JsonTypeInfo<RepositoryKeyEnvelope> IJsonFile<RepositoryKeyEnvelope>.JsonInfo => EncryptionJsonContext.Default.RepositoryKeyEnvelope;
+
     public const int CurrentFormat = 1;
     public const string Pbkdf2Sha256 = "pbkdf2-sha256";
     public const string NoDerivation = "none";

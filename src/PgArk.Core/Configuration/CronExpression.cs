@@ -1,7 +1,7 @@
 using System.Globalization;
 using PgArk.Core.Errors;
 
-namespace PgArk.Core.Scheduling;
+namespace PgArk.Core.Configuration;
 
 /// <summary>
 /// A cron expression: the standard five fields (minute hour day-of-month month day-of-week) or six with a leading

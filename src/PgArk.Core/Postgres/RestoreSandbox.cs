@@ -2,12 +2,14 @@ using Microsoft.Extensions.Logging;
 using PgArk.Core.Errors;
 using PgArk.Core.Postgres;
 
-namespace PgArk.Core.Restore;
+namespace PgArk.Core.Postgres;
 
 /// <summary>
 /// A temporary folder a backup is restored into and started from (verify-restore, database-level restore): the data
 /// directory, the private socket folder, and the tablespaces, which must never be restored to the live server's
-/// locations. <see cref="DisposeAsync"/> stops the cluster and deletes everything, whatever state it is in.
+/// locations. <see cref="DisposeAsync"/> stops the cluster and deletes everything, whatever state it is in. It knows
+/// clusters, not backups (the tablespace map of a backup is <c>Restore.RestoreSandboxTablespaces</c>), so that both restore
+/// and logical's scratch cluster (verify_dump_restore) can use it.
 /// </summary>
 public sealed class RestoreSandbox
 {
@@ -35,11 +37,6 @@ public sealed class RestoreSandbox
             | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         return new RestoreSandbox(root, logger);
     }
-
-    /// <summary>Maps every tablespace of the backup into the sandbox (by OID), so nothing is written where the live server keeps its own.</summary>
-    public IReadOnlyDictionary<string, string> TablespaceMap(Catalog.BackupManifest manifest) =>
-        manifest.Tablespaces.ToDictionary(t => t.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            t => Path.Combine(Root, "tablespaces", t.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>
     /// Creates the socket folder readable by its owner only: the sandbox is reached without a password, so nobody else
@@ -87,8 +84,8 @@ public sealed class RestoreSandbox
             "# written by pgark for a sandbox: the backup's own settings files are not used",
             "listen_addresses = ''",
             "unix_socket_permissions = 0700",
-            $"hba_file = {RecoverySettings.Quote(hbaFile)}",
-            $"ident_file = {RecoverySettings.Quote(identFile)}",
+            $"hba_file = {LocalCluster.QuoteSetting(hbaFile)}",
+            $"ident_file = {LocalCluster.QuoteSetting(identFile)}",
             "ssl = off",
             "ssl_passphrase_command = ''",
             "archive_mode = off",
