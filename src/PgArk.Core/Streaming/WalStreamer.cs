@@ -263,7 +263,7 @@ public sealed class WalStreamer
                     appending = false;
                 }
             }
-            catch (NullReferenceException ex) when (!appending)
+            catch (NullReferenceException ex) when (!appending && ThrownByNpgsql(ex))
             {
                 // Npgsql's replication stream can fail this way when the connection breaks while the uploader sends a
                 // status update on it (seen when the server stops under a synchronous load): a lost connection, retried.
@@ -589,13 +589,21 @@ public sealed class WalStreamer
             connection.SetReplicationStatus(new NpgsqlLogSequenceNumber(lsn));
             await connection.SendStatusUpdate(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException or NullReferenceException)
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or ObjectDisposedException
+            || (ex is NullReferenceException && ThrownByNpgsql(ex)))
         {
             // (NullReferenceException: Npgsql's, when the connection is torn down under this send.)
             // The receiver sees the broken connection too and reconnects; the new connection starts by reporting this.
             _logger.LogDebug("flush position {Lsn} not reported: {Message}", new Lsn(lsn), ex.Message);
         }
     }
+
+    /// <summary>
+    /// Whether the exception was thrown inside Npgsql: its replication stream can fail with a NullReferenceException when
+    /// the connection is torn down under a status update. One thrown by PgArk's own code is a bug and must stop the streamer.
+    /// </summary>
+    private static bool ThrownByNpgsql(Exception ex) =>
+        ex.TargetSite?.DeclaringType?.FullName?.StartsWith("Npgsql", StringComparison.Ordinal) == true;
 
     /// <summary>One segment being received: its start LSN, a segment-sized array, and how much of it has arrived.</summary>
     private sealed class SegmentBuffer(ulong start, byte[] bytes)
