@@ -9,7 +9,9 @@ namespace PgArk.Core.Catalog;
 /// The <c>backup_history</c> table (seed 004's columns and more) in the catalog database: created on first use, one row per
 /// recorded run. A failure here is logged and never fails the run it records.
 /// </summary>
+#pragma warning disable CA1001 // SemaphoreSlim needs Dispose only when its AvailableWaitHandle is used, which it never is here
 internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
+#pragma warning restore CA1001
 {
     private readonly string _table = QuoteIdentifier(options.Table);
     private readonly SemaphoreSlim _createGate = new(1, 1);

@@ -196,7 +196,9 @@ public sealed class DumpRunner(ServerOptions server, Repository repository, ILog
             foreach (var name in names)
             {
                 var path = Path.Combine(folder, name!);
+#pragma warning disable CA2000 // disposed by the await using on the next line (the analyzer loses track inside the loop)
                 var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+#pragma warning restore CA2000
                 await using (input.ConfigureAwait(false))
                 {
                     files.Add(await DumpFileStore.StoreAsync(repository, input, DumpCatalog.FilePath(server.Name, id.Value, repository.Compression, name!), name!, cancellationToken).ConfigureAwait(false));

@@ -65,7 +65,9 @@ public static partial class ExportFolder
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
         {
+#pragma warning disable CA2000 // disposed below on failure, otherwise owned by the FileStream returned to the caller
             handle = Common.Libc.OpenReadNoFollow(resolved);
+#pragma warning restore CA2000
         }
         catch (IOException ex) when (ex.HResult == Common.Libc.ELOOP)
         {

@@ -30,7 +30,9 @@ public sealed class WebhookNotifier : IDisposable
     {
         _webhooks = webhooks;
         _logger = logger;
+#pragma warning disable CA2000 // the handler is owned and disposed by the HttpClient (disposeHandler: true)
         _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
+#pragma warning restore CA2000
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {

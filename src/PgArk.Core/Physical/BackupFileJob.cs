@@ -91,7 +91,9 @@ internal static class BackupFileJob
         SafeFileHandle handle;
         try
         {
+#pragma warning disable CA2000 // disposed by the using (handle) below once opened (the analyzer does not follow the try/catch assignment)
             handle = File.OpenHandle(source.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+#pragma warning restore CA2000
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -107,7 +109,7 @@ internal static class BackupFileJob
             var handedOver = false;
             try
             {
-                var counter = new CountingStream(write, leaveOpen: true);
+                using var counter = new CountingStream(write, leaveOpen: true);
                 if (source.Size >= ParallelFrameThreshold)
                 {
                     offset = await CopyInParallelFramesAsync(handle, source, counter, repository, verification, pageErrors, hash, bytesRead,
@@ -170,7 +172,9 @@ internal static class BackupFileJob
         SafeFileHandle handle;
         try
         {
+#pragma warning disable CA2000 // disposed by the using (handle) below once opened (the analyzer does not follow the try/catch assignment)
             handle = File.OpenHandle(source.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+#pragma warning restore CA2000
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {

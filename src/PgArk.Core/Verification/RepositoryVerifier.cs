@@ -149,7 +149,9 @@ public sealed class RepositoryVerifier(Repository repository, string server)
         {
             try
             {
+#pragma warning disable CA2000 // HashAsync disposes the stream it is given
                 var (length, actual) = await HashAsync(CompressionCodec.OpenDecompress(compression, stored, leaveOpen: true), cancellationToken)
+#pragma warning restore CA2000
                     .ConfigureAwait(false);
                 if (actual != expected || (entry.Delta is null && length != entry.Size))
                 {
@@ -230,7 +232,9 @@ public sealed class RepositoryVerifier(Repository repository, string server)
             {
                 try
                 {
+#pragma warning disable CA2000 // HashAsync disposes the stream it is given
                     var (_, actual) = await HashAsync(CompressionCodec.OpenDecompress(file.Compression, stream, leaveOpen: true), cancellationToken)
+#pragma warning restore CA2000
                         .ConfigureAwait(false);
                     if (actual != file.Sha256)
                     {
