@@ -15,7 +15,7 @@ public sealed record ServerRecord
 }
 
 /// <summary>The repository's own marker file (<c>pgark-repository.json</c>): format version and creation time.</summary>
-public sealed record RepositoryMarker
+internal sealed record RepositoryMarker
 {
     public const int CurrentFormat = 1;
     public int Format { get; init; } = CurrentFormat;

@@ -8,7 +8,7 @@ using PgArk.Core.Errors;
 
 namespace PgArk.Core.Logical;
 
-public sealed record DumpRequest(string Database, DumpMode Mode = DumpMode.Full, IReadOnlyList<string>? Tables = null, int Jobs = 0,
+internal sealed record DumpRequest(string Database, DumpMode Mode = DumpMode.Full, IReadOnlyList<string>? Tables = null, int Jobs = 0,
     string? Label = null, DumpFormat Format = DumpFormat.Custom);
 
 /// <summary>
@@ -18,7 +18,7 @@ public sealed record DumpRequest(string Database, DumpMode Mode = DumpMode.Full,
 /// repository; the directory format (parallel, --jobs) is written to a scratch folder and each file is moved into the
 /// repository and deleted. The manifest is written last.
 /// </summary>
-public sealed class DumpRunner(ServerOptions server, Repository repository, ILogger logger)
+internal sealed class DumpRunner(ServerOptions server, Repository repository, ILogger logger)
 {
     private const string CustomFileName = "dump";
 

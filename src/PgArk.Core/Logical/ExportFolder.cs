@@ -9,7 +9,7 @@ namespace PgArk.Core.Logical;
 /// taken inside it, and a name that leaves it, by "..", an absolute path elsewhere, or a symbolic link anywhere along the
 /// way, is refused before any file is opened.
 /// </summary>
-public static partial class ExportFolder
+internal static partial class ExportFolder
 {
     /// <summary>The full path for <paramref name="given"/> inside the export folder.</summary>
     /// <param name="forWrite">The file will be written (its folder must exist); otherwise it must exist and is read.</param>

@@ -27,7 +27,7 @@ public sealed record ColumnFilter(string Column, string Value)
     }
 }
 
-public sealed record ExportRequest(string Database, string Table, DataFormat Format, IReadOnlyList<ColumnFilter>? Where = null, long? Limit = null);
+internal sealed record ExportRequest(string Database, string Table, DataFormat Format, IReadOnlyList<ColumnFilter>? Where = null, long? Limit = null);
 
 public sealed record ExportResult(string Table, long Rows);
 
@@ -37,7 +37,7 @@ public sealed record ExportResult(string Table, long Rows);
 /// value (to_json for JSON, so numbers stay numbers, json/jsonb is embedded and timestamps are ISO 8601; the type's text
 /// output for CSV, as COPY writes it), in UTC with ISO dates and full float precision.
 /// </summary>
-public sealed class TableExporter(ServerOptions server)
+internal sealed class TableExporter(ServerOptions server)
 {
     private const string SessionSettings = "SET TIME ZONE 'UTC'; SET datestyle = 'ISO, YMD'; SET intervalstyle = 'postgres'; SET extra_float_digits = 3";
 

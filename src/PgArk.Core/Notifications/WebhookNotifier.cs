@@ -15,7 +15,7 @@ namespace PgArk.Core.Notifications;
 /// because of a webhook. Network errors, timeouts, 5xx and 429 answers are retried with exponential back-off and jitter
 /// (Polly); other answers are final. Only the webhook's host is ever logged (its URL and headers may hold credentials).
 /// </summary>
-public sealed class WebhookNotifier : IDisposable
+internal sealed class WebhookNotifier : IDisposable
 {
     /// <summary>Header carrying <c>sha256=HEX</c>, the HMAC-SHA256 of the body with the webhook's <c>secretEnv</c> secret.</summary>
     public const string SignatureHeader = "X-PgArk-Signature";

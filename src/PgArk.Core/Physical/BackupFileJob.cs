@@ -11,12 +11,12 @@ using PgArk.Core.Storage;
 namespace PgArk.Core.Physical;
 
 /// <summary>A page-level delta: how many pages it holds and the SHA-256 of its plain form.</summary>
-public sealed record DeltaFileResult(BackupFileResult File, int Pages, string DeltaSha256);
+internal sealed record DeltaFileResult(BackupFileResult File, int Pages, string DeltaSha256);
 
 /// <summary>The outcome of copying one file into the repository.</summary>
 /// <param name="Vanished">The file disappeared before it could be opened (dropped table, removed temp file): not an error.</param>
 /// <param name="BlockMap">The file's per-page fingerprints (base64, see <see cref="Physical.BlockMap"/>) when asked for, else null.</param>
-public sealed record BackupFileResult(SourceFile Source, bool Vanished, long Size, string Sha256, long StoredSize,
+internal sealed record BackupFileResult(SourceFile Source, bool Vanished, long Size, string Sha256, long StoredSize,
     IReadOnlyList<PageChecksumError> PageErrors, string? BlockMap = null);
 
 /// <summary>

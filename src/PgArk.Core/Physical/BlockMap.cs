@@ -10,7 +10,7 @@ namespace PgArk.Core.Physical;
 /// a changed page from a delta; restore and verify would then refuse the file on its whole-file SHA-256, never
 /// restore it wrong.
 /// </summary>
-public sealed class BlockMap
+internal sealed class BlockMap
 {
     public const int EntrySize = 8;
     private readonly byte[] _entries;

@@ -9,7 +9,7 @@ namespace PgArk.Core.Restore;
 /// directory, the private socket folder, and the tablespaces, which must never be restored to the live server's
 /// locations. <see cref="DisposeAsync"/> stops the cluster and deletes everything, whatever state it is in.
 /// </summary>
-public sealed class RestoreSandbox
+internal sealed class RestoreSandbox
 {
     private RestoreSandbox(string root, ILogger logger)
     {

@@ -8,7 +8,7 @@ namespace PgArk.Core.Retention;
 /// Applies retention to one server in one repository: reads the catalog, plans with <see cref="RetentionPlanner"/>, and
 /// (unless a dry run) removes what the plan says, holding the server's backup lock so no backup runs meanwhile.
 /// </summary>
-public sealed class ExpireRunner(Repository repository, ILogger logger)
+internal sealed class ExpireRunner(Repository repository, ILogger logger)
 {
     public async Task<ExpirePlan> RunAsync(string server, RetentionOptions options, string lockFolder, bool dryRun, DateTimeOffset now,
         CancellationToken cancellationToken)

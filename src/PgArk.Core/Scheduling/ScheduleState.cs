@@ -4,7 +4,7 @@ namespace PgArk.Core.Scheduling;
 /// What the scheduler remembers per server between restarts (<c>servers/&lt;server&gt;/schedule-state.json</c> in the
 /// server's first repository), keyed by schedule entry (<see cref="Configuration.ScheduleEntry.Key"/>).
 /// </summary>
-public sealed record ScheduleState
+internal sealed record ScheduleState
 {
     public const int CurrentFormat = 1;
 
@@ -18,7 +18,7 @@ public sealed record ScheduleState
 /// Occurrences up to this instant are dealt with (run, or before the scheduler first saw the entry). An occurrence after
 /// it and at or before now was missed, and runs once.
 /// </param>
-public sealed record ScheduleEntryState(DateTimeOffset CoveredUntil)
+internal sealed record ScheduleEntryState(DateTimeOffset CoveredUntil)
 {
     public DateTimeOffset? LastStartedAt { get; init; }
     public DateTimeOffset? LastFinishedAt { get; init; }

@@ -4,7 +4,7 @@ using PgArk.Core.Operations;
 namespace PgArk.Core.Scheduling;
 
 /// <summary>Runs the schedules of every configured server and store until cancelled (hosted by <c>pgark serve</c>).</summary>
-public sealed class Scheduler(OperationContext context, TimeProvider? clock = null)
+internal sealed class Scheduler(OperationContext context, TimeProvider? clock = null)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -27,7 +27,7 @@ public sealed record VerifyReport(string Server, int BackupsChecked, int Objects
 /// backup's WAL range, every archived WAL file's checksum, and WAL continuity per timeline. It reports every problem it
 /// finds rather than stopping at the first.
 /// </summary>
-public sealed class RepositoryVerifier(Repository repository, string server)
+internal sealed class RepositoryVerifier(Repository repository, string server)
 {
     public async Task<VerifyReport> VerifyAsync(string? backupId, int jobs, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ namespace PgArk.Core.Storage.Encryption;
 /// Unwrapping doubles as the key check: a wrong passphrase fails it before anything is read or written. Changing the
 /// passphrase only means re-wrapping this one key.
 /// </summary>
-public sealed record RepositoryKeyEnvelope
+internal sealed record RepositoryKeyEnvelope
 {
     public const int CurrentFormat = 1;
     public const string Pbkdf2Sha256 = "pbkdf2-sha256";

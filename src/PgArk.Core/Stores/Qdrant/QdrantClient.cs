@@ -6,10 +6,10 @@ using PgArk.Core.Errors;
 namespace PgArk.Core.Stores.Qdrant;
 
 /// <summary>A snapshot as Qdrant describes it (<c>SnapshotDescription</c>: name, size, and since 1.8 a SHA-256 checksum).</summary>
-public sealed record QdrantSnapshot(string Name, long? Size, string? Checksum);
+internal sealed record QdrantSnapshot(string Name, long? Size, string? Checksum);
 
 /// <summary>A collection's facts that validation compares: its point count and its vectors configuration (compact JSON).</summary>
-public sealed record QdrantCollectionInfo(string Name, long Points, string VectorsConfig);
+internal sealed record QdrantCollectionInfo(string Name, long Points, string VectorsConfig);
 
 /// <summary>
 /// The parts of Qdrant's REST API (v1.x, https://api.qdrant.tech/) that backups use: collections, collection and
