@@ -88,8 +88,7 @@ internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException or ArgumentException or TimeoutException)
         {
-            logger.LogWarning("unable to write the {Operation} run of server '{Server}' to the catalog table {Table}: {Message}",
-                record.Operation, record.Server, options.Table, Redaction.Redact(ex.Message));
+            Log.HistoryRowNotWritten(logger, record.Operation, record.Server, options.Table, Redaction.Redact(ex.Message));
         }
     }
 
@@ -148,8 +147,7 @@ internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
         }
         catch (PostgresException ex)
         {
-            logger.LogWarning("unable to add the store column to the catalog table {Table} ({Message}); runs are recorded without it",
-                options.Table, Redaction.Redact(ex.MessageText));
+            Log.HistoryStoreColumnNotAdded(logger, options.Table, Redaction.Redact(ex.MessageText));
             return false;
         }
     }

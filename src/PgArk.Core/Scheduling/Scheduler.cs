@@ -20,7 +20,7 @@ internal sealed class Scheduler(OperationContext context, TimeProvider? clock = 
             .ToList();
         if (loops.Count == 0)
         {
-            logger.LogInformation("no schedules configured");
+            Log.NoSchedules(logger);
             return;
         }
         await Task.WhenAll(loops).ConfigureAwait(false);
@@ -54,7 +54,7 @@ internal sealed class Scheduler(OperationContext context, TimeProvider? clock = 
         catch (Exception ex)
         {
             // One server's or store's scheduler failing must not stop the others (or the service).
-            logger.LogError(ex, "{Owner}: scheduler stopped", owner);
+            Log.SchedulerStopped(logger, ex, owner);
         }
     }
 }
