@@ -138,7 +138,7 @@ public sealed class JobManager(OperationContext context, ILogger logger, Cancell
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            logger.LogError(ex, "job {Id} ({Operation}): unexpected error", job.Id, job.Operation.Name);
+            Log.JobFailed(logger, ex, job.Id, job.Operation.Name);
             return (JobState.Failed, null, new JobError(ErrorKind.Failed, "internal error (see the server log)"));
         }
     }
