@@ -26,7 +26,16 @@ public abstract class ToolCallingChatClient : IChatClient
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
 
-    public void Dispose() => GC.SuppressFinalize(this);
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Nothing to release here: the HttpClient a provider client uses belongs to whoever passed it in.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
 
     /// <summary>The assistant message of a reply: its text, and each tool call (the provider's id, or a made-up one).</summary>
     protected static ChatMessage ReadMessage(JsonElement message)

@@ -36,9 +36,11 @@ internal sealed class AskSession : IDisposable
             return null;
         }
         var key = options.ApiKeyEnv is null ? null : Environment.GetEnvironmentVariable(options.ApiKeyEnv);
+#pragma warning disable CA2000 // ownership passes to the ModelPlanner kept for the session; the HttpClient the chat client wraps is _http, disposed by Dispose
         Microsoft.Extensions.AI.IChatClient client = options.Provider == AssistantProvider.Ollama
             ? new OllamaChatClient(_http, options.Url, options.Model)
             : new OpenAiChatClient(_http, options.Url, options.Model, key);
+#pragma warning restore CA2000
         return new ModelPlanner(client, registry, TimeProvider.System, TimeZoneInfo.Local, TimeSpan.FromSeconds(options.TimeoutSeconds));
     }
 

@@ -9,7 +9,9 @@ namespace PgArk.Core.Catalog;
 /// The <c>backup_history</c> table (seed 004's columns and more) in the catalog database: created on first use, one row per
 /// recorded run. A failure here is logged and never fails the run it records.
 /// </summary>
+#pragma warning disable CA1001 // SemaphoreSlim needs Dispose only when its AvailableWaitHandle is used, which it never is here
 internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
+#pragma warning restore CA1001
 {
     private readonly string _table = QuoteIdentifier(options.Table);
     private readonly SemaphoreSlim _createGate = new(1, 1);
@@ -86,8 +88,7 @@ internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException or ArgumentException or TimeoutException)
         {
-            logger.LogWarning("unable to write the {Operation} run of server '{Server}' to the catalog table {Table}: {Message}",
-                record.Operation, record.Server, options.Table, Redaction.Redact(ex.Message));
+            Log.HistoryRowNotWritten(logger, record.Operation, record.Server, options.Table, Redaction.Redact(ex.Message));
         }
     }
 
@@ -146,8 +147,7 @@ internal sealed class BackupHistoryTable(CatalogOptions options, ILogger logger)
         }
         catch (PostgresException ex)
         {
-            logger.LogWarning("unable to add the store column to the catalog table {Table} ({Message}); runs are recorded without it",
-                options.Table, Redaction.Redact(ex.MessageText));
+            Log.HistoryStoreColumnNotAdded(logger, options.Table, Redaction.Redact(ex.MessageText));
             return false;
         }
     }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace PgArk.Core.Catalog;
 
 /// <summary>Reads and writes a server's history records (<c>servers/&lt;server&gt;/history/</c>) in a repository.</summary>
-public sealed class HistoryStore(Repository repository)
+internal sealed class HistoryStore(Repository repository)
 {
     public const string VerifyRestoreSuffix = "-verify-restore.json";
     public const string RunSuffix = ".run.json";

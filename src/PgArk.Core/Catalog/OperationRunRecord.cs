@@ -4,7 +4,7 @@ using PgArk.Core.Common;
 namespace PgArk.Core.Catalog;
 
 /// <summary>Outcome of an operation run, as stored and sent (lowercase strings, as in seed 001's webhook payload).</summary>
-public static class RunStatus
+internal static class RunStatus
 {
     public const string Success = "success";
     public const string Failure = "failure";

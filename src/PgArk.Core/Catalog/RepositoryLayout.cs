@@ -6,7 +6,7 @@ namespace PgArk.Core.Catalog;
 /// Where everything lives inside a repository (docs/repository-format.md is the contract). Only this type builds
 /// repository paths, from validated parts (server names from config, <see cref="BackupId"/>, <see cref="WalFileName"/>).
 /// </summary>
-public static class RepositoryLayout
+internal static class RepositoryLayout
 {
     public const string MarkerFile = "pgark-repository.json";
     public const string ManifestFileName = "manifest.json";

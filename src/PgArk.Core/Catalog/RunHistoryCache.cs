@@ -8,7 +8,7 @@ namespace PgArk.Core.Catalog;
 /// alert evaluation): run records never change once written, so each is read once per process. A damaged record is
 /// left out.
 /// </summary>
-public sealed class RunHistoryCache
+internal sealed class RunHistoryCache
 {
     private readonly ConcurrentDictionary<string, OperationRunRecord?> _runs = new(StringComparer.Ordinal);
 

@@ -14,7 +14,7 @@ namespace PgArk.Core.Catalog;
 /// and start time, for the message others get, and is emptied on release, so a non-empty file that nobody holds is
 /// the trace of a holder that died.
 /// </summary>
-public sealed partial class ServerLock : IAsyncDisposable, IDisposable
+internal sealed partial class ServerLock : IAsyncDisposable, IDisposable
 {
     private const UnixFileMode FolderPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const uint FilePermissions = 0b110_000_000; // 0600

@@ -20,7 +20,7 @@ public sealed record ServerRecord : IJsonFile<ServerRecord>
 }
 
 /// <summary>The repository's own marker file (<c>pgark-repository.json</c>): format version and creation time.</summary>
-public sealed record RepositoryMarker : IJsonFile<RepositoryMarker>
+internal sealed record RepositoryMarker : IJsonFile<RepositoryMarker>
 {
     static JsonTypeInfo<RepositoryMarker> IJsonFile<RepositoryMarker>.JsonInfo => CatalogJsonContext.Default.RepositoryMarker;
 

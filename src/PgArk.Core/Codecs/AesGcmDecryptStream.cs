@@ -10,7 +10,7 @@ namespace PgArk.Core.Codecs;
 /// spliced, wrong key) is an <see cref="IntegrityException"/> naming the file. One byte is read ahead past every chunk
 /// to learn whether it is the last. Disposing it disposes the input.
 /// </summary>
-public sealed class AesGcmDecryptStream : Stream
+internal sealed class AesGcmDecryptStream : Stream
 {
     private readonly Stream _input;
     private readonly string _path;

@@ -10,7 +10,7 @@ namespace PgArk.Core.Codecs;
 /// cannot pass for a complete file. Memory is two chunk-sized pooled buffers whatever the file size; the output
 /// stream is not disposed.
 /// </summary>
-public sealed class AesGcmEncryptStream : Stream
+internal sealed class AesGcmEncryptStream : Stream
 {
     private readonly Stream _output;
     private readonly AesGcm _aes;

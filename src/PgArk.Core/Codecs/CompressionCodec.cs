@@ -7,7 +7,7 @@ namespace PgArk.Core.Codecs;
 /// libraries (libzstd.so.1, liblz4.so.1) and write standard frames that the <c>zstd</c> and <c>lz4</c> tools read;
 /// gzip is written with <see cref="System.IO.Compression.GZipStream"/> and read with the system zlib (libz.so.1).
 /// </summary>
-public static class CompressionCodec
+internal static class CompressionCodec
 {
     /// <summary>
     /// Returns a write-only stream that compresses into <paramref name="output"/>. Disposing it (sync or async) ends the

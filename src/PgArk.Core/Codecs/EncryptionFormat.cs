@@ -19,7 +19,7 @@ namespace PgArk.Core.Codecs;
 /// </list>
 /// Format 2 is written; format 1 (without the path) is still read, so repositories written before it stay readable.
 /// </summary>
-public static class EncryptionFormat
+internal static class EncryptionFormat
 {
     public const int HeaderSize = 48;
     public const int TagSize = 16;

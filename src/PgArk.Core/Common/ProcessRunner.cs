@@ -4,13 +4,13 @@ using PgArk.Core.Errors;
 
 namespace PgArk.Core.Common;
 
-public sealed record ProcessOutcome(int ExitCode, string StandardOutput, string StandardError);
+internal sealed record ProcessOutcome(int ExitCode, string StandardOutput, string StandardError);
 
 /// <summary>
 /// Runs external programs (initdb, pg_ctl, pg_amcheck) with an argument list, never a shell string. When PgArk runs as
 /// root, PostgreSQL programs are run as the <c>postgres</c> OS user, because the server refuses to run as root.
 /// </summary>
-public static class ProcessRunner
+internal static class ProcessRunner
 {
     public static async Task<ProcessOutcome> RunAsync(string fileName, IEnumerable<string> arguments, bool asPostgresUser, TimeSpan timeout,
         CancellationToken cancellationToken, string? workingDirectory = null)

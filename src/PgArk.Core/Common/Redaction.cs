@@ -6,7 +6,7 @@ namespace PgArk.Core.Common;
 /// Last line of defence for free text that leaves the process (webhook payloads, history, logs): masks values that look
 /// like secrets. PgArk's own messages never contain secrets; text from libraries and tools might.
 /// </summary>
-public static partial class Redaction
+internal static partial class Redaction
 {
     public const string Mask = "***";
 

@@ -1,7 +1,7 @@
 namespace PgArk.Core.Common;
 
 /// <summary>How to start this program again from a shell (PostgreSQL runs archive_command and restore_command with sh).</summary>
-public static class SelfCommand
+internal static class SelfCommand
 {
     /// <summary>Environment variable naming the pgark executable to write into PostgreSQL's configuration.</summary>
     public const string ExecutableVariable = "PGARK_EXECUTABLE";

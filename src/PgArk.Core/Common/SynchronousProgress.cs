@@ -4,7 +4,7 @@ namespace PgArk.Core.Common;
 /// IProgress that reports on the calling thread. Progress&lt;T&gt; posts every report to the thread pool (or a
 /// synchronization context), which reorders reports and costs a work item per chunk on the copy path.
 /// </summary>
-public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
 }

@@ -3,7 +3,7 @@ using PgArk.Core.Errors;
 namespace PgArk.Core.Logical;
 
 /// <summary>Writes a local file so that it appears complete or not at all: a temporary name in the same folder, fsync, rename.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static async Task<T> WriteAsync<T>(string path, Func<Stream, Task<T>> write, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ namespace PgArk.Core.Logical;
 /// same: RFC 4180 quoting (fields with a comma, quote or line break quoted, quotes doubled), LF line ends, and NULL as an
 /// empty unquoted field while an empty string is <c>""</c>.
 /// </summary>
-public sealed class CsvWriter(TextWriter writer)
+internal sealed class CsvWriter(TextWriter writer)
 {
     public void WriteRecord(IReadOnlyList<string?> fields)
     {
@@ -48,7 +48,7 @@ public sealed class CsvWriter(TextWriter writer)
 /// Reads CSV records one at a time (constant memory per record): quoted fields may hold commas, doubled quotes and line
 /// breaks; an empty unquoted field is NULL (null) and <c>""</c> is the empty string. Lines end in CRLF, LF or CR.
 /// </summary>
-public sealed class CsvReader(TextReader reader)
+internal sealed class CsvReader(TextReader reader)
 {
     private readonly StringBuilder _field = new();
 
@@ -124,7 +124,7 @@ public sealed class CsvReader(TextReader reader)
 }
 
 /// <summary>Counts CSV records in a byte stream read in chunks, without parsing fields.</summary>
-public static class CsvScanner
+internal static class CsvScanner
 {
     /// <summary>Record ends in a chunk of COPY CSV output: line feeds outside quoted fields (a doubled quote toggles twice).</summary>
     public static long CountRecordEnds(ReadOnlySpan<byte> chunk, ref bool inQuotes)

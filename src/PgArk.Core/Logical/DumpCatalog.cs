@@ -9,7 +9,7 @@ using PgArk.Core.Storage;
 namespace PgArk.Core.Logical;
 
 /// <summary>Typed access to the logical dumps of a repository (<c>servers/&lt;server&gt;/dumps/&lt;id&gt;/</c>).</summary>
-public sealed partial class DumpCatalog(Repository repository)
+internal sealed partial class DumpCatalog(Repository repository)
 {
     public Repository Repository { get; } = repository;
 

@@ -156,7 +156,9 @@ internal static class DumpFileStore
         foreach (var file in manifest.Files)
         {
             var path = Path.Combine(folder, file.Name);
+#pragma warning disable CA2000 // disposed by the await using on the next line (the analyzer loses track inside the loop)
             var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+#pragma warning restore CA2000
             await using (output.ConfigureAwait(false))
             {
                 await CopyVerifiedAsync(catalog, manifest, file, output, cancellationToken).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace PgArk.Core.Logical;
 /// sort in time order, never collide with physical backup ids (F/D/I), and are validated strictly because they become
 /// folder names.
 /// </summary>
-public readonly partial record struct DumpId
+internal readonly partial record struct DumpId
 {
     private DumpId(string value) => Value = value;
 

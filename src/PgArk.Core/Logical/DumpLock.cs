@@ -7,7 +7,7 @@ namespace PgArk.Core.Logical;
 /// run never plans against a dump that is being written or removed by someone else. Physical backups take the separate
 /// "backup" lock, so a dump and a backup of one server may run at the same time.
 /// </summary>
-public static class DumpLock
+internal static class DumpLock
 {
     public const string Purpose = "dump";
 

@@ -12,7 +12,7 @@ namespace PgArk.Core.Logical;
 /// The target is a <see cref="ScratchCluster"/>: the dump's owners and tablespace assignments are skipped (objects belong
 /// to the unprivileged restore role; it has no tablespace).
 /// </param>
-public sealed record DumpRestoreRequest(string TargetDatabase, bool Create = false, bool Confirmed = false, IReadOnlyList<string>? Tables = null,
+internal sealed record DumpRestoreRequest(string TargetDatabase, bool Create = false, bool Confirmed = false, IReadOnlyList<string>? Tables = null,
     int Jobs = 0, bool Scratch = false);
 
 /// <summary>Rows of one table after a restore, next to what the dump's manifest recorded.</summary>
@@ -44,7 +44,7 @@ public sealed record DumpRestoreResult(string DumpId, string SourceDatabase, str
 /// folder under $TMPDIR. A table restore creates tables the target lacks with everything
 /// attached to them (<see cref="TableRestoreList"/>), and replaces the rows of tables it has in one transaction.
 /// </summary>
-public sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILogger logger)
+internal sealed class DumpRestorer(ServerOptions server, DumpCatalog catalog, ILogger logger)
 {
     public async Task<DumpRestoreResult> RunAsync(DumpManifest manifest, DumpRestoreRequest request, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ public sealed record DumpExpiry(string Id, string Database, DateTimeOffset Start
 /// Which dumps to keep, per database: the <c>keep</c> newest, and every dump younger than <c>keepDays</c>. A dump is
 /// kept when either rule keeps it; with neither rule everything is kept; the newest dump of each database is always kept.
 /// </summary>
-public static class DumpRetention
+internal static class DumpRetention
 {
     public static IReadOnlyList<DumpExpiry> Plan(IReadOnlyList<DumpManifest> dumps, int? keep, int? keepDays, DateTimeOffset now)
     {

@@ -8,7 +8,7 @@ using PgArk.Core.Errors;
 
 namespace PgArk.Core.Logical;
 
-public sealed record DumpRequest(string Database, DumpMode Mode = DumpMode.Full, IReadOnlyList<string>? Tables = null, int Jobs = 0,
+internal sealed record DumpRequest(string Database, DumpMode Mode = DumpMode.Full, IReadOnlyList<string>? Tables = null, int Jobs = 0,
     string? Label = null, DumpFormat Format = DumpFormat.Custom);
 
 /// <summary>
@@ -18,7 +18,7 @@ public sealed record DumpRequest(string Database, DumpMode Mode = DumpMode.Full,
 /// repository; the directory format (parallel, --jobs) is written to a scratch folder and each file is moved into the
 /// repository and deleted. The manifest is written last.
 /// </summary>
-public sealed class DumpRunner(ServerOptions server, Repository repository, ILogger logger)
+internal sealed class DumpRunner(ServerOptions server, Repository repository, ILogger logger)
 {
     private const string CustomFileName = "dump";
 
@@ -196,7 +196,9 @@ public sealed class DumpRunner(ServerOptions server, Repository repository, ILog
             foreach (var name in names)
             {
                 var path = Path.Combine(folder, name!);
+#pragma warning disable CA2000 // disposed by the await using on the next line (the analyzer loses track inside the loop)
                 var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+#pragma warning restore CA2000
                 await using (input.ConfigureAwait(false))
                 {
                     files.Add(await DumpFileStore.StoreAsync(repository, input, DumpCatalog.FilePath(server.Name, id.Value, repository.Compression, name!), name!, cancellationToken).ConfigureAwait(false));

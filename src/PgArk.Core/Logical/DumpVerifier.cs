@@ -8,7 +8,7 @@ namespace PgArk.Core.Logical;
 /// <c>pg_restore --list</c> reads the archive's table of contents, which must name every table the manifest lists
 /// (its definition unless data-only, its data unless schema-only). Repository-wide verification calls this per dump.
 /// </summary>
-public sealed class DumpVerifier
+internal sealed class DumpVerifier
 {
     private readonly string _pgRestore;
     private readonly PgClient? _client;

@@ -9,7 +9,7 @@ namespace PgArk.Core.Logical;
 /// taken inside it, and a name that leaves it, by "..", an absolute path elsewhere, or a symbolic link anywhere along the
 /// way, is refused before any file is opened.
 /// </summary>
-public static partial class ExportFolder
+internal static partial class ExportFolder
 {
     /// <summary>The full path for <paramref name="given"/> inside the export folder.</summary>
     /// <param name="forWrite">The file will be written (its folder must exist); otherwise it must exist and is read.</param>
@@ -65,7 +65,9 @@ public static partial class ExportFolder
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
         {
+#pragma warning disable CA2000 // disposed below on failure, otherwise owned by the FileStream returned to the caller
             handle = Common.Libc.OpenReadNoFollow(resolved);
+#pragma warning restore CA2000
         }
         catch (IOException ex) when (ex.HResult == Common.Libc.ELOOP)
         {

@@ -38,7 +38,9 @@ internal sealed partial class FifoArchive(DumpCatalog catalog, DumpManifest mani
                 }
                 continue;
             }
+#pragma warning disable CA2000 // disposed by the await using on the next line (the analyzer loses track inside the loop)
             var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+#pragma warning restore CA2000
             await using (output.ConfigureAwait(false))
             {
                 await DumpFileStore.CopyVerifiedAsync(catalog, manifest, file, output, cancellationToken).ConfigureAwait(false);
@@ -58,7 +60,9 @@ internal sealed partial class FifoArchive(DumpCatalog catalog, DumpManifest mani
         {
             for (var i = pending.Count - 1; i >= 0; i--)
             {
+#pragma warning disable CA2000 // ownership passes to FeedAsync, whose FileStream disposes the handle
                 if (TryOpenForWriting(Path.Combine(folder, pending[i].Name)) is { } handle)
+#pragma warning restore CA2000
                 {
                     var file = pending[i];
                     pending.RemoveAt(i);

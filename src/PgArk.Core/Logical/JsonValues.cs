@@ -9,7 +9,7 @@ namespace PgArk.Core.Logical;
 /// written, booleans as true/false, JSON embedded in json/jsonb columns as is, base64 strings into bytea, JSON arrays
 /// into array literals. <see cref="FormatException"/> names what does not fit.
 /// </summary>
-public static class JsonValues
+internal static class JsonValues
 {
     public static string? ToPgText(JsonElement value, ColumnInfo column)
     {

@@ -11,7 +11,7 @@ namespace PgArk.Core.Logical;
 /// How PgArk reaches one database of a configured server: Npgsql connections, and the conninfo and environment for
 /// pg_dump / pg_restore (which connect over the same socket or host, so they run as the current user, even root).
 /// </summary>
-public sealed class PgClient
+internal sealed class PgClient
 {
     private readonly ServerOptions _server;
 

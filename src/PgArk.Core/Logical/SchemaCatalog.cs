@@ -4,7 +4,7 @@ using PgArk.Core.Errors;
 namespace PgArk.Core.Logical;
 
 /// <summary>A table as found in pg_class: schema and name exactly as stored (no case folding).</summary>
-public sealed record TableName(string Schema, string Name)
+internal sealed record TableName(string Schema, string Name)
 {
     public string Quoted => PgClient.QuoteQualified(Schema, Name);
 
@@ -15,7 +15,7 @@ public sealed record TableName(string Schema, string Name)
 /// A column: its name, its type as <c>format_type</c> writes it (safe to put in SQL: PostgreSQL quotes it), the type's
 /// name and category (<c>pg_type.typcategory</c>, 'A' for arrays), and for arrays the element type's name.
 /// </summary>
-public sealed record ColumnInfo(string Name, string SqlType, string TypeName, char Category, string? ElementTypeName, bool IsGenerated)
+internal sealed record ColumnInfo(string Name, string SqlType, string TypeName, char Category, string? ElementTypeName, bool IsGenerated)
 {
     public bool IsBytea => TypeName == "bytea";
     public bool IsArray => Category == 'A';
@@ -23,7 +23,7 @@ public sealed record ColumnInfo(string Name, string SqlType, string TypeName, ch
 }
 
 /// <summary>Checks identifiers given by users against the catalog: only names that exist ever reach SQL, always quoted.</summary>
-public static class SchemaCatalog
+internal static class SchemaCatalog
 {
     private const string UserTables = """
         SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -13,7 +13,7 @@ namespace PgArk.Core.Logical;
 /// reaches it as <see cref="Server"/>, a copy of the live server's options connecting as <see cref="RestoreRole"/>, a
 /// role with CREATEDB and nothing else. Restores into it use --no-owner: everything is owned by that role.
 /// </summary>
-public sealed class ScratchCluster
+internal sealed class ScratchCluster
 {
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromMinutes(5);
 

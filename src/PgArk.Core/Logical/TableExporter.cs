@@ -16,7 +16,7 @@ public enum DataFormat
 }
 
 /// <summary>One <c>--where COL=VALUE</c> condition: the column is checked against the catalog, the value is a bound parameter.</summary>
-public sealed record ColumnFilter(string Column, string Value)
+internal sealed record ColumnFilter(string Column, string Value)
 {
     public static ColumnFilter Parse(string text)
     {
@@ -27,9 +27,9 @@ public sealed record ColumnFilter(string Column, string Value)
     }
 }
 
-public sealed record ExportRequest(string Database, string Table, DataFormat Format, IReadOnlyList<ColumnFilter>? Where = null, long? Limit = null);
+internal sealed record ExportRequest(string Database, string Table, DataFormat Format, IReadOnlyList<ColumnFilter>? Where = null, long? Limit = null);
 
-public sealed record ExportResult(string Table, long Rows);
+internal sealed record ExportResult(string Table, long Rows);
 
 /// <summary>
 /// Streams a table's rows out as JSON or CSV with constant memory. CSV without filters is PostgreSQL's COPY output passed
@@ -37,7 +37,7 @@ public sealed record ExportResult(string Table, long Rows);
 /// value (to_json for JSON, so numbers stay numbers, json/jsonb is embedded and timestamps are ISO 8601; the type's text
 /// output for CSV, as COPY writes it), in UTC with ISO dates and full float precision.
 /// </summary>
-public sealed class TableExporter(ServerOptions server)
+internal sealed class TableExporter(ServerOptions server)
 {
     private const string SessionSettings = "SET TIME ZONE 'UTC'; SET datestyle = 'ISO, YMD'; SET intervalstyle = 'postgres'; SET extra_float_digits = 3";
 

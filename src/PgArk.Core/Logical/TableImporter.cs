@@ -17,7 +17,7 @@ public enum ConflictAction
 
 /// <param name="HasHeaders">CSV only: the first line names the columns; without it the fields are the table's columns in order
 /// (generated columns left out).</param>
-public sealed record ImportRequest(string Database, string Table, DataFormat Format, ConflictAction OnConflict = ConflictAction.Error, bool HasHeaders = true);
+internal sealed record ImportRequest(string Database, string Table, DataFormat Format, ConflictAction OnConflict = ConflictAction.Error, bool HasHeaders = true);
 
 /// <summary>A row that could not be imported; <see cref="Row"/> counts data rows from 1 (a CSV header is not a row).</summary>
 public sealed record RowFailure(long Row, string Message);
@@ -30,7 +30,7 @@ public sealed record ImportResult(string Table, long Rows, long Inserted, long U
 /// the whole import back, naming the row; with <c>skip</c>/<c>update</c> conflicts are skipped/upserted on the primary
 /// key, and rows that fail for other reasons are reported by number while the others are kept.
 /// </summary>
-public sealed class TableImporter(ServerOptions server)
+internal sealed class TableImporter(ServerOptions server)
 {
     private const int MaxReportedFailures = 100;
 

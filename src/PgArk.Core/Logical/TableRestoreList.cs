@@ -17,7 +17,7 @@ namespace PgArk.Core.Logical;
 /// </list>
 /// Foreign keys of a restored table that reference a table the target will not have are left out and reported.
 /// </summary>
-public static partial class TableRestoreList
+internal static partial class TableRestoreList
 {
     private static readonly HashSet<string> s_attachedTypes = new(StringComparer.Ordinal)
     {

@@ -22,7 +22,9 @@ public sealed class ChannelNotifier : IDisposable
     {
         _channels = channels;
         _logger = logger;
+#pragma warning disable CA2000 // the handler is owned and disposed by the HttpClient (disposeHandler: true)
         _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
+#pragma warning restore CA2000
         _pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {

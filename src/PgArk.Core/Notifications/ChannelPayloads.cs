@@ -6,7 +6,7 @@ namespace PgArk.Core.Notifications;
 /// The JSON body each chat service documents for posting a message. Kept apart from the sending so that the formats can be
 /// read (and tested) in one place.
 /// </summary>
-public static class ChannelPayloads
+internal static class ChannelPayloads
 {
     // Colours: red for problems, green for good news and resolutions, blue for a test.
     private const int ProblemColor = 0xD93025;

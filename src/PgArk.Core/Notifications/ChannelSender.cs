@@ -111,7 +111,7 @@ internal static class ChannelSender
     private static async Task SendMailAsync(EmailChannelOptions email, Notification notification, CancellationToken cancellationToken)
     {
         var password = email.Password is { } source ? Resolve(source, "password") : null;
-        var message = new MimeMessage();
+        using var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(email.From));
         foreach (var to in email.To)
         {

@@ -8,7 +8,7 @@ namespace PgArk.Core.Notifications;
 public sealed record NotificationTestResult(string Channel, string Type, string Target, bool Delivered);
 
 /// <summary><c>pgark notify test --channel NAME</c>: sends a test message to one channel, with retries, and waits for the answer.</summary>
-public static class NotificationTester
+internal static class NotificationTester
 {
     /// <exception cref="NotFoundException">No channel of that name.</exception>
     /// <exception cref="OperationFailedException">The channel did not take the message (after retries for transient failures).</exception>

@@ -15,7 +15,7 @@ namespace PgArk.Core.Notifications;
 /// because of a webhook. Network errors, timeouts, 5xx and 429 answers are retried with exponential back-off and jitter
 /// (Polly); other answers are final. Only the webhook's host is ever logged (its URL and headers may hold credentials).
 /// </summary>
-public sealed class WebhookNotifier : IDisposable
+internal sealed class WebhookNotifier : IDisposable
 {
     /// <summary>Header carrying <c>sha256=HEX</c>, the HMAC-SHA256 of the body with the webhook's <c>secretEnv</c> secret.</summary>
     public const string SignatureHeader = "X-PgArk-Signature";
@@ -30,7 +30,9 @@ public sealed class WebhookNotifier : IDisposable
     {
         _webhooks = webhooks;
         _logger = logger;
+#pragma warning disable CA2000 // the handler is owned and disposed by the HttpClient (disposeHandler: true)
         _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
+#pragma warning restore CA2000
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {

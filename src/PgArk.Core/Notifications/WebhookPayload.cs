@@ -8,7 +8,7 @@ namespace PgArk.Core.Notifications;
 /// The JSON a webhook receives: seed 001's alert fields (service, event, status, host, message, detail, timestamp), the run's
 /// facts (server, database, operation, type, backup id, size, duration, error, ...), and a Slack-compatible <c>text</c>.
 /// </summary>
-public static class WebhookPayload
+internal static class WebhookPayload
 {
     public const string Service = "pgark";
 

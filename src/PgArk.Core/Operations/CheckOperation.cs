@@ -45,7 +45,9 @@ public sealed class CheckOperation : Operation<CheckInput, CheckResult>
         PostgresSession session;
         try
         {
+#pragma warning disable CA2000 // disposed by the await using below once opened (the analyzer does not follow the try/catch assignment)
             session = await PostgresSession.OpenAsync(server.Name, server.Connection, cancellationToken).ConfigureAwait(false);
+#pragma warning restore CA2000
         }
         catch (PgArkException ex)
         {

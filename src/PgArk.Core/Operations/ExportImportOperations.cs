@@ -134,7 +134,9 @@ public sealed class ImportTableOperation : Operation<ImportInput, ImportResult>
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
         {
+#pragma warning disable CA2000 // owned by the FileStream returned to the caller
             handle = Common.Libc.OpenReadNoFollow(path);
+#pragma warning restore CA2000
         }
         catch (IOException ex) when (ex.HResult == Common.Libc.ELOOP)
         {

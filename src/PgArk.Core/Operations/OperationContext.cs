@@ -76,7 +76,9 @@ public sealed class OperationContext(PgArkOptions options, ILoggerFactory? logge
         IRepositoryStorage storage = repository.Type switch
         {
             RepositoryType.Posix => new PosixStorage(repository.Path),
+#pragma warning disable CA2000 // the storage lives as long as the Repository it is given to (Repository is not disposable)
             RepositoryType.S3 => new S3Storage(repository.S3!.ToStorageOptions()),
+#pragma warning restore CA2000
             _ => throw new ConfigurationException($"repository '{repository.Name}': type '{repository.Type}' is not supported yet"),
         };
         storage = repository.Encryption is { } encryption

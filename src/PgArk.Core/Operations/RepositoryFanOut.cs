@@ -25,7 +25,7 @@ internal static class RepositoryFanOut
             }
             catch (PgArkException ex) when (repositories.Count > 1 && !cancellationToken.IsCancellationRequested)
             {
-                logger.LogError("repository '{Repository}': {Message}", repository.Name, ex.Message);
+                Log.RepositoryFailed(logger, repository.Name, ex.Message);
                 attempts.Add(new RepositoryAttempt<T>(repository.Name, null, ex));
             }
         }

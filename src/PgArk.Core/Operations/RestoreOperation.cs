@@ -101,7 +101,7 @@ public sealed class RestoreOperation : Operation<RestoreInput, RestoreResult>
             }
             catch (PgArkException ex)
             {
-                logger.LogWarning("repository '{Repository}' cannot serve this restore: {Message}", repository.Name, ex.Message);
+                Log.RepositoryCannotServeRestore(logger, repository.Name, ex.Message);
                 first ??= ex;
             }
         }

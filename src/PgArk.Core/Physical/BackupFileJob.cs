@@ -11,12 +11,12 @@ using PgArk.Core.Storage;
 namespace PgArk.Core.Physical;
 
 /// <summary>A page-level delta: how many pages it holds and the SHA-256 of its plain form.</summary>
-public sealed record DeltaFileResult(BackupFileResult File, int Pages, string DeltaSha256);
+internal sealed record DeltaFileResult(BackupFileResult File, int Pages, string DeltaSha256);
 
 /// <summary>The outcome of copying one file into the repository.</summary>
 /// <param name="Vanished">The file disappeared before it could be opened (dropped table, removed temp file): not an error.</param>
 /// <param name="BlockMap">The file's per-page fingerprints (base64, see <see cref="Physical.BlockMap"/>) when asked for, else null.</param>
-public sealed record BackupFileResult(SourceFile Source, bool Vanished, long Size, string Sha256, long StoredSize,
+internal sealed record BackupFileResult(SourceFile Source, bool Vanished, long Size, string Sha256, long StoredSize,
     IReadOnlyList<PageChecksumError> PageErrors, string? BlockMap = null);
 
 /// <summary>
@@ -91,7 +91,9 @@ internal static class BackupFileJob
         SafeFileHandle handle;
         try
         {
+#pragma warning disable CA2000 // disposed by the using (handle) below once opened (the analyzer does not follow the try/catch assignment)
             handle = File.OpenHandle(source.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+#pragma warning restore CA2000
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -107,7 +109,7 @@ internal static class BackupFileJob
             var handedOver = false;
             try
             {
-                var counter = new CountingStream(write, leaveOpen: true);
+                using var counter = new CountingStream(write, leaveOpen: true);
                 if (source.Size >= ParallelFrameThreshold)
                 {
                     offset = await CopyInParallelFramesAsync(handle, source, counter, repository, verification, pageErrors, hash, bytesRead,
@@ -170,7 +172,9 @@ internal static class BackupFileJob
         SafeFileHandle handle;
         try
         {
+#pragma warning disable CA2000 // disposed by the using (handle) below once opened (the analyzer does not follow the try/catch assignment)
             handle = File.OpenHandle(source.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+#pragma warning restore CA2000
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {

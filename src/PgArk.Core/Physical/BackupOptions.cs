@@ -7,7 +7,7 @@ namespace PgArk.Core.Physical;
 /// <param name="ArchiveTimeout">How long to wait for the backup's last WAL segment to reach the repository.</param>
 /// <param name="FastCheckpoint">Ask PostgreSQL for an immediate checkpoint instead of a spread one.</param>
 /// <param name="ChecksumAll">diff/incr: decide "unchanged" by content (SHA-256) instead of size and modification time.</param>
-public sealed record BackupOptions(
+internal sealed record BackupOptions(
     BackupType Type = BackupType.Full,
     string? Label = null,
     int Jobs = 0,

@@ -5,7 +5,7 @@ namespace PgArk.Core.Physical;
 
 /// <summary>What kind of backup to take and what it builds on.</summary>
 /// <param name="FallbackReason">Why a requested diff/incr became a full backup (said in the output), or null.</param>
-public sealed record BackupPlan(BackupType Type, BackupManifest? Parent, string? FallbackReason);
+internal sealed record BackupPlan(BackupType Type, BackupManifest? Parent, string? FallbackReason);
 
 /// <summary>
 /// Chooses the parent of a differential (the newest full backup) or incremental (the newest backup of any type). Falls
@@ -13,7 +13,7 @@ public sealed record BackupPlan(BackupType Type, BackupManifest? Parent, string?
 /// continues from the parent (another timeline, or an LSN behind the parent's end — e.g. after a point-in-time restore),
 /// because page LSNs would then not tell which pages changed.
 /// </summary>
-public static class BackupPlanner
+internal static class BackupPlanner
 {
     public static BackupPlan Plan(BackupType requested, IReadOnlyList<BackupManifest> backups, ulong systemIdentifier, uint timeline, Lsn currentLsn)
     {

@@ -12,14 +12,14 @@ using PgArk.Core.Wal;
 namespace PgArk.Core.Physical;
 
 /// <summary>Which server to back up and where its lock lives.</summary>
-public sealed record BackupTarget(string Server, string ConnectionString, string ConfiguredDataDirectory, string LockFolder);
+internal sealed record BackupTarget(string Server, string ConnectionString, string ConfiguredDataDirectory, string LockFolder);
 
 /// <summary>
 /// Takes a physical base backup: pg_backup_start → parallel copy of every file with checksums → pg_backup_stop → wait
 /// for the WAL the backup needs → manifest. The manifest is written last, so a backup interrupted at any point is never
 /// listed; its folder is removed by the next backup.
 /// </summary>
-public sealed class BaseBackupRunner(Repository repository, ILogger logger)
+internal sealed class BaseBackupRunner(Repository repository, ILogger logger)
 {
     public async Task<BackupResult> RunAsync(BackupTarget target, BackupOptions options, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace PgArk.Core.Physical;
 /// a changed page from a delta; restore and verify would then refuse the file on its whole-file SHA-256, never
 /// restore it wrong.
 /// </summary>
-public sealed class BlockMap
+internal sealed class BlockMap
 {
     public const int EntrySize = 8;
     private readonly byte[] _entries;
@@ -47,7 +47,9 @@ public sealed class BlockMap
     }
 
     /// <summary>Builds the map of a file from its content, fed in order in page-aligned chunks.</summary>
+#pragma warning disable CA1001 // a MemoryStream holds no unmanaged resource; its buffer is read by ToBase64 after the last Append
     public sealed class Builder
+#pragma warning restore CA1001
     {
         private readonly MemoryStream _entries = new();
         private readonly byte[] _padded = new byte[RelationFileName.PageSize];

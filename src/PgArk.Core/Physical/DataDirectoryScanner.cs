@@ -6,19 +6,19 @@ namespace PgArk.Core.Physical;
 /// <summary>A file the backup will copy.</summary>
 /// <param name="RelativePath">'/'-separated, relative to the data directory (tablespaces under pg_tblspc/&lt;oid&gt;/).</param>
 /// <param name="IsRelation">True for relation data files in a database folder: their pages are checksum-verified.</param>
-public sealed record SourceFile(string RelativePath, string FullPath, long Size, long ModifiedAt, int Mode, RelationFileName? Relation);
+internal sealed record SourceFile(string RelativePath, string FullPath, long Size, long ModifiedAt, int Mode, RelationFileName? Relation);
 
-public sealed record SourceDirectory(string RelativePath, int Mode);
+internal sealed record SourceDirectory(string RelativePath, int Mode);
 
 /// <param name="WalLink">Where pg_wal points (absolute) when it is a symbolic link, as initdb --waldir makes it.</param>
-public sealed record DataDirectoryContent(IReadOnlyList<SourceFile> Files, IReadOnlyList<SourceDirectory> Directories, string? WalLink = null);
+internal sealed record DataDirectoryContent(IReadOnlyList<SourceFile> Files, IReadOnlyList<SourceDirectory> Directories, string? WalLink = null);
 
 /// <summary>
 /// Lists what a base backup must copy, applying the exclusions PostgreSQL documents for base backups ("Making a Base
 /// Backup Using the Low Level API" and the BASE_BACKUP protocol command): WAL, runtime-only folders, temporary files,
 /// unlogged relations' non-init forks, and server-owned files such as postmaster.pid.
 /// </summary>
-public static partial class DataDirectoryScanner
+internal static partial class DataDirectoryScanner
 {
     // Folders whose contents are runtime state: the folder is kept (PostgreSQL expects it) but nothing in it.
     private static readonly HashSet<string> s_emptiedFolders = new(StringComparer.Ordinal)

@@ -12,7 +12,7 @@ namespace PgArk.Core.Physical;
 /// Little-endian. Blocks ascend. Applying a delta to the file as it was in the base backup — writing every page at
 /// block × page size, then setting the length to the new size — gives the file as this backup read it.
 /// </summary>
-public static class PageDelta
+internal static class PageDelta
 {
     public const uint EndMarker = 0xFFFFFFFF;
     private static ReadOnlySpan<byte> Magic => "PGARKDL1"u8;

@@ -14,7 +14,7 @@ public enum RelationFork
 /// A relation data file name inside a database folder: "&lt;relfilenode&gt;[_fsm|_vm|_init][.&lt;segment&gt;]" (segments
 /// are 1 GiB = 131072 pages of 8 KiB by default). Only these files hold checksummed pages.
 /// </summary>
-public readonly record struct RelationFileName(uint RelFileNode, RelationFork Fork, uint Segment)
+internal readonly record struct RelationFileName(uint RelFileNode, RelationFork Fork, uint Segment)
 {
     public const int PageSize = 8192;
     public const uint PagesPerSegment = 131072;

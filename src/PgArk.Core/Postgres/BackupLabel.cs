@@ -4,7 +4,7 @@ using PgArk.Core.Errors;
 namespace PgArk.Core.Postgres;
 
 /// <summary>The fields of a backup_label file that PgArk needs (start WAL, timeline, checkpoint).</summary>
-public sealed record BackupLabel(Lsn StartLsn, string StartWalFile, Lsn CheckpointLsn, uint StartTimeline)
+internal sealed record BackupLabel(Lsn StartLsn, string StartWalFile, Lsn CheckpointLsn, uint StartTimeline)
 {
     public static BackupLabel Parse(string text)
     {

@@ -13,7 +13,7 @@ namespace PgArk.Core.Postgres;
 /// release (13 to 18). The CRC's offset is the struct's size, which differs between releases; it is found as the one
 /// 4-byte-aligned offset where the CRC of everything before it is stored, so a new release needs no table here.
 /// </remarks>
-public sealed record ControlFile(ulong SystemIdentifier, uint ControlVersion, uint CatalogVersion)
+internal sealed record ControlFile(ulong SystemIdentifier, uint ControlVersion, uint CatalogVersion)
 {
     /// <summary>PG_CONTROL_FILE_SIZE: the file is always this long, the struct padded with zeros.</summary>
     public const int FileSize = 8192;

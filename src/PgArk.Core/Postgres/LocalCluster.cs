@@ -12,7 +12,7 @@ namespace PgArk.Core.Postgres;
 /// It listens only on a Unix socket in <see cref="SocketDirectory"/>, runs as the postgres OS user when PgArk runs as
 /// root, and is stopped by PID if pg_ctl cannot stop it.
 /// </summary>
-public sealed class LocalCluster : IAsyncDisposable
+internal sealed class LocalCluster : IAsyncDisposable
 {
     private static readonly TimeSpan s_programTimeout = TimeSpan.FromMinutes(5);
 

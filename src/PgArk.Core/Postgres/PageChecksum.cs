@@ -10,7 +10,7 @@ namespace PgArk.Core.Postgres;
 /// as 32-bit words with pd_checksum taken as zero, folded together with XOR, mixed with the block number and reduced
 /// to 1..65535.
 /// </summary>
-public static class PageChecksum
+internal static class PageChecksum
 {
     // Number of interleaved hashes; part of the algorithm, since changing it changes every checksum.
     private const int SumCount = 32;

@@ -7,7 +7,7 @@ namespace PgArk.Core.Postgres;
 /// read little-endian: pages are stored in the byte order of the server that wrote them, and PgArk runs on
 /// little-endian hosts only.
 /// </summary>
-public readonly struct PageHeader
+internal readonly struct PageHeader
 {
     /// <summary>Size of the header in bytes.</summary>
     public const int Size = 24;

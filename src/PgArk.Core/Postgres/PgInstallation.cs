@@ -3,7 +3,7 @@ using PgArk.Core.Errors;
 namespace PgArk.Core.Postgres;
 
 /// <summary>A folder of PostgreSQL server programs (initdb, pg_ctl, postgres, pg_amcheck).</summary>
-public sealed record PgInstallation(string BinDirectory, int MajorVersion)
+internal sealed record PgInstallation(string BinDirectory, int MajorVersion)
 {
     public string Program(string name) => Path.Combine(BinDirectory, name);
 

@@ -4,7 +4,7 @@ namespace PgArk.Core.Postgres;
 /// What differs between the PostgreSQL major versions PgArk supports (13 to 18) in files it reads itself rather than
 /// through SQL. One table, so supporting a new major version is one line here plus its tests.
 /// </summary>
-public static class PgVersions
+internal static class PgVersions
 {
     public const int OldestMajor = 13;
     public const int NewestMajor = 18;

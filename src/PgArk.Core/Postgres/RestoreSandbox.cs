@@ -11,7 +11,7 @@ namespace PgArk.Core.Postgres;
 /// clusters, not backups (the tablespace map of a backup is <c>Restore.RestoreSandboxTablespaces</c>), so that both restore
 /// and logical's scratch cluster (verify_dump_restore) can use it.
 /// </summary>
-public sealed class RestoreSandbox
+internal sealed class RestoreSandbox
 {
     private RestoreSandbox(string root, ILogger logger)
     {

@@ -10,7 +10,7 @@ namespace PgArk.Core.Restore;
 /// fails is an integrity error: a chain with a missing link cannot be restored. Every manifest it hands out has passed
 /// <see cref="ManifestPathValidator"/>.
 /// </summary>
-public sealed class BackupChain(Repository repository, string server)
+internal sealed class BackupChain(Repository repository, string server)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<(BackupManifest Manifest, Dictionary<string, ManifestFile> Files)>>> _manifests = new();
 

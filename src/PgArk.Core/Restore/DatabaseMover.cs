@@ -13,7 +13,7 @@ public sealed record TableRowCount(string Table, long Rows);
 /// Moves one database from the sandbox into the live server: creates the copy, streams pg_dump into pg_restore and swaps
 /// names. Every statement on the live server goes through its configured connection.
 /// </summary>
-public sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore, ILogger logger)
+internal sealed class DatabaseMover(PgClient live, string pgDump, string pgRestore, ILogger logger)
 {
     private static readonly TimeSpan s_terminateTimeout = TimeSpan.FromSeconds(30);
 

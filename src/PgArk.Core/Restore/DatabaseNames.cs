@@ -7,7 +7,7 @@ namespace PgArk.Core.Restore;
 /// Names of the databases a database-level restore creates next to the live one. PostgreSQL truncates identifiers
 /// at 63 bytes (NAMEDATALEN - 1), which could make two names collide, so the database's part is shortened instead.
 /// </summary>
-public static class DatabaseNames
+internal static class DatabaseNames
 {
     public const int MaxBytes = 63;
 

@@ -5,17 +5,17 @@ using PgArk.Core.Logical;
 namespace PgArk.Core.Restore;
 
 /// <summary>A database-wide privilege (datacl entry) to grant again; a null grantee is PUBLIC.</summary>
-public sealed record DatabaseGrant(string? Grantee, string Privilege, bool Grantable);
+internal sealed record DatabaseGrant(string? Grantee, string Privilege, bool Grantable);
 
 /// <summary>A setting stored with ALTER DATABASE … SET (Role null) or ALTER ROLE … IN DATABASE … SET.</summary>
-public sealed record DatabaseSetting(string? Role, string Name, string Value);
+internal sealed record DatabaseSetting(string? Role, string Name, string Value);
 
 /// <summary>
 /// What pg_dump without --create leaves out, read from the sandbox (the database as it was at the target): owner,
 /// encoding and locale (the provider columns differ between PostgreSQL 15, 16 and 17), tablespace, connection limit,
 /// database-level privileges and settings. Roles are cluster-wide: they must already exist on the live server.
 /// </summary>
-public sealed record DatabaseProperties(string Owner, string Encoding, string Collate, string Ctype, char Provider, string? ProviderLocale,
+internal sealed record DatabaseProperties(string Owner, string Encoding, string Collate, string Ctype, char Provider, string? ProviderLocale,
     string Tablespace, int ConnectionLimit, bool HasAcl, IReadOnlyList<DatabaseGrant> Grants, IReadOnlyList<DatabaseSetting> Settings)
 {
     /// <summary>datconnlimit of a database whose DROP DATABASE was interrupted (PostgreSQL 16, 15.4, 14.9, 13.12 and later).</summary>

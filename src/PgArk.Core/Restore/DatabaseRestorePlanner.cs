@@ -8,12 +8,12 @@ namespace PgArk.Core.Restore;
 
 /// <param name="Into">Restore into this new database and leave the live one alone (null: replace the live one in place).</param>
 /// <param name="Replace">Drop the live database after the swap instead of keeping it as <c>&lt;db&gt;_before_restore_&lt;ts&gt;</c>.</param>
-public sealed record DatabaseRestoreRequest(string Database, RestoreTarget Target, string? Into = null, bool Replace = false);
+internal sealed record DatabaseRestoreRequest(string Database, RestoreTarget Target, string? Into = null, bool Replace = false);
 
 /// <summary>What the repository holds for a server, as the planner needs it.</summary>
 /// <param name="Wal">Archived WAL segments with the time each was stored.</param>
 /// <param name="WalSource">Where the WAL comes from, for the plan's statement (repository name and location).</param>
-public sealed record RepositoryState(IReadOnlyList<BackupManifest> Backups, IReadOnlyList<(WalFileName Name, DateTimeOffset ArchivedAt)> Wal,
+internal sealed record RepositoryState(IReadOnlyList<BackupManifest> Backups, IReadOnlyList<(WalFileName Name, DateTimeOffset ArchivedAt)> Wal,
     long WalSegmentSize, string WalSource);
 
 /// <summary>
@@ -22,7 +22,7 @@ public sealed record RepositoryState(IReadOnlyList<BackupManifest> Backups, IRea
 /// before the oldest backup, its end (the earliest consistent point); past the archived WAL, the latest point; beyond a
 /// gap in the WAL, the last point before the gap. Pure: everything it knows comes in as arguments.
 /// </summary>
-public static class DatabaseRestorePlanner
+internal static class DatabaseRestorePlanner
 {
     public static DatabaseRestorePlan Plan(string server, DatabaseRestoreRequest request, RepositoryState state, bool liveExists, string stamp)
     {

@@ -8,7 +8,7 @@ using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Restore;
 
-public sealed partial class DatabaseRestoreRunner
+internal sealed partial class DatabaseRestoreRunner
 {
     /// <summary>Starts the sandbox, waits until it has promoted, and checks the point recovery reached.</summary>
     private async Task<(DateTimeOffset? Time, string? Lsn)> RecoverAsync(RestoreSandbox sandbox, PgInstallation installation, DatabaseRestorePlan plan,

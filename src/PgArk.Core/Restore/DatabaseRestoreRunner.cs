@@ -17,7 +17,7 @@ namespace PgArk.Core.Restore;
 /// server and swapped in under its name. Other databases are never touched. The sandbox is always stopped and deleted,
 /// and on failure the half-restored copy is dropped, leaving the live database as it was.
 /// </summary>
-public sealed partial class DatabaseRestoreRunner(ServerOptions server, Repository repository, ILogger logger)
+internal sealed partial class DatabaseRestoreRunner(ServerOptions server, Repository repository, ILogger logger)
 {
     public static readonly TimeSpan RecoveryTimeout = TimeSpan.FromMinutes(30);
     private static readonly TimeSpan s_sealTimeout = TimeSpan.FromSeconds(60);

@@ -17,7 +17,7 @@ namespace PgArk.Core.Restore;
 /// server's own <c>PG_&lt;major&gt;_&lt;catversion&gt;</c> folder; a tablespace location is an absolute, normalised path
 /// that is neither inside another recorded location nor the root folder.
 /// </remarks>
-public static class ManifestPathValidator
+internal static class ManifestPathValidator
 {
     public static void Validate(BackupManifest manifest)
     {

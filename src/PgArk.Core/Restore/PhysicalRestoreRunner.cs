@@ -15,7 +15,7 @@ namespace PgArk.Core.Restore;
 /// checked against the SHA-256 in the manifest as it is written; on any failure, everything the restore created is
 /// removed again, so a failed restore never leaves a half-written cluster that could be started by mistake.
 /// </summary>
-public sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
+internal sealed class PhysicalRestoreRunner(Repository repository, ILogger logger)
 {
     public async Task<RestoreResult> RunAsync(string server, RestoreOptions options, IProgress<OperationProgress>? progress,
         CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ public sealed record RecoverableWindow(DateTimeOffset FromTime, string FromLsn, 
 /// planner): one span per run of continuous archived WAL that holds a restorable backup, oldest first; a WAL gap ends a
 /// span, and a later backup after the gap starts the next one. Pure: everything it knows comes in as arguments.
 /// </summary>
-public static class RecoverableWindows
+internal static class RecoverableWindows
 {
     /// <summary>A span with the WAL range its backups lie in (the planner needs the range; listings only the span).</summary>
     public sealed record Span(RecoverableWindow Window, WalRange Range, WalRange End);

@@ -9,7 +9,7 @@ namespace PgArk.Core.Restore;
 /// postgresql.auto.conf, after removing recovery settings the backed-up cluster may itself have carried, and an empty
 /// recovery.signal.
 /// </summary>
-public static class RecoverySettings
+internal static class RecoverySettings
 {
     private static readonly string[] s_recoveryKeys =
     [

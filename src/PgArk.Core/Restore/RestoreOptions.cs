@@ -23,7 +23,7 @@ public enum TargetAction
 /// Called with every tablespace location the restore would write to (mapped or as the manifest records it), before any
 /// file is touched; throws to refuse. Remote callers confine them like the data directory (RestoreTargetPolicy).
 /// </param>
-public sealed record RestoreOptions(
+internal sealed record RestoreOptions(
     string DataDirectory,
     RestoreTarget Target,
     string ArchiveGetCommand,

@@ -8,7 +8,7 @@ namespace PgArk.Core.Restore;
 /// Chooses the backup a restore starts from: the newest one that ended before the target, so the least WAL is
 /// replayed. A backup that ends after the target cannot reach it (recovery cannot stop before consistency).
 /// </summary>
-public static class RestorePlanner
+internal static class RestorePlanner
 {
     public static BackupManifest ChooseBackup(string server, IReadOnlyList<BackupManifest> backups, RestoreTarget target, string? requestedId)
     {

@@ -5,7 +5,7 @@ using PgArk.Core.Postgres;
 namespace PgArk.Core.Restore;
 
 /// <summary>The part of a <see cref="RestoreSandbox"/> that knows backups.</summary>
-public static class RestoreSandboxTablespaces
+internal static class RestoreSandboxTablespaces
 {
     /// <summary>Maps every tablespace of the backup into the sandbox (by OID), so nothing is written where the live server keeps its own.</summary>
     public static IReadOnlyDictionary<string, string> TablespaceMap(this RestoreSandbox sandbox, BackupManifest manifest) =>

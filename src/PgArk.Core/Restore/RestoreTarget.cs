@@ -4,7 +4,7 @@ using PgArk.Core.Postgres;
 
 namespace PgArk.Core.Restore;
 
-public enum RestoreTargetKind
+internal enum RestoreTargetKind
 {
     /// <summary>Replay all archived WAL (recovery_target unset).</summary>
     Latest,
@@ -17,7 +17,7 @@ public enum RestoreTargetKind
 }
 
 /// <summary>Where recovery should stop. Built only through the factory methods, which validate the value.</summary>
-public sealed record RestoreTarget
+internal sealed record RestoreTarget
 {
     private RestoreTarget(RestoreTargetKind kind) => Kind = kind;
 
@@ -125,7 +125,7 @@ public sealed record RestoreTarget
 }
 
 /// <summary>Which restore targets an operation takes, and the hint every refusal of <see cref="RestoreTarget.Parse"/> carries.</summary>
-public sealed record RestoreTargetRule(IReadOnlySet<RestoreTargetKind> Kinds, bool Required, string Hint)
+internal sealed record RestoreTargetRule(IReadOnlySet<RestoreTargetKind> Kinds, bool Required, string Hint)
 {
     /// <summary>A physical restore: any target; none given is latest.</summary>
     public static RestoreTargetRule Any { get; } = new(Enum.GetValues<RestoreTargetKind>().ToHashSet(), false,

@@ -11,7 +11,7 @@ namespace PgArk.Core.Restore;
 /// reused pid is not mistaken for it); the next restore with the same sandbox folder stops and deletes every sandbox whose
 /// owner is gone.
 /// </summary>
-public static class SandboxJanitor
+internal static class SandboxJanitor
 {
     public const string OwnerFile = "pgark-owner";
 

@@ -6,17 +6,17 @@ namespace PgArk.Core.Restore;
 /// <param name="Tables">Tables as the user gave them: schema.table, or table (found in any schema; ambiguous names must be qualified).</param>
 /// <param name="Into">Name of the restored table beside the live one (one table only; default &lt;table&gt;_restored_&lt;target time&gt;).</param>
 /// <param name="Replace">Swap the restored tables in for the live ones in one transaction.</param>
-public sealed record TableRestoreRequest(string Database, IReadOnlyList<string> Tables, RestoreTarget Target, string? Into = null, bool Replace = false);
+internal sealed record TableRestoreRequest(string Database, IReadOnlyList<string> Tables, RestoreTarget Target, string? Into = null, bool Replace = false);
 
 /// <summary>A table as the live database has it now (null Live: it has no such table).</summary>
-public sealed record LiveTable(string Given, Logical.TableName? Live, IReadOnlyList<DependentForeignKey> DependentKeys);
+internal sealed record LiveTable(string Given, Logical.TableName? Live, IReadOnlyList<DependentForeignKey> DependentKeys);
 
 /// <summary>
 /// Plans a table-level point-in-time restore on top of the database-level plan (which chooses the backup and WAL and
 /// refuses targets outside the recoverable window): checks the request, names the restored tables and states the steps.
 /// Pure: everything it knows comes in as arguments.
 /// </summary>
-public static class TableRestorePlanner
+internal static class TableRestorePlanner
 {
     public const string RestoredInfix = "_restored_";
 

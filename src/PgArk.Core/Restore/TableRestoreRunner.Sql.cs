@@ -5,7 +5,7 @@ using PgArk.Core.Logical;
 
 namespace PgArk.Core.Restore;
 
-public sealed partial class TableRestoreRunner
+internal sealed partial class TableRestoreRunner
 {
     private const string OwnerCommentPrefix = "pgark restore-table ";
 

@@ -19,7 +19,7 @@ namespace PgArk.Core.Restore;
 /// them are re-created against the restored rows, or the swap is refused naming them). Nothing else on the live server is
 /// touched; the sandbox is always removed, the staging schema too on failure.
 /// </summary>
-public sealed partial class TableRestoreRunner(ServerOptions server, Repository repository, ILogger logger)
+internal sealed partial class TableRestoreRunner(ServerOptions server, Repository repository, ILogger logger)
 {
     private const string StagingPrefix = "pgark_restore_";
     private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(30);

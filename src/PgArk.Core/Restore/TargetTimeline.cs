@@ -7,7 +7,7 @@ namespace PgArk.Core.Restore;
 /// The timeline recovery follows (recovery_target_timeline): <c>latest</c> (the newest timeline in the archive, PostgreSQL's
 /// default since 12), <c>current</c> (the backup's own timeline) or a timeline id.
 /// </summary>
-public sealed record TargetTimeline
+internal sealed record TargetTimeline
 {
     private TargetTimeline(string setting, uint? id) => (Setting, Id) = (setting, id);
 

@@ -8,7 +8,7 @@ namespace PgArk.Core.Retention;
 /// Applies retention to one server in one repository: reads the catalog, plans with <see cref="RetentionPlanner"/>, and
 /// (unless a dry run) removes what the plan says, holding the server's backup lock so no backup runs meanwhile.
 /// </summary>
-public sealed class ExpireRunner(Repository repository, ILogger logger)
+internal sealed class ExpireRunner(Repository repository, ILogger logger)
 {
     public async Task<ExpirePlan> RunAsync(string server, RetentionOptions options, string lockFolder, bool dryRun, DateTimeOffset now,
         CancellationToken cancellationToken)
@@ -27,7 +27,7 @@ public sealed class ExpireRunner(Repository repository, ILogger logger)
         foreach (var backup in plan.Backups.OrderByDescending(b => b.Id, StringComparer.Ordinal))
         {
             var id = BackupId.Parse(backup.Id);
-            logger.LogInformation("expiring backup {Id} of server '{Server}': {Reason}", backup.Id, server, backup.Reason);
+            Log.ExpiringBackup(logger, backup.Id, server, backup.Reason);
             await repository.DeleteBackupAsync(server, id, cancellationToken).ConfigureAwait(false);
         }
         if (plan.Backups.Count > 0)
@@ -43,7 +43,7 @@ public sealed class ExpireRunner(Repository repository, ILogger logger)
         }
         if (plan.WalFiles.Count > 0)
         {
-            logger.LogInformation("expired {Count} WAL files of server '{Server}' ({Bytes} bytes)", plan.WalFiles.Count, server, plan.WalBytes);
+            Log.ExpiredWal(logger, plan.WalFiles.Count, server, plan.WalBytes);
         }
         return plan;
     }

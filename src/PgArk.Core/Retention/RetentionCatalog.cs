@@ -10,4 +10,4 @@ public sealed record RetentionWalFile(WalFileName Name, string Path, long Size, 
 /// <param name="Backups">Complete backups (those with a manifest), in any order.</param>
 /// <param name="Wal">Every archived WAL file (segments, partials, .backup and .history files).</param>
 /// <param name="WalSegmentSize">The cluster's WAL segment size in bytes.</param>
-public sealed record RetentionCatalog(IReadOnlyList<BackupManifest> Backups, IReadOnlyList<RetentionWalFile> Wal, long WalSegmentSize);
+internal sealed record RetentionCatalog(IReadOnlyList<BackupManifest> Backups, IReadOnlyList<RetentionWalFile> Wal, long WalSegmentSize);

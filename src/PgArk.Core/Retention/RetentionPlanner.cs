@@ -24,7 +24,7 @@ namespace PgArk.Core.Retention;
 /// <c>logicalDays</c>), no WAL is removed.</item>
 /// </list>
 /// </summary>
-public static class RetentionPlanner
+internal static class RetentionPlanner
 {
     public static ExpirePlan Plan(RetentionCatalog catalog, RetentionOptions options, DateTimeOffset now)
     {

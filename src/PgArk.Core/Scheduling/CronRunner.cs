@@ -28,7 +28,7 @@ internal sealed class CronRunner(string owner, string scheduleKey, CronExpressio
         }
         catch (Exception ex) when (ex is PgArkException or IOException)
         {
-            logger.LogWarning("{Owner}: unable to read the schedule state ({Message}); starting afresh", owner, ex.Message);
+            Log.CronStateUnreadable(logger, owner, ex.Message);
         }
         var state = SchedulePlanner.Start(schedule, saved, clock.GetUtcNow());
         await SaveAsync(state, cancellationToken).ConfigureAwait(false);
@@ -51,7 +51,7 @@ internal sealed class CronRunner(string owner, string scheduleKey, CronExpressio
     private async Task<ScheduleEntryState> RunOnceAsync(CancellationToken cancellationToken)
     {
         var startedAt = clock.GetUtcNow();
-        logger.LogInformation("{Owner}: starting scheduled {Key} ({Cron})", owner, scheduleKey, cron.Text);
+        Log.CronStarting(logger, owner, scheduleKey, cron.Text);
         string status;
         string? error = null;
         string? id = null;
@@ -65,7 +65,7 @@ internal sealed class CronRunner(string owner, string scheduleKey, CronExpressio
         {
             status = RunStatus.Skipped;
             error = ex.Message;
-            logger.LogWarning("{Owner}: scheduled {Key} skipped, a run is going: {Message}", owner, scheduleKey, ex.Message);
+            Log.CronSkipped(logger, owner, scheduleKey, ex.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -74,7 +74,7 @@ internal sealed class CronRunner(string owner, string scheduleKey, CronExpressio
         }
         if (status == RunStatus.Failure)
         {
-            logger.LogWarning("{Owner}: scheduled {Key} failed: {Error}", owner, scheduleKey, error);
+            Log.CronFailed(logger, owner, scheduleKey, error);
         }
         return new ScheduleEntryState(startedAt)
         {
@@ -91,7 +91,7 @@ internal sealed class CronRunner(string owner, string scheduleKey, CronExpressio
         }
         catch (Exception ex) when (ex is PgArkException or IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("{Owner}: unable to save the schedule state: {Message}", owner, ex.Message);
+            Log.CronStateUnsaved(logger, owner, ex.Message);
         }
     }
 }

@@ -7,7 +7,7 @@ namespace PgArk.Core.Scheduling;
 /// entry runs at most once however many of its occurrences went by (while the service was down, or while an earlier run
 /// of the same server was still going): missed runs are caught up once, never replayed one by one.
 /// </summary>
-public static class SchedulePlanner
+internal static class SchedulePlanner
 {
     /// <summary>
     /// The state to start from at <paramref name="now"/>: saved entries keep their position (so what they missed is due);

@@ -7,7 +7,7 @@ namespace PgArk.Core.Scheduling;
 /// What the scheduler remembers per server between restarts (<c>servers/&lt;server&gt;/schedule-state.json</c> in the
 /// server's first repository), keyed by schedule entry (<see cref="Configuration.ScheduleEntry.Key"/>).
 /// </summary>
-public sealed record ScheduleState : IJsonFile<ScheduleState>
+internal sealed record ScheduleState : IJsonFile<ScheduleState>
 {
     static JsonTypeInfo<ScheduleState> IJsonFile<ScheduleState>.JsonInfo => SchedulingJsonContext.Default.ScheduleState;
 
@@ -23,7 +23,7 @@ public sealed record ScheduleState : IJsonFile<ScheduleState>
 /// Occurrences up to this instant are dealt with (run, or before the scheduler first saw the entry). An occurrence after
 /// it and at or before now was missed, and runs once.
 /// </param>
-public sealed record ScheduleEntryState(DateTimeOffset CoveredUntil)
+internal sealed record ScheduleEntryState(DateTimeOffset CoveredUntil)
 {
     public DateTimeOffset? LastStartedAt { get; init; }
     public DateTimeOffset? LastFinishedAt { get; init; }

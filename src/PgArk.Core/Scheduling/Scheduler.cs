@@ -4,7 +4,7 @@ using PgArk.Core.Operations;
 namespace PgArk.Core.Scheduling;
 
 /// <summary>Runs the schedules of every configured server and store until cancelled (hosted by <c>pgark serve</c>).</summary>
-public sealed class Scheduler(OperationContext context, TimeProvider? clock = null)
+internal sealed class Scheduler(OperationContext context, TimeProvider? clock = null)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -20,7 +20,7 @@ public sealed class Scheduler(OperationContext context, TimeProvider? clock = nu
             .ToList();
         if (loops.Count == 0)
         {
-            logger.LogInformation("no schedules configured");
+            Log.NoSchedules(logger);
             return;
         }
         await Task.WhenAll(loops).ConfigureAwait(false);
@@ -54,7 +54,7 @@ public sealed class Scheduler(OperationContext context, TimeProvider? clock = nu
         catch (Exception ex)
         {
             // One server's or store's scheduler failing must not stop the others (or the service).
-            logger.LogError(ex, "{Owner}: scheduler stopped", owner);
+            Log.SchedulerStopped(logger, ex, owner);
         }
     }
 }

@@ -28,7 +28,7 @@ internal sealed class ServerScheduler(OperationContext context, ServerOptions se
         }
         catch (Exception ex) when (ex is PgArkException or IOException)
         {
-            logger.LogWarning("server '{Server}': unable to read the schedule state ({Message}); starting afresh", server.Name, ex.Message);
+            Log.ServerStateUnreadable(logger, server.Name, ex.Message);
         }
         var state = SchedulePlanner.Start(schedule, saved, clock.GetUtcNow());
         await SaveAsync(store, state, cancellationToken).ConfigureAwait(false);
@@ -59,7 +59,7 @@ internal sealed class ServerScheduler(OperationContext context, ServerOptions se
                     {
                         covered.Add(lower.Key);
                         state.Entries[lower.Key] = state.Entries[lower.Key] with { CoveredUntil = entryState.CoveredUntil };
-                        logger.LogInformation("server '{Server}': {Entry} is covered by the {Ran} backup just taken", server.Name, lower.Key, entry.Key);
+                        Log.ServerEntryCovered(logger, server.Name, lower.Key, entry.Key);
                     }
                 }
                 await SaveAsync(store, state, cancellationToken).ConfigureAwait(false);
@@ -70,7 +70,7 @@ internal sealed class ServerScheduler(OperationContext context, ServerOptions se
     private async Task<ScheduleEntryState> RunEntryAsync(ScheduleEntry entry, CancellationToken cancellationToken)
     {
         var startedAt = clock.GetUtcNow();
-        logger.LogInformation("server '{Server}': starting scheduled {Entry} ({Cron})", server.Name, entry.Key, entry.Cron.Text);
+        Log.ServerEntryStarting(logger, server.Name, entry.Key, entry.Cron.Text);
         string status;
         string? error = null;
         string? backupId = null;
@@ -88,7 +88,7 @@ internal sealed class ServerScheduler(OperationContext context, ServerOptions se
         {
             status = RunStatus.Skipped;
             error = ex.Message;
-            logger.LogWarning("server '{Server}': scheduled {Entry} skipped, the server is busy: {Message}", server.Name, entry.Key, ex.Message);
+            Log.ServerEntrySkipped(logger, server.Name, entry.Key, ex.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -97,11 +97,11 @@ internal sealed class ServerScheduler(OperationContext context, ServerOptions se
         }
         if (status == RunStatus.Failure)
         {
-            logger.LogWarning("server '{Server}': scheduled {Entry} failed: {Error}", server.Name, entry.Key, error);
+            Log.ServerEntryFailed(logger, server.Name, entry.Key, error);
         }
         else if (status == RunStatus.Success)
         {
-            logger.LogInformation("server '{Server}': scheduled {Entry} succeeded", server.Name, entry.Key);
+            Log.ServerEntrySucceeded(logger, server.Name, entry.Key);
         }
         return new ScheduleEntryState(startedAt)
         {
@@ -146,7 +146,7 @@ internal sealed class ServerScheduler(OperationContext context, ServerOptions se
         catch (Exception ex) when (ex is PgArkException or IOException or UnauthorizedAccessException)
         {
             // The schedule keeps running from memory; only catch-up after a restart depends on this file.
-            logger.LogWarning("server '{Server}': unable to save the schedule state: {Message}", server.Name, ex.Message);
+            Log.ServerStateUnsaved(logger, server.Name, ex.Message);
         }
     }
 }

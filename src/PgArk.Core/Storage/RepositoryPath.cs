@@ -9,7 +9,7 @@ namespace PgArk.Core.Storage;
 /// backslash, NUL or other control character, and no <see cref="TemporaryMarker"/>. Invalid paths throw
 /// <see cref="UsageException"/>, whose message names the path.
 /// </summary>
-public static class RepositoryPath
+internal static class RepositoryPath
 {
     /// <summary>
     /// Marks names of the temporary files of unfinished writes. Reserved: no repository path may contain it, so a

@@ -9,7 +9,7 @@ namespace PgArk.Core.Storage;
 /// <see cref="DrainAsync"/> and <see cref="ThrowIfFailed"/>. Disposing cancels and waits for whatever is still in
 /// flight; uncompleted writes are disposed, which discards them.
 /// </summary>
-public sealed class WriteCompletionQueue : IAsyncDisposable
+internal sealed class WriteCompletionQueue : IAsyncDisposable
 {
     private readonly CancellationTokenSource _cancel;
     private readonly SemaphoreSlim _slots;

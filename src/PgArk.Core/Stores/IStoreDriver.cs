@@ -5,7 +5,7 @@ namespace PgArk.Core.Stores;
 /// (ids, manifest, checksums, locks, history); a driver only talks to its store: it creates artifacts and hands each to
 /// <see cref="IStoreArtifactSink"/> as a stream, restores from streams it is given, and counts what validation compares.
 /// </summary>
-public interface IStoreDriver
+internal interface IStoreDriver
 {
     StoreOptions Options { get; }
 
@@ -26,7 +26,7 @@ public interface IStoreDriver
 }
 
 /// <summary>Receives the artifacts a driver creates and stores them (compressed, encrypted, hashed) in the repository.</summary>
-public interface IStoreArtifactSink
+internal interface IStoreArtifactSink
 {
     /// <summary>Stores <paramref name="content"/> as the artifact of item <paramref name="name"/>; returns the stored item (size, SHA-256).</summary>
     Task<StoreItem> StoreAsync(string name, Stream content, CancellationToken cancellationToken);
@@ -34,7 +34,7 @@ public interface IStoreArtifactSink
 
 /// <param name="Items">The stored items, with counts and configuration filled in by the driver.</param>
 /// <param name="Notes">Things the operator must know about this backup.</param>
-public sealed record StoreBackupContent(IReadOnlyList<StoreItem> Items, IReadOnlyList<string> Notes);
+internal sealed record StoreBackupContent(IReadOnlyList<StoreItem> Items, IReadOnlyList<string> Notes);
 
 /// <summary>The outcome of comparing one live item with its backup.</summary>
 /// <param name="Problems">Differences (an empty list: the item matches).</param>

@@ -119,7 +119,9 @@ public sealed partial class StoreCatalog(Repository repository)
     public async Task<Stream> OpenArtifactAsync(StoreBackupManifest manifest, StoreItem item, CancellationToken cancellationToken)
     {
         var stored = await Repository.Storage.OpenReadAsync(ArtifactPath(manifest, item), cancellationToken).ConfigureAwait(false);
+#pragma warning disable CA2000 // owned by the VerifiedArtifactStream returned to the caller
         return new VerifiedArtifactStream(CompressionCodec.OpenDecompress(manifest.Compression, stored, leaveOpen: false), manifest, item);
+#pragma warning restore CA2000
     }
 
     /// <summary>Reads every artifact of a backup to the end; returns one problem per artifact that is missing, unreadable or altered.</summary>

@@ -5,7 +5,7 @@ using PgArk.Core.Stores.Qdrant;
 namespace PgArk.Core.Stores;
 
 /// <summary>The one place that maps a store's options to its driver.</summary>
-public static class StoreDrivers
+internal static class StoreDrivers
 {
     public static IStoreDriver Create(StoreOptions options, ILoggerFactory loggerFactory) => options switch
     {

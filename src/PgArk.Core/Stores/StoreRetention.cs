@@ -2,7 +2,7 @@
 namespace PgArk.Core.Stores;
 
 /// <summary>Retention of store backups: keep the N newest and/or those younger than D days; the newest backup is always kept.</summary>
-public static class StoreRetention
+internal static class StoreRetention
 {
     /// <summary>The ids to remove from <paramref name="backups"/> (oldest first), given the retention and the time now.</summary>
     public static IReadOnlyList<string> Plan(IReadOnlyList<StoreBackupManifest> backups, StoreRetentionOptions retention, DateTimeOffset now)

@@ -8,7 +8,7 @@ namespace PgArk.Core.Streaming;
 /// The physical replication slot of <c>pgark stream</c>: its name (also the streamer's application_name, the name to
 /// list in synchronous_standby_names), its creation, and the lag between the server's WAL and what the slot holds.
 /// </summary>
-public static class WalStreamSlot
+internal static class WalStreamSlot
 {
     /// <summary><c>pgark_&lt;server&gt;</c> in the characters a slot name allows (lower-case letters, digits, underscore; 63 at most).</summary>
     public static string NameFor(string server)

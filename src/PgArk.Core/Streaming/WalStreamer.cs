@@ -11,7 +11,7 @@ using PgArk.Core.Wal;
 namespace PgArk.Core.Streaming;
 
 /// <summary>What a stream did until it was stopped.</summary>
-public sealed record WalStreamSummary(string Slot, uint Timeline, string FlushedLsn, int SegmentsStored, int PartialsStored, int Reconnects);
+internal sealed record WalStreamSummary(string Slot, uint Timeline, string FlushedLsn, int SegmentsStored, int PartialsStored, int Reconnects);
 
 /// <summary>
 /// <c>pgark stream</c>: receives WAL over the physical replication protocol through a slot of its own and stores it
@@ -27,7 +27,7 @@ public sealed record WalStreamSummary(string Slot, uint Timeline, string Flushed
 /// commit) and at most one upload runs at a time. Connection loss and server restarts are retried with backoff from
 /// the last received byte; the receiver keeps the bytes not yet durable, so nothing is skipped.
 /// </remarks>
-public sealed class WalStreamer
+internal sealed class WalStreamer
 {
     /// <summary>Complete segments waiting for the uploader before the receiver stops reading (memory bound).</summary>
     private const int MaxQueuedSegments = 4;

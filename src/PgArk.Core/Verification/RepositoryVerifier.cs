@@ -27,7 +27,7 @@ public sealed record VerifyReport(string Server, int BackupsChecked, int Objects
 /// backup's WAL range, every archived WAL file's checksum, and WAL continuity per timeline. It reports every problem it
 /// finds rather than stopping at the first.
 /// </summary>
-public sealed class RepositoryVerifier(Repository repository, string server)
+internal sealed class RepositoryVerifier(Repository repository, string server)
 {
     public async Task<VerifyReport> VerifyAsync(string? backupId, int jobs, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
@@ -149,7 +149,9 @@ public sealed class RepositoryVerifier(Repository repository, string server)
         {
             try
             {
+#pragma warning disable CA2000 // HashAsync disposes the stream it is given
                 var (length, actual) = await HashAsync(CompressionCodec.OpenDecompress(compression, stored, leaveOpen: true), cancellationToken)
+#pragma warning restore CA2000
                     .ConfigureAwait(false);
                 if (actual != expected || (entry.Delta is null && length != entry.Size))
                 {
@@ -230,7 +232,9 @@ public sealed class RepositoryVerifier(Repository repository, string server)
             {
                 try
                 {
+#pragma warning disable CA2000 // HashAsync disposes the stream it is given
                     var (_, actual) = await HashAsync(CompressionCodec.OpenDecompress(file.Compression, stream, leaveOpen: true), cancellationToken)
+#pragma warning restore CA2000
                         .ConfigureAwait(false);
                     if (actual != file.Sha256)
                     {

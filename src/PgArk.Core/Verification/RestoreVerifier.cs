@@ -14,7 +14,7 @@ namespace PgArk.Core.Verification;
 /// archiving off on a free port, runs the checks, and always stops and deletes the sandbox. The outcome, with the time of
 /// each phase, is recorded in the repository's history whether the checks passed or not.
 /// </summary>
-public sealed class RestoreVerifier(Repository repository, ILogger logger)
+internal sealed class RestoreVerifier(Repository repository, ILogger logger)
 {
     public static readonly TimeSpan RecoveryTimeout = TimeSpan.FromMinutes(30);
 

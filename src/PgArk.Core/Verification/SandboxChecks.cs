@@ -55,10 +55,10 @@ internal static class SandboxChecks
         CancellationToken cancellationToken)
     {
         var prefix = $"{database.Name}: ";
-        NpgsqlConnection connection;
+        var connection = new NpgsqlConnection(connectionString);
+        await using var connectionScope = connection.ConfigureAwait(false);
         try
         {
-            connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
@@ -66,7 +66,6 @@ internal static class SandboxChecks
             results.Add(new VerifyCheckResult(prefix + "connect", false, ex.Message));
             return;
         }
-        await using var connectionScope = connection.ConfigureAwait(false);
         var tables = database.Tables.Concat(database.MinRows.Keys).Distinct(StringComparer.Ordinal);
         var existing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var table in tables)

@@ -9,7 +9,7 @@ using PgArk.Core.Storage;
 namespace PgArk.Core.Wal;
 
 /// <summary>One stored chunk of a streamed partial segment: plain bytes [<see cref="Start"/>, <see cref="End"/>) of the segment.</summary>
-public sealed record PartialChunk(WalFileName Partial, long Start, long End, string Sha256, CompressionType Compression, StorageEntry Entry);
+internal sealed record PartialChunk(WalFileName Partial, long Start, long End, string Sha256, CompressionType Compression, StorageEntry Entry);
 
 /// <summary>
 /// The WAL a streamer received after its segment's last <c>.partial</c> copy was written, stored as chunk objects so that
@@ -20,7 +20,7 @@ public sealed record PartialChunk(WalFileName Partial, long Start, long End, str
 /// chunks overlapping the copy or each other are fine (the same timeline's WAL at the same offset is the same bytes).
 /// These names are not WAL file names, so listings of archived WAL (<see cref="ArchivedWalFile"/>) skip them.
 /// </summary>
-public static class StreamedPartialChunks
+internal static class StreamedPartialChunks
 {
     /// <summary>The chunks stored for the partial copy <paramref name="partial"/> (<c>&lt;segment&gt;.partial</c>) in one repository.</summary>
     public static async Task<IReadOnlyList<PartialChunk>> ListAsync(Repository repository, string server, WalFileName partial,

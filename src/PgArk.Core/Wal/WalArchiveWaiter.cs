@@ -4,7 +4,7 @@ using PgArk.Core.Errors;
 namespace PgArk.Core.Wal;
 
 /// <summary>Waits until a set of WAL segments is in the repository (archive_command runs asynchronously to us).</summary>
-public static class WalArchiveWaiter
+internal static class WalArchiveWaiter
 {
     public static async Task WaitForSegmentsAsync(Repository repository, string server, IReadOnlyList<string> segmentNames,
         TimeSpan timeout, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ public enum WalPushOutcome
 /// archive-push and archive-get: the two halves of continuous archiving. Push is idempotent for identical content and
 /// refuses different content under the same name (a sign of two clusters sharing one repository, or corruption).
 /// </summary>
-public sealed class WalArchiver(ILogger logger)
+internal sealed class WalArchiver(ILogger logger)
 {
     /// <summary>Segments pushed ahead per call while a repository is failing (see <see cref="PushReadyAheadAsync"/>).</summary>
     private const int ReadAheadLimit = 64;

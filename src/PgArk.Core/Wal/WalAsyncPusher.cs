@@ -21,11 +21,15 @@ internal sealed class WalAsyncPusher(WalArchiveSpool spool, WalArchiver archiver
     public async Task<bool> RunAsync(string server, string walFolder, IReadOnlyList<Repository> repositories, int processes,
         TimeSpan idleExit, CancellationToken cancellationToken)
     {
+#pragma warning disable CA2000 // disposed by the using (handle) below (the analyzer loses track in the retry loop)
         var handle = spool.TryLockPusher();
+#pragma warning restore CA2000
         for (var attempt = 0; handle is null && attempt < 20; attempt++)
         {
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+#pragma warning disable CA2000 // disposed by the using (handle) below (the analyzer loses track in the retry loop)
             handle = spool.TryLockPusher();
+#pragma warning restore CA2000
         }
         if (handle is null)
         {

@@ -5,7 +5,7 @@ namespace PgArk.Core.Wal;
 public sealed record WalRange(uint Timeline, string First, string Last, int Segments, DateTimeOffset LastArchivedAt);
 
 /// <summary>Groups archived segments into contiguous ranges per timeline; a gap starts a new range.</summary>
-public static class WalRanges
+internal static class WalRanges
 {
     public static IReadOnlyList<WalRange> Compute(IEnumerable<(WalFileName Name, DateTimeOffset ArchivedAt)> files, long walSegmentSize)
     {

@@ -33,7 +33,9 @@ namespace PgArk.Server.Mcp;
 /// tools/call above the key's role — and the tool handler checks the role again. The RequestGuard middleware (Host,
 /// Origin, Content-Type) runs before all of it.
 /// </summary>
+#pragma warning disable CA1001 // the session table is disposed when the server stops (the stopping registration in the constructor)
 internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context, OperationRegistry registry, ILoggerFactory loggerFactory,
+#pragma warning restore CA1001
     CancellationToken stopping, TimeProvider? time = null)
 {
     public const string Path = "/mcp";
@@ -162,7 +164,9 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
     private async Task OpenSessionAsync(HttpContext http, JsonRpcMessage message, string? owner)
     {
         var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+#pragma warning disable CA2000 // ownership passes to the session table, or the session is disposed below when the table refuses it
         var session = McpHttpSession.Start(id, McpToolServer.CreateOptions(context, registry, _calls, canElicit: true), loggerFactory);
+#pragma warning restore CA2000
         var lease = await _sessions.TryAddAsync(id, owner, session).ConfigureAwait(false);
         if (lease is null)
         {
@@ -181,7 +185,9 @@ internal sealed class McpHttpEndpoint(ApiEndpoints api, OperationContext context
     private async Task ServeInSessionAsync(HttpContext http, JsonRpcMessage message, string sessionId, string? owner)
     {
         var id = message is JsonRpcRequest request ? request.Id : default;
+#pragma warning disable CA2000 // disposed by the using (lease) below; null on the paths that return
         switch (_sessions.TryAcquire(sessionId, owner, out var lease))
+#pragma warning restore CA2000
         {
             case McpSessionTable<McpHttpSession>.Lookup.OtherOwner:
                 await WriteJsonRpcErrorAsync(http, StatusCodes.Status403Forbidden, "Forbidden: the session belongs to another API key",

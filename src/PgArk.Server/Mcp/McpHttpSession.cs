@@ -23,8 +23,10 @@ internal sealed class McpHttpSession : IAsyncDisposable
     {
         // Not stateless: the transport keeps the session's state and can carry a request to the client (elicitation)
         // on the stream of the POST that is being served.
+#pragma warning disable CA2000 // ownership passes to the McpHttpSession, whose DisposeAsync disposes transport and server
         var transport = new StreamableHttpServerTransport(loggerFactory) { SessionId = id };
         return new McpHttpSession(transport, McpServer.Create(transport, options, loggerFactory));
+#pragma warning restore CA2000
     }
 
     public async ValueTask DisposeAsync()

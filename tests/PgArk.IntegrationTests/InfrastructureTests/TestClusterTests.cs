@@ -139,7 +139,9 @@ public sealed class TestClusterTests
     {
         using var timeout = new CancellationTokenSource(s_testTimeout);
         var ct = timeout.Token;
+#pragma warning disable CA2000 // the test disposes the cluster explicitly (twice) below: DisposeAsync is what it checks
         var cluster = await TestCluster.CreateAsync(
+#pragma warning restore CA2000
             new TestClusterOptions
             {
                 DataChecksums = false,

@@ -141,7 +141,8 @@ public class DatabaseRestoreTests(Seed000Topology topology) : IClassFixture<Seed
     {
         using var client = topology.Client();
         var body = $$$"""{"tool": "restore_database", "arguments": {"database": "{{{Customer}}}", "target": "latest"}}""";
-        using var response = await client.PostAsync("/invoke", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/invoke", content);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Forbidden || (int)response.StatusCode == 409 || (int)response.StatusCode == 403, text);
         Assert.Contains("'restore_database' is destructive and needs confirmation", text, StringComparison.Ordinal);

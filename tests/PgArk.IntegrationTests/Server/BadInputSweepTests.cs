@@ -57,7 +57,8 @@ public class BadInputSweepTests(ServerFixture fixture, ITestOutputHelper output)
             {
                 tried++;
                 var rest = new JsonObject { ["tool"] = operation.Name, ["arguments"] = arguments?.DeepClone() };
-                using (var response = await client.PostAsync("/invoke", new StringContent(rest.ToJsonString(), Encoding.UTF8, "application/json")))
+                using var restBody = new StringContent(rest.ToJsonString(), Encoding.UTF8, "application/json");
+                using (var response = await client.PostAsync("/invoke", restBody))
                 {
                     if ((int)response.StatusCode >= 500)
                     {
@@ -87,7 +88,8 @@ public class BadInputSweepTests(ServerFixture fixture, ITestOutputHelper output)
         output.WriteLine($"bad-input sweep: {tried} inputs tried over {OperationRegistry.Default.Operations.Count} operations, {crashes.Count} crashes");
         Assert.True(crashes.Count == 0, string.Join("\n", crashes.Take(20)));
         Assert.True(File.Exists("/etc/passwd"));
-        using var health = await client.PostAsync("/invoke", new StringContent("""{"tool": "health"}""", Encoding.UTF8, "application/json"));
+        using var healthBody = new StringContent("""{"tool": "health"}""", Encoding.UTF8, "application/json");
+        using var health = await client.PostAsync("/invoke", healthBody);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 

@@ -257,7 +257,7 @@ public sealed class DashboardBrowserTests(ServerFixture fixture, ITestOutputHelp
     {
         var keyVariable = $"PGARK_TEST_DASHBOARD_AGENT_KEY_{Guid.NewGuid():N}";
         Environment.SetEnvironmentVariable(keyVariable, fixture.ViewerKey);
-        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         closed.Start();
         var closedPort = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
         closed.Stop();

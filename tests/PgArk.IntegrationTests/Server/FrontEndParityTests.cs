@@ -19,12 +19,14 @@ namespace PgArk.IntegrationTests.Server;
 /// </summary>
 public class FrontEndParityTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
+#pragma warning disable CA2000 // the McpClient owns the session the transport opens and ends it on dispose; the transport itself holds only its own HttpClient for the test's life
     private async Task<McpClient> ConnectAsync() => await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
     {
         Endpoint = new Uri(fixture.BaseAddress, "/mcp"),
         TransportMode = HttpTransportMode.StreamableHttp,
         AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {fixture.AdminKey}" },
     }));
+#pragma warning restore CA2000
 
     private static string Text(CallToolResult result) => string.Concat(result.Content.OfType<TextContentBlock>().Select(c => c.Text));
 
@@ -32,7 +34,8 @@ public class FrontEndParityTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         using var client = fixture.Client(fixture.AdminKey);
         var body = new JsonObject { ["tool"] = tool, ["arguments"] = arguments.DeepClone() }.ToJsonString(); // a node has one parent: retries reuse the arguments
-        using var response = await client.PostAsync("/invoke", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/invoke", content);
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync()));
     }
 

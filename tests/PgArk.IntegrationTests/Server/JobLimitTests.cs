@@ -208,10 +208,12 @@ public class JobLimitTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         }
     }
 
+#pragma warning disable CA2000 // the McpClient owns the session the transport opens and ends it on dispose; the transport itself holds only its own HttpClient for the test's life
     private static async Task<McpClient> ConnectMcpAsync(Uri address, string key) => await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
     {
         Endpoint = new Uri(address, "/mcp"),
         TransportMode = HttpTransportMode.StreamableHttp,
         AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {key}" },
     }));
+#pragma warning restore CA2000
 }

@@ -19,12 +19,14 @@ public class McpHttpElicitationTests(ServerFixture fixture) : IClassFixture<Serv
         // The initialize handshake (2025-11-25): sessions and server-to-client requests belong to it; the 2026-07-28
         // revision has neither and is served statelessly.
         options.ProtocolVersion = "2025-11-25";
+#pragma warning disable CA2000 // the McpClient owns the session the transport opens and ends it on dispose; the transport itself holds only its own HttpClient for the test's life
         return McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
         {
             Endpoint = new Uri(fixture.BaseAddress, "/mcp"),
             TransportMode = HttpTransportMode.StreamableHttp,
             AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {key}" },
         }), options);
+#pragma warning restore CA2000
     }
 
     private static McpClientOptions Eliciting(Func<bool> accept, List<string> asked) => new()

@@ -12,7 +12,8 @@ public class RestApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 
     private static async Task<(HttpStatusCode Status, JsonElement Json)> PostAsync(HttpClient client, string json)
     {
-        using var response = await client.PostAsync("/invoke", Body(json));
+        using var body = Body(json);
+        using var response = await client.PostAsync("/invoke", body);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }

@@ -87,17 +87,20 @@ public class RestRouteTests(ServerFixture fixture) : IClassFixture<ServerFixture
     public async Task SignIn_WrongOrMissingKey_Refused_RightKeyGetsAnHttpOnlyStrictCookie()
     {
         using var anonymous = fixture.Client();
-        using (var wrong = await anonymous.PostAsync("/api/session", Json($$"""{"key": "{{ApiKeys.Create().Key}}"}""")))
+        using var wrongBody = Json($$"""{"key": "{{ApiKeys.Create().Key}}"}""");
+        using (var wrong = await anonymous.PostAsync("/api/session", wrongBody))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
             Assert.False(wrong.Headers.Contains("Set-Cookie"));
         }
-        using (var missing = await anonymous.PostAsync("/api/session", Json("{}")))
+        using var missingBody = Json("{}");
+        using (var missing = await anonymous.PostAsync("/api/session", missingBody))
         {
             Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
             Assert.False(missing.Headers.Contains("Set-Cookie"));
         }
-        using var right = await anonymous.PostAsync("/api/session", Json($$"""{"key": "{{fixture.ViewerKey}}"}"""));
+        using var rightBody = Json($$"""{"key": "{{fixture.ViewerKey}}"}""");
+        using var right = await anonymous.PostAsync("/api/session", rightBody);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
         var cookie = Assert.Single(right.Headers.GetValues("Set-Cookie"));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);

@@ -292,9 +292,11 @@ public sealed class StreamingTests
                 ["-D", standbyData, "-R", "-X", "stream", "-h", h.Cluster.SocketDirectory, "-p", h.Cluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     "-U", "postgres", "--no-sync"],
                 new ProcessRunOptions { RunAsPostgres = true, ThrowOnFailure = true, Timeout = TimeSpan.FromMinutes(5) }, CancellationToken.None);
+#pragma warning disable CA2000 // disposed in the finally below (declared before the try so the finally sees it)
             standby = await TestCluster.AttachAsync(standbyData,
                 new TestClusterAttachOptions { Settings = new Dictionary<string, string> { ["archive_mode"] = "off" }, DeleteDataDirectoryOnDispose = true },
                 CancellationToken.None);
+#pragma warning restore CA2000
             await InsertAsync(h, 20001, 40000);
             await WaitForFlushAsync(h);
             var primaryEnd = await h.Cluster.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text");

@@ -68,7 +68,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(OllamaReply("backup", new JsonObject { ["database"] = "hr_db", ["type"] = "full" }));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OllamaChatClient(http, server.BaseAddress, "llama3.1"), "please make hr safe, a complete copy");
+        using var client = new OllamaChatClient(http, server.BaseAddress, "llama3.1");
+        var plan = await PlanAsync(client, "please make hr safe, a complete copy");
 
         Assert.Equal(PlanSources.Model, plan.Source);
         var step = Assert.Single(plan.Steps);
@@ -89,7 +90,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(OllamaReply("expire", new JsonObject { ["server"] = "pg1", ["confirm"] = true }));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OllamaChatClient(http, server.BaseAddress, "llama3.1"), "tidy up pg1");
+        using var client = new OllamaChatClient(http, server.BaseAddress, "llama3.1");
+        var plan = await PlanAsync(client, "tidy up pg1");
 
         var step = Assert.Single(plan.Steps);
         Assert.True(JsonNode.DeepEquals(new JsonObject { ["server"] = "pg1" }, step.Arguments), step.Arguments.ToJsonString());
@@ -100,7 +102,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(OllamaReply("backup", JsonValue.Create("{\"database\": \"hr_db\", type: full")));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OllamaChatClient(http, server.BaseAddress, "llama3.1"), "trigger full backup for hr_db");
+        using var client = new OllamaChatClient(http, server.BaseAddress, "llama3.1");
+        var plan = await PlanAsync(client, "trigger full backup for hr_db");
 
         Assert.StartsWith("parser (model fallback: malformed arguments for 'backup'", plan.Source, StringComparison.Ordinal);
         var step = Assert.Single(plan.Steps);
@@ -112,7 +115,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(OllamaReply("drop_database", new JsonObject { ["database"] = "hr_db" }));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OllamaChatClient(http, server.BaseAddress, "llama3.1"), "list backups for hr_db");
+        using var client = new OllamaChatClient(http, server.BaseAddress, "llama3.1");
+        var plan = await PlanAsync(client, "list backups for hr_db");
 
         Assert.Equal(PlanSources.Fallback("unknown tool 'drop_database'"), plan.Source);
         Assert.Equal("list_backups", Assert.Single(plan.Steps).Operation);
@@ -123,7 +127,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(OllamaReply("list_backups", new JsonObject { ["database"] = "payroll_db" }));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OllamaChatClient(http, server.BaseAddress, "llama3.1"), "list backups for customer_db");
+        using var client = new OllamaChatClient(http, server.BaseAddress, "llama3.1");
+        var plan = await PlanAsync(client, "list backups for customer_db");
 
         Assert.Equal(PlanSources.Fallback("unknown database 'payroll_db'"), plan.Source);
         Assert.Equal("pg1", Assert.Single(plan.Steps).Server);
@@ -134,7 +139,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(OllamaReply("backup", new JsonObject { ["server"] = "pg1", ["type"] = "weekly" }));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OllamaChatClient(http, server.BaseAddress, "llama3.1"), "create backup for customer_db");
+        using var client = new OllamaChatClient(http, server.BaseAddress, "llama3.1");
+        var plan = await PlanAsync(client, "create backup for customer_db");
 
         Assert.Equal(PlanSources.Fallback("'backup': argument 'type': \"weekly\" is not one of [\"full\",\"diff\",\"incr\"]"), plan.Source);
         Assert.Equal("incr", Assert.Single(plan.Steps).Arguments["type"]!.GetValue<string>());
@@ -145,7 +151,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(() => Task.FromResult((500, "{\"error\":\"model 'llama3.1' not found\"}")));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OllamaChatClient(http, server.BaseAddress, "llama3.1"), "restore customer_db to latest");
+        using var client = new OllamaChatClient(http, server.BaseAddress, "llama3.1");
+        var plan = await PlanAsync(client, "restore customer_db to latest");
 
         Assert.Equal(PlanSources.Fallback("HTTP 500"), plan.Source);
         Assert.Equal("restore_database", Assert.Single(plan.Steps).Operation);
@@ -161,7 +168,8 @@ public class ModelClientTests
             return (200, OllamaReply("health", new JsonObject()).ToJsonString());
         });
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OllamaChatClient(http, server.BaseAddress, "llama3.1"), "health", timeoutSeconds: 1);
+        using var client = new OllamaChatClient(http, server.BaseAddress, "llama3.1");
+        var plan = await PlanAsync(client, "health", timeoutSeconds: 1);
         await release.CancelAsync();
 
         Assert.Equal(PlanSources.Fallback("no answer within 1 s"), plan.Source);
@@ -173,7 +181,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(OpenAiReply("list_backups", "{\"database\":\"finance_db\",\"limit\":3}"));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", "sk-test"), "three newest backups of the finance database");
+        using var client = new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", "sk-test");
+        var plan = await PlanAsync(client, "three newest backups of the finance database");
 
         Assert.Equal(PlanSources.Model, plan.Source);
         var step = Assert.Single(plan.Steps);
@@ -192,7 +201,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(OpenAiReply("backup", "{\"server\": \"pg1\","));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", null), "create backup for analytics_db");
+        using var client = new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", null);
+        var plan = await PlanAsync(client, "create backup for analytics_db");
 
         Assert.StartsWith("parser (model fallback: malformed arguments for 'backup'", plan.Source, StringComparison.Ordinal);
         Assert.Equal("pg1", Assert.Single(plan.Steps).Server);
@@ -203,7 +213,8 @@ public class ModelClientTests
     {
         await using var server = new ScriptedModelServer(OpenAiReply("trigger_incremental_backup", "{\"db_name\":\"hr_db\"}"));
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", null), "create backup for hr_db");
+        using var client = new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", null);
+        var plan = await PlanAsync(client, "create backup for hr_db");
 
         Assert.Equal(PlanSources.Fallback("unknown tool 'trigger_incremental_backup'"), plan.Source);
         Assert.Equal("pg2", Assert.Single(plan.Steps).Server);
@@ -219,7 +230,8 @@ public class ModelClientTests
             return (200, OpenAiReply("health", "{}").ToJsonString());
         });
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", null), "list backups for hr_db", timeoutSeconds: 1);
+        using var client = new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", null);
+        var plan = await PlanAsync(client, "list backups for hr_db", timeoutSeconds: 1);
         await release.CancelAsync();
 
         Assert.Equal(PlanSources.Fallback("no answer within 1 s"), plan.Source);
@@ -233,7 +245,8 @@ public class ModelClientTests
         reply["choices"]![0]!["message"] = new JsonObject { ["role"] = "assistant", ["content"] = "Sure! I would restore it." };
         await using var server = new ScriptedModelServer(reply);
         using var http = new HttpClient();
-        var plan = await PlanAsync(new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", null), "restore hr_db to latest");
+        using var client = new OpenAiChatClient(http, server.BaseAddress, "gpt-4o-mini", null);
+        var plan = await PlanAsync(client, "restore hr_db to latest");
 
         Assert.Equal(PlanSources.Fallback("no tool call"), plan.Source);
         Assert.Equal("restore_database", Assert.Single(plan.Steps).Operation);

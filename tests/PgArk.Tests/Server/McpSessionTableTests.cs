@@ -1,6 +1,8 @@
 using PgArk.Server.Mcp;
 using PgArk.Tests.TestDoubles;
 
+#pragma warning disable CA2000 // the session table under test owns (and disposes) every session added to it, and leases are disposed where the test ends them
+
 namespace PgArk.Tests.Server;
 
 /// <summary>The bounds on /mcp's MCP sessions: how many, how long idle, and whose.</summary>

@@ -1,6 +1,8 @@
 using PgArk.Core.Storage;
 using PgArk.Tests.TestDoubles;
 
+#pragma warning disable CA2000 // the queue under test owns (completes and disposes) every write handed to it
+
 namespace PgArk.Tests.Storage;
 
 public sealed class WriteCompletionQueueTests

@@ -16,7 +16,7 @@ internal abstract class LoopbackHttpServer : IAsyncDisposable
     protected LoopbackHttpServer(bool concurrent = false)
     {
         _concurrent = concurrent;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();

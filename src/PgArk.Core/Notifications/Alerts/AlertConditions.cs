@@ -18,17 +18,17 @@ public enum AlertKind
 }
 
 /// <summary>A complete backup in the repository, as the alerts need it.</summary>
-public sealed record BackupFact(string Id, string Type, DateTimeOffset StopTime, long Size);
+internal sealed record BackupFact(string Id, string Type, DateTimeOffset StopTime, long Size);
 
 /// <summary>A schedule entry and its first occurrence the scheduler has not dealt with yet (null: none will come).</summary>
-public sealed record ScheduleFact(string Key, DateTimeOffset? NextDue);
+internal sealed record ScheduleFact(string Key, DateTimeOffset? NextDue);
 
 /// <summary>
 /// What the alerts look at for one server, read from its repository (run history, backups, schedule state) and the server
 /// itself (WAL position); see <see cref="AlertFactsReader"/>.
 /// </summary>
 /// <param name="WalLagSegments">Completed WAL segments not yet in the repository; null when unknown (server down, standby, nothing archived yet).</param>
-public sealed record ServerFacts(string Server, IReadOnlyList<OperationRunRecord> Runs, IReadOnlyList<BackupFact> Backups, long? WalLagSegments,
+internal sealed record ServerFacts(string Server, IReadOnlyList<OperationRunRecord> Runs, IReadOnlyList<BackupFact> Backups, long? WalLagSegments,
     IReadOnlyList<ScheduleFact> Schedule)
 {
     /// <summary>The streamer's slot of a <c>stream: true</c> server (null: not streamed, or the server did not answer).</summary>
@@ -39,10 +39,10 @@ public sealed record ServerFacts(string Server, IReadOnlyList<OperationRunRecord
 }
 
 /// <summary>A condition that holds now, with the sentence that says why.</summary>
-public sealed record AlertCondition(AlertKind Kind, string Message);
+internal sealed record AlertCondition(AlertKind Kind, string Message);
 
 /// <summary>Pure checks of each condition over a server's facts at a given time.</summary>
-public static class AlertConditions
+internal static class AlertConditions
 {
     /// <summary>Operations whose duration is a restore time (seed 004: "restore takes more than 60 minutes"; drills included).</summary>
     public static readonly IReadOnlySet<string> RestoreOperations =

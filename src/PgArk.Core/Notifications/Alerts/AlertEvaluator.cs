@@ -3,7 +3,7 @@ using PgArk.Core.Configuration;
 
 namespace PgArk.Core.Notifications.Alerts;
 
-public enum AlertTransition
+internal enum AlertTransition
 {
     /// <summary>The condition started to hold.</summary>
     Firing,
@@ -16,10 +16,10 @@ public enum AlertTransition
 }
 
 /// <summary>An alert that holds: since when, and when it was last sent.</summary>
-public sealed record ActiveAlert(string Server, AlertKind Kind, string Message, DateTimeOffset Since, DateTimeOffset LastSent);
+internal sealed record ActiveAlert(string Server, AlertKind Kind, string Message, DateTimeOffset Since, DateTimeOffset LastSent);
 
 /// <summary>Something to tell the channels about.</summary>
-public sealed record AlertEvent(AlertTransition Transition, string Server, AlertKind Kind, string Message, DateTimeOffset Since, DateTimeOffset At)
+internal sealed record AlertEvent(AlertTransition Transition, string Server, AlertKind Kind, string Message, DateTimeOffset Since, DateTimeOffset At)
 {
     public Notification ToNotification()
     {
@@ -50,7 +50,7 @@ public sealed record AlertEvent(AlertTransition Transition, string Server, Alert
 /// stops holding. Pure over its injected clock and the facts it is given; the state lives in memory, and
 /// <see cref="Restore"/>/<see cref="StateOf"/> carry it across a restart (<see cref="AlertState"/>, kept in the repository).
 /// </summary>
-public sealed class AlertEvaluator(AlertOptions options, TimeProvider clock)
+internal sealed class AlertEvaluator(AlertOptions options, TimeProvider clock)
 {
     private readonly Dictionary<(string Server, AlertKind Kind), ActiveAlert> _active = [];
     private readonly Dictionary<string, long> _walLag = new(StringComparer.Ordinal);

@@ -14,7 +14,7 @@ namespace PgArk.Core.Notifications.Alerts;
 /// (backups, archived WAL, run history, schedule state) and the server itself (its current WAL file). A server whose
 /// repository cannot be read is left out (its alerts stay as they were) and logged.
 /// </summary>
-public sealed class AlertFactsReader(OperationContext context)
+internal sealed class AlertFactsReader(OperationContext context)
 {
     private readonly RunHistoryCache _runs = new();
     private readonly ILogger _logger = context.CreateLogger("PgArk.Alerts");

@@ -9,7 +9,7 @@ namespace PgArk.Core.Notifications.Alerts;
 /// <c>servers/&lt;server&gt;/alerts-state.json</c> in its first repository: a restarted service carries on (an alert that
 /// still holds is not announced again before its repeat interval), and <c>list_alerts</c> (dashboard, CLI) reads it.
 /// </summary>
-public sealed record AlertState : IJsonFile<AlertState>
+internal sealed record AlertState : IJsonFile<AlertState>
 {
     static JsonTypeInfo<AlertState> IJsonFile<AlertState>.JsonInfo => NotificationsJsonContext.Default.AlertState;
 
@@ -32,10 +32,10 @@ public sealed record AlertState : IJsonFile<AlertState>
 }
 
 /// <param name="Kind">The alert's snake_case name (<see cref="AlertConditions.Name"/>).</param>
-public sealed record AlertStateEntry(string Kind, string Message, DateTimeOffset Since, DateTimeOffset LastSent);
+internal sealed record AlertStateEntry(string Kind, string Message, DateTimeOffset Since, DateTimeOffset LastSent);
 
 /// <summary>Reads and writes a server's <see cref="AlertState"/> in a repository.</summary>
-public sealed class AlertStateStore(Repository repository, string server)
+internal sealed class AlertStateStore(Repository repository, string server)
 {
     public static string PathOf(string server) => $"{RepositoryLayout.ServerFolder(server)}/alerts-state.json";
 

@@ -32,7 +32,9 @@ public sealed class JobManager(OperationContext context, ILogger logger, Cancell
     /// <exception cref="CapacityExceededException">The service or the key already runs as many long operations as allowed.</exception>
     public OperationJob Start(string tool, RegisteredOperation operation, object arguments, ApiKeyOptions? owner = null)
     {
+#pragma warning disable CA2000 // ownership passes to RunAsync, which disposes the slot when the job ends
         var slot = Reserve(owner?.Name);
+#pragma warning restore CA2000
         var job = new OperationJob(NewId(), tool, operation, stopping, owner?.Name);
         _jobs[job.Id] = job;
         _ = Task.Run(() => RunAsync(job, arguments, slot), CancellationToken.None);
@@ -136,7 +138,7 @@ public sealed class JobManager(OperationContext context, ILogger logger, Cancell
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            logger.LogError(ex, "job {Id} ({Operation}): unexpected error", job.Id, job.Operation.Name);
+            Log.JobFailed(logger, ex, job.Id, job.Operation.Name);
             return (JobState.Failed, null, new JobError(ErrorKind.Failed, "internal error (see the server log)"));
         }
     }

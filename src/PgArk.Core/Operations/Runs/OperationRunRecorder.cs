@@ -162,8 +162,7 @@ public sealed class OperationRunRecorder
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _logger.LogWarning("unable to record {Operation} run of server '{Server}' in the repository history: {Message}",
-                record.Operation, record.Server, Redaction.Redact(ex.Message));
+            Log.ServerRunNotRecorded(_logger, record.Operation, record.Server, Redaction.Redact(ex.Message));
         }
     }
 
@@ -182,8 +181,7 @@ public sealed class OperationRunRecorder
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _logger.LogWarning("unable to record {Operation} run of store '{Store}' in the repository history: {Message}",
-                record.Operation, storeName, Redaction.Redact(ex.Message));
+            Log.StoreRunNotRecorded(_logger, record.Operation, storeName, Redaction.Redact(ex.Message));
         }
     }
 

@@ -11,7 +11,7 @@ namespace PgArk.Core.Storage.Encryption;
 /// listings are stored (encrypted) sizes. The key is found on first use (see <see cref="RepositoryKeyStore"/>), so a
 /// wrong passphrase fails the first call, before anything is read, written or deleted.
 /// </summary>
-public sealed class EncryptedStorage : IRepositoryStorage
+internal sealed class EncryptedStorage : IRepositoryStorage
 {
     private readonly IRepositoryStorage _inner;
     private readonly RepositoryKeyStore _keys;

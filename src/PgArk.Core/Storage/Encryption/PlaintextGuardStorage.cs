@@ -7,7 +7,7 @@ namespace PgArk.Core.Storage.Encryption;
 /// Wraps the storage of a repository configured without encryption and refuses, on first use, to touch one that was
 /// created encrypted: otherwise plain files would be mixed into it and encrypted ones misread as corrupt.
 /// </summary>
-public sealed class PlaintextGuardStorage(IRepositoryStorage inner, string repositoryName) : IRepositoryStorage
+internal sealed class PlaintextGuardStorage(IRepositoryStorage inner, string repositoryName) : IRepositoryStorage
 {
     private volatile bool _checked;
 

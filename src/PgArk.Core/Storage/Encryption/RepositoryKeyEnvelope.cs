@@ -13,7 +13,7 @@ namespace PgArk.Core.Storage.Encryption;
 /// Unwrapping doubles as the key check: a wrong passphrase fails it before anything is read or written. Changing the
 /// passphrase only means re-wrapping this one key.
 /// </summary>
-public sealed record RepositoryKeyEnvelope : IJsonFile<RepositoryKeyEnvelope>
+internal sealed record RepositoryKeyEnvelope : IJsonFile<RepositoryKeyEnvelope>
 {
     static JsonTypeInfo<RepositoryKeyEnvelope> IJsonFile<RepositoryKeyEnvelope>.JsonInfo => EncryptionJsonContext.Default.RepositoryKeyEnvelope;
 

@@ -9,7 +9,9 @@ namespace PgArk.Core.Storage.Encryption;
 /// the first write into an empty repository, creates it. Refuses to start encrypting a repository that already holds
 /// plain files.
 /// </summary>
+#pragma warning disable CA1001 // SemaphoreSlim needs Dispose only when its AvailableWaitHandle is used, which it never is here
 internal sealed class RepositoryKeyStore(IRepositoryStorage inner, EncryptionKeySource source, int iterations, string repositoryName)
+#pragma warning restore CA1001
 {
     public const string EnvelopeFile = "pgark-encryption.json";
 

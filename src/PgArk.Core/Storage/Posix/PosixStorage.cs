@@ -14,7 +14,7 @@ namespace PgArk.Core.Storage.Posix;
 /// runs as root and the repository root belongs to another user (typically <c>postgres</c>, whose archive_command
 /// writes WAL into the same repository), every created file and folder is handed to that user.
 /// </summary>
-public sealed class PosixStorage : IRepositoryStorage
+internal sealed class PosixStorage : IRepositoryStorage
 {
     internal const UnixFileMode FilePermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     internal const UnixFileMode FolderPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

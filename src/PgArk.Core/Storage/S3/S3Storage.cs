@@ -14,7 +14,7 @@ namespace PgArk.Core.Storage.S3;
 /// <see cref="RepositoryWriteStream.CompleteAsync"/> (see <see cref="S3WriteStream"/>). There are no folders, no
 /// renames and nothing to sync: a completed PUT is durable.
 /// </summary>
-public sealed class S3Storage : IRepositoryStorage, IDisposable
+internal sealed class S3Storage : IRepositoryStorage, IDisposable
 {
     // S3 caps DeleteObjects at 1000 keys per request.
     private const int DeleteBatchSize = 1000;

@@ -33,7 +33,7 @@ internal sealed class Neo4jStoreDriver(Neo4jStoreOptions options, ILogger logger
                 catch (PgArkException ex) when (ex is StoreRequestException or NotFoundException)
                 {
                     notes.Add($"counts of database '{database}' not recorded, so validation cannot compare them: {ex.Message}");
-                    logger.LogWarning("Neo4j store {Store}: counts of {Database} not recorded: {Message}", options.Name, database, ex.Message);
+                    Log.Neo4jCountsNotRecorded(logger, options.Name, database, ex.Message);
                 }
             }
             var item = await _admin.DumpAsync(database, dump => sink.StoreAsync(database, dump, cancellationToken), cancellationToken).ConfigureAwait(false);

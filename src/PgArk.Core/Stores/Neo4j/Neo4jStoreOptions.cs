@@ -3,7 +3,7 @@ using PgArk.Core.Configuration;
 namespace PgArk.Core.Stores.Neo4j;
 
 /// <summary>Which <c>neo4j-admin</c> syntax to use: Neo4j 5 (<c>neo4j-admin database dump</c>) or 4.x (<c>neo4j-admin dump</c>).</summary>
-public enum Neo4jAdminSyntax
+internal enum Neo4jAdminSyntax
 {
     V5,
     V4,
@@ -18,7 +18,7 @@ public enum Neo4jAdminSyntax
 /// <param name="HttpUrl">Base URL of the HTTP API (<c>http://neo4j:7474</c>) used to count nodes and relationships; null: no validation.</param>
 /// <param name="Username">HTTP basic-auth user (default <c>neo4j</c>).</param>
 /// <param name="Password">HTTP basic-auth password (password, passwordEnv or passwordFile); null: no authentication.</param>
-public sealed record Neo4jStoreOptions(string Name, string Repository, IReadOnlyList<string> Databases, string AdminCommand, Neo4jAdminSyntax Syntax,
+internal sealed record Neo4jStoreOptions(string Name, string Repository, IReadOnlyList<string> Databases, string AdminCommand, Neo4jAdminSyntax Syntax,
     string? Home, string? ConfigFolder, Uri? HttpUrl, string Username, SecretSource? Password) : StoreOptions(Name, Repository)
 {
     public override StoreKind Kind => StoreKind.Neo4j;

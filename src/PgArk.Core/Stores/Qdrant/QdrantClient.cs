@@ -6,10 +6,10 @@ using PgArk.Core.Errors;
 namespace PgArk.Core.Stores.Qdrant;
 
 /// <summary>A snapshot as Qdrant describes it (<c>SnapshotDescription</c>: name, size, and since 1.8 a SHA-256 checksum).</summary>
-public sealed record QdrantSnapshot(string Name, long? Size, string? Checksum);
+internal sealed record QdrantSnapshot(string Name, long? Size, string? Checksum);
 
 /// <summary>A collection's facts that validation compares: its point count and its vectors configuration (compact JSON).</summary>
-public sealed record QdrantCollectionInfo(string Name, long Points, string VectorsConfig);
+internal sealed record QdrantCollectionInfo(string Name, long Points, string VectorsConfig);
 
 /// <summary>
 /// The parts of Qdrant's REST API (v1.x, https://api.qdrant.tech/) that backups use: collections, collection and
@@ -61,7 +61,8 @@ internal sealed class QdrantClient : IDisposable
     public async Task<Stream> DownloadSnapshotAsync(string? collection, string snapshot, CancellationToken cancellationToken)
     {
         var path = $"{SnapshotsPath(collection)}/{Escape(snapshot)}";
-        var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), collection, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        var response = await SendAsync(request, collection, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
             .ConfigureAwait(false);
         return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -78,7 +79,9 @@ internal sealed class QdrantClient : IDisposable
     public async Task UploadSnapshotAsync(string collection, Stream snapshot, string fileName, string sha256, CancellationToken cancellationToken)
     {
         using var form = new MultipartFormDataContent();
+#pragma warning disable CA2000 // the content is owned and disposed by the form (using above)
         var content = new StreamContent(snapshot, 1 << 20);
+#pragma warning restore CA2000
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         form.Add(content, "snapshot", fileName);
         var path = $"collections/{Escape(collection)}/snapshots/upload?priority=snapshot&wait=true&checksum={sha256}";

@@ -64,7 +64,7 @@ internal sealed class QdrantStoreDriver(QdrantStoreOptions options, ILogger logg
     private async Task<StoreItem> SnapshotAsync(QdrantClient client, IStoreArtifactSink sink, string? collection, CancellationToken cancellationToken)
     {
         var snapshot = await client.CreateSnapshotAsync(collection, cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Qdrant store {Store}: snapshot {Snapshot} of {Collection} created", options.Name, snapshot.Name, collection ?? "the full storage");
+        Log.QdrantSnapshotCreated(logger, options.Name, snapshot.Name, collection ?? "the full storage");
         try
         {
             var download = await client.DownloadSnapshotAsync(collection, snapshot.Name, cancellationToken).ConfigureAwait(false);
@@ -95,7 +95,7 @@ internal sealed class QdrantStoreDriver(QdrantStoreOptions options, ILogger logg
             }
             catch (PgArkException ex)
             {
-                logger.LogWarning("Qdrant store {Store}: unable to delete snapshot {Snapshot}: {Message}", options.Name, snapshot.Name, ex.Message);
+                Log.QdrantSnapshotNotDeleted(logger, options.Name, snapshot.Name, ex.Message);
             }
         }
     }

@@ -7,7 +7,7 @@ namespace PgArk.Core.Stores.Qdrant;
 /// <param name="ApiKey">The <c>api-key</c> header value (apiKey, apiKeyEnv or apiKeyFile); null when the server has none.</param>
 /// <param name="Collections">Collections to snapshot; empty means every collection the server lists at backup time.</param>
 /// <param name="FullStorage">Take one full-storage snapshot (<c>POST /snapshots</c>) instead of per-collection snapshots.</param>
-public sealed record QdrantStoreOptions(string Name, string Repository, Uri Url, SecretSource? ApiKey, IReadOnlyList<string> Collections, bool FullStorage)
+internal sealed record QdrantStoreOptions(string Name, string Repository, Uri Url, SecretSource? ApiKey, IReadOnlyList<string> Collections, bool FullStorage)
     : StoreOptions(Name, Repository)
 {
     public override StoreKind Kind => StoreKind.Qdrant;
