@@ -167,12 +167,41 @@ internal sealed class WalArchiver(ILogger logger)
                     $"WAL file {name} is already in repository '{repository.Name}' with different content (stored SHA-256 {existing.Sha256}, pushed {sha})",
                     "two clusters may be archiving into the same server area; the stored file was left untouched");
             }
-            logger.LogInformation("WAL file {Name} already archived in repository '{Repository}' with identical content", name, repository.Name);
-            return WalPushOutcome.AlreadyArchived;
+            // The name carries the content's SHA-256, but a copy whose write was cut short (an S3 server killed mid-PUT can
+            // keep the partial object; a damaged disk) would be named the same: only a copy that reads back whole counts.
+            if (await StoredCopyProblemAsync(repository, existing, cancellationToken).ConfigureAwait(false) is not { } problem)
+            {
+                logger.LogInformation("WAL file {Name} already archived in repository '{Repository}' with identical content", name, repository.Name);
+                return WalPushOutcome.AlreadyArchived;
+            }
+            logger.LogWarning("WAL file {Name} in repository '{Repository}' does not read back ({Problem}): storing it again", name,
+                repository.Name, problem);
         }
         await WriteObjectAsync(repository, server, name, content, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("pushed WAL file {Name} to repository '{Repository}'", name, repository.Name);
         return WalPushOutcome.Stored;
+    }
+
+    /// <summary>Why the stored copy does not read back as the content its name promises, or null when it does.</summary>
+    private static async Task<string?> StoredCopyProblemAsync(Repository repository, ArchivedWalFile stored, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stream = await repository.Storage.OpenReadAsync(stored.Entry.Path, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var plain = CompressionCodec.OpenDecompress(stored.Compression, stream, leaveOpen: true);
+                await using (plain.ConfigureAwait(false))
+                {
+                    var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(plain, cancellationToken).ConfigureAwait(false));
+                    return actual == stored.Sha256 ? null : $"SHA-256 {actual}";
+                }
+            }
+        }
+        catch (Exception ex) when (ex is PgArkException or IOException or InvalidDataException)
+        {
+            return ex.Message;
+        }
     }
 
     /// <summary>The one way a WAL object is written: compressed with the repository's codec, named by its SHA-256, durable on return.</summary>

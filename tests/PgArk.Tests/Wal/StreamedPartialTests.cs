@@ -43,6 +43,36 @@ public sealed class StreamedPartialTests : IDisposable
         return await File.ReadAllBytesAsync(destination);
     }
 
+    /// <summary>
+    /// A copy named with the right SHA-256 whose write was cut short (an S3 server killed mid-PUT keeps the partial object):
+    /// PostgreSQL's retry stores the segment again instead of taking the damaged copy for "already archived".
+    /// </summary>
+    [Fact]
+    public async Task PushRetry_StoredCopyTruncated_IsStoredAgain_NotTakenAsAlreadyArchived()
+    {
+        var repository = await NewRepositoryAsync("a");
+        var segment = Wal((int)SegmentSize, 5);
+        Assert.Equal([WalPushOutcome.Stored], await _archiver.PushAsync(Server, s_segment, segment, [repository], CancellationToken.None));
+        var stored = (await repository.FindWalAsync(Server, s_segment, CancellationToken.None))!;
+        byte[] whole;
+        await using (var read = await repository.Storage.OpenReadAsync(stored.Entry.Path, CancellationToken.None))
+        using (var copy = new MemoryStream())
+        {
+            await read.CopyToAsync(copy);
+            whole = copy.ToArray();
+        }
+        var write = await repository.Storage.OpenWriteAsync(stored.Entry.Path, PgArk.Core.Storage.WriteOptions.Default, CancellationToken.None);
+        await using (write)
+        {
+            await write.WriteAsync(whole.AsMemory(0, whole.Length / 2));
+            await write.CompleteAsync(CancellationToken.None);
+        }
+
+        Assert.Equal([WalPushOutcome.Stored], await _archiver.PushAsync(Server, s_segment, segment, [repository], CancellationToken.None));
+        Assert.Equal(segment, await GetAsync([repository], s_segment));
+        Assert.Equal([WalPushOutcome.AlreadyArchived], await _archiver.PushAsync(Server, s_segment, segment, [repository], CancellationToken.None));
+    }
+
     [Fact]
     public async Task GrowingPartial_ReplacesTheOlderCopy_AndIsServedPaddedToASegment()
     {
