@@ -40,6 +40,10 @@ public sealed class S3OutageTests
         Assert.Matches(@"unable to (write|read|open|list|get info for) [^\n]*'s3://pgark-outage/", failed.Stderr);
 
         await s3.RestartAsync(CancellationToken.None);
+        // s3rver, unlike S3, keeps what arrived of an object whose PUT was cut off, so a WAL file being archived at the kill
+        // can sit there truncated under its final name. PostgreSQL retries that file; the retry must store it again rather
+        // than take the damaged copy for "already archived" (a new segment wakes the archiver; wait until it caught up).
+        await h.SwitchAndWaitForArchiveAsync();
         var verify = await h.RunAsync("verify", "--server", Server);
         Assert.True(verify.ExitCode == 0, verify.ToString());
         var (restore, restored) = await h.RestoreAndStartAsync("first", "--backup", first, "--target", "immediate", "--target-action", "promote");
