@@ -204,6 +204,25 @@ public sealed class PgArkHarness : IAsyncDisposable
         throw new TimeoutException($"segment {segment} was not archived within 60 s:\n{Cluster.ReadLog()}");
     }
 
+    /// <summary>
+    /// Restores the repository to latest, starts the copy, waits for recovery to end, and asserts that its postgres
+    /// database equals <paramref name="expected"/>; <paramref name="alsoCheck"/> runs against the restored cluster before it stops.
+    /// </summary>
+    public async Task AssertRestoreToLatestEqualsAsync(TableSnapshot expected, Func<TestCluster, Task>? alsoCheck = null)
+    {
+        var (restore, restored) = await RestoreAndStartAsync("latest");
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        await using (restored!)
+        {
+            await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
+            expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
+            if (alsoCheck is not null)
+            {
+                await alsoCheck(restored);
+            }
+        }
+    }
+
     /// <summary>Restores (in-process) and starts the result as a new cluster on a free port.</summary>
     public async Task<(CliRun Run, TestCluster? Cluster)> RestoreAndStartAsync(string name, params string[] restoreArgs)
     {

@@ -207,13 +207,7 @@ public sealed class AsyncArchiveTests
         AssertEverySegmentStored(h, ready[0], last);
         AssertOk(await h.RunAsync("verify", "--server", Server));
 
-        var (restore, restored) = await h.RestoreAndStartAsync("latest");
-        AssertOk(restore);
-        await using (restored!)
-        {
-            await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
-            expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
-        }
+        await h.AssertRestoreToLatestEqualsAsync(expected);
         await StopPusherAsync(h);
     }
 
@@ -255,13 +249,7 @@ public sealed class AsyncArchiveTests
         // verify reads every archived WAL object back and checks its SHA-256.
         AssertOk(await h.RunAsync("verify", "--server", Server));
 
-        var (restore, restored) = await h.RestoreAndStartAsync("latest");
-        AssertOk(restore);
-        await using (restored!)
-        {
-            await restored!.WaitForRecoveryEndAsync(TimeSpan.FromMinutes(3));
-            expected.AssertSameContent(await TableSnapshot.CaptureDatabaseAsync(restored, "postgres", CancellationToken.None));
-        }
+        await h.AssertRestoreToLatestEqualsAsync(expected);
         await StopPusherAsync(h);
     }
 
